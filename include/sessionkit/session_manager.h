@@ -7,7 +7,8 @@
 //
 // Every operation has an *Async form (callback invoked exactly once, inline or on the
 // store's thread; see session_store.h) and a blocking form for simple programs.
-// Thread-safe; holds no lock across store calls.
+// Thread-safe; holds no lock. The manager must outlive the operations it started
+// (destroy it only after its callers have drained).
 #ifndef SESSIONKIT_SESSION_MANAGER_H_
 #define SESSIONKIT_SESSION_MANAGER_H_
 
@@ -65,7 +66,8 @@ struct ValidateRequest {
 };
 
 struct Validation {
-  Session session;                  // after the sliding write, if one happened
+  Session session;                  // times updated by the sliding write, if one happened
+                                    // (`raw` stays the record as read)
   bool ip_changed = false;          // drift seen (policy warn); for the caller to log
   bool user_agent_changed = false;
   bool touched = false;             // a sliding write was made
@@ -119,6 +121,8 @@ class SessionManager {
 
  private:
   SessionManager(const ManagerOptions& options, SessionStorePtr store);
+  // The throttled sliding write of a validation that passed every check.
+  void Slide(Validation v, TimePoint now, ResultCallback<Validation> done);
 
   ManagerOptions options_;
   const Clock& clock_;
