@@ -1,0 +1,103 @@
+// RedisClient: a small pool of pipelined Redis connections driven by Boost.Asio. Internal.
+//
+// The client owns an io_context run by `io_threads` threads and `connections` links
+// (RedisLink). Callers on any thread submit commands; a submission goes to a ready
+// connection (round robin) and costs one short mutex section: no lock is held for a
+// round trip. Concurrent submissions on one connection share a write (auto-pipelining);
+// replies are matched in FIFO order and callbacks run on an I/O thread.
+//
+// Failure model: when no connection is ready the callback gets Unavailable at once,
+// inline (no unbounded queue). A command unanswered after command_timeout fails with
+// Unavailable, and its connection is closed (failing everything queued on it). Closed
+// connections reconnect in the background with exponential backoff
+// (reconnect_backoff_min..max), sending AUTH and SELECT first. Messages never contain
+// the password. Destruction fails pending callbacks with Unavailable and joins the
+// threads (when the last reference is dropped on an I/O thread, that thread finishes
+// on its own).
+//
+// Thread-safe.
+#ifndef SESSIONKIT_STORE_REDIS_REDIS_CLIENT_H_
+#define SESSIONKIT_STORE_REDIS_REDIS_CLIENT_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sessionkit/result.h"
+#include "src/store/redis/redis_reply.h"
+
+namespace sessionkit::internal {
+
+struct RedisClientOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string password;
+  int db = 0;
+  std::size_t connections = 2;
+  std::size_t io_threads = 1;
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds command_timeout{1000};
+  std::chrono::milliseconds reconnect_backoff_min{50};
+  std::chrono::milliseconds reconnect_backoff_max{2000};
+};
+
+using ReplyCallback = std::function<void(Result<RedisReply>)>;
+using RepliesCallback = std::function<void(Result<std::vector<RedisReply>>)>;
+
+// A Lua script run with EVALSHA, falling back to EVAL on NOSCRIPT (a restarted or
+// flushed Redis has lost its script cache). Keep instances alive while in use.
+struct RedisScript {
+  explicit RedisScript(std::string source);
+  std::string source;
+  std::string sha1;  // lowercase hex
+};
+
+class RedisClient {
+ public:
+  // Starts the I/O threads and the first connection attempts; never fails for an
+  // unreachable server. InvalidArgument for bad options, Internal if a thread or
+  // socket cannot be created.
+  static Result<std::unique_ptr<RedisClient>> Create(const RedisClientOptions& options);
+  ~RedisClient();
+  RedisClient(const RedisClient&) = delete;
+  RedisClient& operator=(const RedisClient&) = delete;
+
+  // Waits until every connection has finished its first attempt (ready or failed),
+  // at most `limit`. For Open, so that the first call after it usually succeeds.
+  void WaitForFirstAttempts(std::chrono::milliseconds limit);
+
+  // One command; the callback gets its reply (an error reply is a reply, not a
+  // failed Result) or Unavailable.
+  void Command(const std::vector<std::string_view>& args, ReplyCallback done);
+  void Command(std::initializer_list<std::string_view> args, ReplyCallback done);
+
+  // Several commands sent back to back on one connection (e.g. MULTI ... EXEC); the
+  // callback gets all their replies in order, or Unavailable.
+  void Pipeline(const std::vector<std::vector<std::string_view>>& commands, RepliesCallback done);
+
+  // EVALSHA script.sha1 with `keys` and `args`, EVAL on NOSCRIPT.
+  void Eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+            ReplyCallback done);
+
+  // Number of connections ready now (tests, health).
+  std::size_t ReadyConnections() const;
+
+  // Socket writes made so far, all connections together (pipelining tests).
+  std::uint64_t WritesForTest() const;
+
+ private:
+  struct Core;
+  explicit RedisClient(std::shared_ptr<Core> core);
+  void Submit(std::string commands, std::size_t count, RepliesCallback done);
+
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace sessionkit::internal
+
+#endif  // SESSIONKIT_STORE_REDIS_REDIS_CLIENT_H_

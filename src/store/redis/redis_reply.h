@@ -1,0 +1,78 @@
+// RedisReply: one RESP reply as an owned C++ value, and the command encoder.
+//
+// Replies are parsed by hiredis's RESP reader (redisReader*) and copied into this
+// plain value type, so no hiredis type leaves src/store/redis/*.cc. Commands are
+// encoded by hiredis's redisFormatCommandArgv. A Redis error reply (-ERR ...) is a
+// reply of type kError, not a failed Status: the caller decides what it means.
+//
+// Value types; no shared state; thread-safe as values are.
+#ifndef SESSIONKIT_STORE_REDIS_REDIS_REPLY_H_
+#define SESSIONKIT_STORE_REDIS_REDIS_REPLY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sessionkit/status.h"
+
+namespace sessionkit::internal {
+
+struct RedisReply {
+  enum class Type : std::uint8_t { kString, kArray, kInteger, kNil, kStatus, kError };
+
+  Type type = Type::kNil;
+  std::string str;                  // kString, kStatus, kError
+  std::int64_t integer = 0;         // kInteger
+  std::vector<RedisReply> elements; // kArray
+
+  bool is_error() const noexcept { return type == Type::kError; }
+  bool is_nil() const noexcept { return type == Type::kNil; }
+  bool is_string() const noexcept { return type == Type::kString; }
+  bool is_integer() const noexcept { return type == Type::kInteger; }
+  bool is_array() const noexcept { return type == Type::kArray; }
+  bool is_status(std::string_view s) const noexcept { return type == Type::kStatus && str == s; }
+
+  // The first word of an error reply ("NOSCRIPT", "WRONGTYPE", ...); empty otherwise.
+  std::string_view ErrorCode() const noexcept;
+
+  // Debug rendering (tests, failure messages): "nil", "42", "\"abc\"", "[...]", "-ERR ...".
+  std::string DebugString() const;
+
+  static RedisReply Integer(std::int64_t v) { RedisReply r; r.type = Type::kInteger; r.integer = v; return r; }
+  static RedisReply String(std::string v) { RedisReply r; r.type = Type::kString; r.str = std::move(v); return r; }
+};
+
+// The Status for an error reply: Unavailable for a server that cannot serve right now
+// (LOADING, BUSY, MASTERDOWN, READONLY, TRYAGAIN, CLUSTERDOWN, OOM, NOAUTH), Internal
+// otherwise. `what` names the operation ("redis GET").
+Status StatusFromErrorReply(const RedisReply& reply, std::string_view what);
+
+// Encodes one command as RESP (a multibulk of bulk strings), with hiredis's formatter.
+std::string FormatRedisCommand(const std::vector<std::string_view>& args);
+std::string FormatRedisCommand(std::initializer_list<std::string_view> args);
+
+// Incremental RESP parser over hiredis's redisReader: Feed() bytes as they arrive,
+// then call Next() until it yields nothing. A protocol error is sticky (Internal).
+// Not thread-safe; one per connection.
+class RedisReplyReader {
+ public:
+  RedisReplyReader();
+  ~RedisReplyReader();
+  RedisReplyReader(const RedisReplyReader&) = delete;
+  RedisReplyReader& operator=(const RedisReplyReader&) = delete;
+
+  Status Feed(const char* data, std::size_t len);
+  // A complete reply, std::nullopt when more bytes are needed, or Internal.
+  Status Next(std::optional<RedisReply>& out);
+
+ private:
+  void* reader_;  // redisReader*
+};
+
+}  // namespace sessionkit::internal
+
+#endif  // SESSIONKIT_STORE_REDIS_REDIS_REPLY_H_
