@@ -45,13 +45,7 @@ void RedisLink::Connect() {
   if (phase_ != Phase::kIdle) return;  // closed before it started
   phase_ = Phase::kConnecting;
   connect_deadline_ = std::chrono::steady_clock::now() + options_.connect_timeout;
-  timer_armed_ = true;
-  timer_.expires_at(connect_deadline_);
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    self->timer_armed_ = false;
-    if (ec || self->phase_ == Phase::kClosed) return;
-    self->OnDeadline();
-  });
+  ArmTimer(connect_deadline_);
 
   boost::system::error_code ec;
   asio::ip::address address = asio::ip::make_address(options_.host, ec);
@@ -180,18 +174,27 @@ void RedisLink::Flush() {
 }
 
 // One timer per link, armed at the oldest entry's deadline. Entries are queued in
-// deadline order, so the oldest unanswered entry is always the first to expire.
+// deadline order, so the oldest unanswered entry is the first to expire; the timer is
+// moved earlier when needed (after the handshake it may still point at the later
+// connect deadline) and otherwise re-armed lazily when it fires.
 void RedisLink::ArmDeadline() {
-  if (timer_armed_) return;
   SteadyTime deadline;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (pending_.empty()) return;
     deadline = pending_.front().deadline;
   }
+  if (timer_armed_ && timer_expiry_ <= deadline) return;
+  ArmTimer(deadline);
+}
+
+void RedisLink::ArmTimer(SteadyTime at) {
   timer_armed_ = true;
-  timer_.expires_at(deadline);
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+  timer_expiry_ = at;
+  const std::uint64_t generation = ++timer_generation_;
+  timer_.expires_at(at);  // cancels an earlier wait, whose handler then sees a stale generation
+  timer_.async_wait([self = shared_from_this(), generation](const boost::system::error_code& ec) {
+    if (generation != self->timer_generation_) return;
     self->timer_armed_ = false;
     if (ec || self->phase_ == Phase::kClosed) return;
     self->OnDeadline();

@@ -87,6 +87,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   void Deliver(RedisReply reply);
   void Flush();
   void ArmDeadline();
+  void ArmTimer(SteadyTime at);
   void OnDeadline();
   void Fail(const Status& status);
   std::string Where() const;
@@ -100,6 +101,8 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   // Strand-only state.
   Phase phase_ = Phase::kIdle;
   bool timer_armed_ = false;
+  SteadyTime timer_expiry_{};
+  std::uint64_t timer_generation_ = 0;  // a re-armed timer ignores its old wait
   SteadyTime connect_deadline_{};
   ReadyHandler on_ready_;
   ClosedHandler on_closed_;
