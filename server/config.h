@@ -1,0 +1,93 @@
+// Server configuration (API.md §7): defaults, then `.env`, then the environment, then
+// command-line flags (CLI11), each overriding the one before.
+//
+// `.env` (KEY=VALUE lines; blank lines and `#` comments skipped; an optional `export `
+// prefix; values may be wrapped in single or double quotes) only fills variables that
+// are not set in the real environment. A variable set to the empty string means "use
+// the default". Secrets (JWT_SECRET, JWT_PREVIOUS_SECRETS, REDIS_PASSWORD) are read
+// from the environment / .env only, never from flags (flags show up in `ps`).
+//
+// LoadConfig never exits the process and never prints: it returns the config, or an
+// exit code (0 for --help, 2 for a configuration error) with the text to print.
+// Refusals: JWT_SECRET empty or shorter than 32 bytes (unless --dev, which generates a
+// random secret when none is set), JWT_LEEWAY_SECONDS outside 0..60, non-numbers,
+// out-of-range values, a bad SESSION_BINDING, HTTP_ADDR, DATABASE_URL or
+// TRUSTED_PROXIES. Error texts name the variable, never a secret's value.
+//
+// Thread safety: pure functions (the environment is read through EnvLookup).
+#ifndef SESSIONKIT_SERVER_CONFIG_H_
+#define SESSIONKIT_SERVER_CONFIG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/client_ip.h"
+
+namespace sessionkit::server {
+
+inline constexpr std::size_t kMinJwtSecretBytes = 32;
+inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;  // API.md §6: larger -> 413
+
+struct ServerConfig {
+  // --- API.md §7 ---
+  std::string http_addr = "127.0.0.1:8080";
+  std::string http_host = "127.0.0.1";  // parsed from http_addr
+  std::uint16_t http_port = 8080;
+  std::string database_url = "sqlite://sessionkit.db";
+  std::string database_path = "sessionkit.db";  // parsed from database_url
+  std::string redis_addr;  // empty: embedded store
+  std::string redis_password;
+  int redis_db = 0;
+  int session_ttl_hours = 48;
+  int session_max_lifetime_hours = 720;
+  int session_touch_interval_seconds = 60;
+  std::string session_binding = "warn";  // or "strict"
+  int session_max_per_user = 0;
+  int refresh_reuse_grace_seconds = 10;
+  std::string jwt_secret;
+  bool jwt_secret_generated = false;  // --dev made one up
+  std::vector<std::string> jwt_previous_secrets;
+  int jwt_expired_hours = 48;
+  std::string jwt_issuer = "sessionkit";
+  std::vector<std::string> jwt_accept_issuers;
+  int jwt_leeway_seconds = 30;
+  std::string trusted_proxies_text;
+  TrustedProxies trusted_proxies;
+
+  // --- server knobs (flags only) ---
+  bool dev = false;
+  unsigned io_threads = 0;    // 0 before LoadConfig; then >= 1 (default: one per core)
+  unsigned hash_threads = 2;  // password hashing workers
+  std::size_t hash_queue = 256;
+  std::size_t max_connections = 10000;
+  int header_timeout_ms = 10000;  // whole header must arrive within this
+  int body_timeout_ms = 30000;    // body must arrive within this after the header
+  int idle_timeout_ms = 60000;    // keep-alive connection with no request
+  std::string log_level = "info";
+};
+
+struct ConfigOutcome {
+  std::optional<ServerConfig> config;  // set when the server should start
+  int exit_code = 0;                   // otherwise: 0 (--help) or 2 (error)
+  std::string message;                 // help text or error, for the caller to print
+};
+
+// Returns the value of an environment variable, nullopt if it is not set.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// Parses .env text into KEY -> VALUE (later lines win). Malformed lines are skipped.
+std::map<std::string, std::string> ParseDotEnv(std::string_view text);
+
+// args[0] is the program name. `hardware_threads` is the default io_threads.
+ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& env,
+                         std::string_view dotenv_text, unsigned hardware_threads);
+
+}  // namespace sessionkit::server
+
+#endif  // SESSIONKIT_SERVER_CONFIG_H_

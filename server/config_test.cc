@@ -1,0 +1,226 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+namespace sessionkit::server {
+namespace {
+
+constexpr std::string_view kSecret = "0123456789abcdef0123456789abcdef";  // 32 bytes
+
+struct Env {
+  std::map<std::string, std::string, std::less<>> vars;
+  EnvLookup Lookup() const {
+    return [this](std::string_view name) -> std::optional<std::string> {
+      auto it = vars.find(name);
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+};
+
+ConfigOutcome Load(const Env& env, std::vector<std::string> flags = {},
+                   std::string_view dotenv = {}) {
+  flags.insert(flags.begin(), "sessionkit-server");
+  return LoadConfig(flags, env.Lookup(), dotenv, 4);
+}
+
+TEST(DotEnvTest, ParsesCommentsQuotesAndExport) {
+  auto vars = ParseDotEnv(
+      "# comment\n"
+      "\n"
+      "A=1\n"
+      "  B = spaced  \n"
+      "export C=exported\n"
+      "D=\"double # not a comment\"\n"
+      "E='single'\n"
+      "F=value # trailing comment\n"
+      "no equals sign\n"
+      "=novalue\n"
+      "G=\r\n"
+      "A=2\n");
+  EXPECT_EQ(vars["A"], "2");
+  EXPECT_EQ(vars["B"], "spaced");
+  EXPECT_EQ(vars["C"], "exported");
+  EXPECT_EQ(vars["D"], "double # not a comment");
+  EXPECT_EQ(vars["E"], "single");
+  EXPECT_EQ(vars["F"], "value");
+  EXPECT_EQ(vars["G"], "");
+  EXPECT_EQ(vars.count("no equals sign"), 0u);
+  EXPECT_EQ(vars.count(""), 0u);
+}
+
+TEST(ConfigTest, DefaultsOfApiMd) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}}};
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  const ServerConfig& c = *out.config;
+  EXPECT_EQ(c.http_host, "127.0.0.1");
+  EXPECT_EQ(c.http_port, 8080);
+  EXPECT_EQ(c.database_path, "sessionkit.db");
+  EXPECT_TRUE(c.redis_addr.empty());
+  EXPECT_EQ(c.session_ttl_hours, 48);
+  EXPECT_EQ(c.session_max_lifetime_hours, 720);
+  EXPECT_EQ(c.session_touch_interval_seconds, 60);
+  EXPECT_EQ(c.session_binding, "warn");
+  EXPECT_EQ(c.session_max_per_user, 0);
+  EXPECT_EQ(c.jwt_expired_hours, 48);
+  EXPECT_EQ(c.jwt_issuer, "sessionkit");
+  EXPECT_EQ(c.jwt_leeway_seconds, 30);
+  EXPECT_TRUE(c.trusted_proxies.empty());
+  EXPECT_EQ(c.io_threads, 4u);
+  EXPECT_EQ(c.hash_threads, 2u);
+  EXPECT_FALSE(c.jwt_secret_generated);
+}
+
+TEST(ConfigTest, EnvironmentBeatsDotEnvAndFlagsBeatBoth) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}, {"SESSION_TTL_HOURS", "5"},
+           {"HTTP_ADDR", "0.0.0.0:9000"}}};
+  ConfigOutcome out = Load(env, {"--http-addr", "[::1]:7000"},
+                           "SESSION_TTL_HOURS=6\nJWT_ISSUER=from-dotenv\nHTTP_ADDR=1.1.1.1:1\n");
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->session_ttl_hours, 5);       // env over .env
+  EXPECT_EQ(out.config->jwt_issuer, "from-dotenv");  // .env over default
+  EXPECT_EQ(out.config->http_host, "::1");           // flag over env
+  EXPECT_EQ(out.config->http_port, 7000);
+}
+
+TEST(ConfigTest, SecretMayComeFromDotEnv) {
+  ConfigOutcome out = Load(Env{}, {}, "JWT_SECRET=\"" + std::string(kSecret) + "\"\n");
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->jwt_secret, kSecret);
+}
+
+TEST(ConfigTest, ListsAndDatabaseUrls) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"JWT_PREVIOUS_SECRETS", "old-one, ,old-two"},
+           {"JWT_ACCEPT_ISSUERS", "a,b"},
+           {"TRUSTED_PROXIES", "10.0.0.0/8,::1"},
+           {"DATABASE_URL", "sqlite:///var/lib/sk/users.db"}}};
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->jwt_previous_secrets, (std::vector<std::string>{"old-one", "old-two"}));
+  EXPECT_EQ(out.config->jwt_accept_issuers, (std::vector<std::string>{"a", "b"}));
+  EXPECT_FALSE(out.config->trusted_proxies.empty());
+  EXPECT_EQ(out.config->database_path, "/var/lib/sk/users.db");
+}
+
+TEST(ConfigTest, EmptyVariableMeansDefault) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}, {"SESSION_TTL_HOURS", ""}, {"HTTP_ADDR", ""}}};
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->session_ttl_hours, 48);
+  EXPECT_EQ(out.config->http_port, 8080);
+}
+
+TEST(ConfigTest, RefusesMissingOrShortSecretWithoutPrintingIt) {
+  ConfigOutcome missing = Load(Env{});
+  EXPECT_FALSE(missing.config);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.message.find("JWT_SECRET"), std::string::npos);
+
+  Env short_env{{{"JWT_SECRET", "tooshort-s3cr3t-value"}}};
+  ConfigOutcome short_secret = Load(short_env);
+  EXPECT_FALSE(short_secret.config);
+  EXPECT_EQ(short_secret.exit_code, 2);
+  EXPECT_EQ(short_secret.message.find("tooshort-s3cr3t-value"), std::string::npos);
+}
+
+TEST(ConfigTest, DevGeneratesASecret) {
+  ConfigOutcome out = Load(Env{}, {"--dev"});
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_TRUE(out.config->jwt_secret_generated);
+  EXPECT_GE(out.config->jwt_secret.size(), kMinJwtSecretBytes);
+  ConfigOutcome again = Load(Env{}, {"--dev"});
+  EXPECT_NE(out.config->jwt_secret, again.config->jwt_secret);
+}
+
+TEST(ConfigTest, DevKeepsAShortSecretItWasGiven) {
+  ConfigOutcome out = Load(Env{{{"JWT_SECRET", "short"}}}, {"--dev"});
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->jwt_secret, "short");
+  EXPECT_FALSE(out.config->jwt_secret_generated);
+}
+
+TEST(ConfigTest, RefusesLeewayOver60) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}, {"JWT_LEEWAY_SECONDS", "61"}}};
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("JWT_LEEWAY_SECONDS"), std::string::npos);
+  env.vars["JWT_LEEWAY_SECONDS"] = "60";
+  EXPECT_TRUE(Load(env).config);
+  EXPECT_FALSE(Load(env, {"--jwt-leeway-seconds", "-1"}).config);
+}
+
+TEST(ConfigTest, RefusesBadValuesNamingEachOne) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"SESSION_TTL_HOURS", "abc"},
+           {"SESSION_BINDING", "loose"},
+           {"HTTP_ADDR", "nohostport"},
+           {"DATABASE_URL", "postgres://x"},
+           {"TRUSTED_PROXIES", "10.0.0.0/99"},
+           {"JWT_EXPIRED", "0"}}};
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  for (const char* name : {"SESSION_TTL_HOURS", "SESSION_BINDING", "HTTP_ADDR", "DATABASE_URL",
+                           "TRUSTED_PROXIES", "JWT_EXPIRED"}) {
+    EXPECT_NE(out.message.find(name), std::string::npos) << name << " in " << out.message;
+  }
+  EXPECT_EQ(out.message.find(kSecret), std::string::npos);
+}
+
+TEST(ConfigTest, BadAddresses) {
+  for (const char* addr : {"::1:80", "host:", ":80", "host:99999", "host:8x", "[::1:80"}) {
+    Env env{{{"JWT_SECRET", std::string(kSecret)}, {"HTTP_ADDR", addr}}};
+    EXPECT_FALSE(Load(env).config) << addr;
+  }
+  Env ok{{{"JWT_SECRET", std::string(kSecret)}, {"HTTP_ADDR", "localhost:0"}}};
+  ConfigOutcome out = Load(ok);
+  ASSERT_TRUE(out.config);
+  EXPECT_EQ(out.config->http_host, "localhost");
+  EXPECT_EQ(out.config->http_port, 0);
+}
+
+TEST(ConfigTest, HelpListsEveryOptionAndExitsZero) {
+  ConfigOutcome out = Load(Env{}, {"--help"});
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 0);
+  for (const char* text : {"--http-addr", "--database-url", "--redis-addr", "--dev",
+                           "--io-threads", "--hash-threads", "--trusted-proxies",
+                           "--jwt-leeway-seconds", "JWT_SECRET", "REDIS_PASSWORD",
+                           "--header-timeout-ms", "--idle-timeout-ms", "--max-connections"}) {
+    EXPECT_NE(out.message.find(text), std::string::npos) << text;
+  }
+}
+
+TEST(ConfigTest, UnknownFlagIsExit2) {
+  ConfigOutcome out = Load(Env{{{"JWT_SECRET", std::string(kSecret)}}}, {"--no-such-flag"});
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+}
+
+TEST(ConfigTest, SecretsAreNotFlags) {
+  ConfigOutcome out = Load(Env{}, {"--jwt-secret", std::string(kSecret)});
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+}
+
+TEST(ConfigTest, ServerKnobsAreChecked) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}}};
+  EXPECT_FALSE(Load(env, {"--io-threads", "0"}).config);
+  EXPECT_FALSE(Load(env, {"--hash-threads", "0"}).config);
+  EXPECT_FALSE(Load(env, {"--header-timeout-ms", "0"}).config);
+  EXPECT_FALSE(Load(env, {"--log-level", "loud"}).config);
+  ConfigOutcome out = Load(env, {"--io-threads", "3", "--hash-threads", "1", "--idle-timeout-ms", "500"});
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->io_threads, 3u);
+  EXPECT_EQ(out.config->hash_threads, 1u);
+  EXPECT_EQ(out.config->idle_timeout_ms, 500);
+}
+
+}  // namespace
+}  // namespace sessionkit::server

@@ -1,0 +1,97 @@
+#include "server/metrics.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+namespace sessionkit::server {
+
+std::size_t Metrics::StatusSlot(int status) noexcept {
+  for (std::size_t i = 0; i < kStatuses.size(); ++i) {
+    if (kStatuses[i] == status) return i;
+  }
+  return kStatuses.size();
+}
+
+void Metrics::RecordRequest(Route route, int status, std::chrono::nanoseconds latency) noexcept {
+  RouteSeries& series = routes_[static_cast<std::size_t>(route)];
+  Add(series.by_status[StatusSlot(status)]);
+  double seconds = std::chrono::duration<double>(latency).count();
+  std::size_t bucket = 0;
+  while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
+  Add(series.buckets[bucket]);
+  series.latency_ns_sum.fetch_add(static_cast<std::uint64_t>(latency.count()),
+                                  std::memory_order_relaxed);
+}
+
+std::uint64_t Metrics::RequestsForTest(Route route, int status) const noexcept {
+  return routes_[static_cast<std::size_t>(route)].by_status[StatusSlot(status)].load();
+}
+
+std::string Metrics::Render() const {
+  std::string out;
+  out.reserve(4096);
+  auto it = std::back_inserter(out);
+  auto load = [](const Counter& c) { return c.load(std::memory_order_relaxed); };
+
+  out += "# HELP sessionkit_http_requests_total HTTP requests by route and status.\n";
+  out += "# TYPE sessionkit_http_requests_total counter\n";
+  for (std::size_t r = 0; r < kRouteCount; ++r) {
+    std::string_view label = RouteLabel(static_cast<Route>(r));
+    for (std::size_t s = 0; s < kStatusSlots; ++s) {
+      std::uint64_t n = load(routes_[r].by_status[s]);
+      if (n == 0) continue;
+      std::string status = s < kStatuses.size() ? std::to_string(kStatuses[s]) : "other";
+      fmt::format_to(it, "sessionkit_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
+                     label, status, n);
+    }
+  }
+
+  out += "# HELP sessionkit_http_request_duration_seconds Time from request parsed to response queued.\n";
+  out += "# TYPE sessionkit_http_request_duration_seconds histogram\n";
+  for (std::size_t r = 0; r < kRouteCount; ++r) {
+    const RouteSeries& series = routes_[r];
+    std::uint64_t cumulative = 0;
+    std::array<std::uint64_t, kBucketSlots> counts{};
+    for (std::size_t b = 0; b < kBucketSlots; ++b) counts[b] = load(series.buckets[b]);
+    std::uint64_t total = 0;
+    for (std::uint64_t c : counts) total += c;
+    if (total == 0) continue;
+    std::string_view label = RouteLabel(static_cast<Route>(r));
+    for (std::size_t b = 0; b < kBuckets.size(); ++b) {
+      cumulative += counts[b];
+      fmt::format_to(it,
+                     "sessionkit_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                     label, kBuckets[b], cumulative);
+    }
+    fmt::format_to(it,
+                   "sessionkit_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+                   label, total);
+    fmt::format_to(it, "sessionkit_http_request_duration_seconds_sum{{route=\"{}\"}} {:.9f}\n",
+                   label, static_cast<double>(load(series.latency_ns_sum)) / 1e9);
+    fmt::format_to(it, "sessionkit_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
+                   label, total);
+  }
+
+  auto counter = [&](std::string_view name, std::string_view help, const Counter& c) {
+    fmt::format_to(it, "# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, load(c));
+  };
+  counter("sessionkit_store_errors_total", "Requests answered 503 because the store was unreachable.",
+          store_errors_);
+  out += "# HELP sessionkit_logins_total Login attempts by result.\n";
+  out += "# TYPE sessionkit_logins_total counter\n";
+  fmt::format_to(it, "sessionkit_logins_total{{result=\"ok\"}} {}\n", load(logins_ok_));
+  fmt::format_to(it, "sessionkit_logins_total{{result=\"failed\"}} {}\n", load(logins_failed_));
+  counter("sessionkit_sessions_created_total", "Sessions created by register and login.",
+          sessions_created_);
+  counter("sessionkit_auth_rejected_total", "Bearer-authenticated requests rejected with 401.",
+          auth_rejected_);
+  counter("sessionkit_busy_rejections_total",
+          "Requests refused because the password worker queue was full.", busy_rejections_);
+  fmt::format_to(it, "# HELP sessionkit_connections_open Open client connections.\n"
+                     "# TYPE sessionkit_connections_open gauge\nsessionkit_connections_open {}\n",
+                 connections_open_.load(std::memory_order_relaxed));
+  return out;
+}
+
+}  // namespace sessionkit::server

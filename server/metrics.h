@@ -1,0 +1,82 @@
+// Metrics: counters and a latency histogram, rendered in the Prometheus text format.
+//
+// Recording is lock-free (relaxed atomics in fixed arrays indexed by route and status),
+// so the hot path pays a few atomic increments and no lock. Render() reads the counters
+// without stopping writers: a scrape may see one request counted in the status table
+// and not yet in the histogram, which Prometheus tolerates.
+//
+// Series (all prefixed sessionkit_):
+//   http_requests_total{route,status}           counter (only non-zero series)
+//   http_request_duration_seconds{route}        histogram
+//   store_errors_total                          requests answered 503 (store down)
+//   logins_total{result="ok"|"failed"}          counter
+//   sessions_created_total, auth_rejected_total, busy_rejections_total  counters
+//   connections_open                            gauge
+// Thread safety: every method may be called from any thread.
+#ifndef SESSIONKIT_SERVER_METRICS_H_
+#define SESSIONKIT_SERVER_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "server/router.h"
+
+namespace sessionkit::server {
+
+class Metrics {
+ public:
+  // HTTP statuses with a series of their own; anything else is counted as "other".
+  static constexpr std::array<int, 13> kStatuses = {200, 201, 204, 400, 401, 404, 405,
+                                                    408, 409, 413, 429, 500, 503};
+  // Histogram bucket upper bounds in seconds (+Inf implied).
+  static constexpr std::array<double, 15> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                      0.005,  0.01,    0.025,  0.05,  0.1,
+                                                      0.25,   0.5,     1.0,    2.5,   5.0};
+
+  void RecordRequest(Route route, int status, std::chrono::nanoseconds latency) noexcept;
+  void StoreError() noexcept { Add(store_errors_); }
+  void LoginOk() noexcept { Add(logins_ok_); }
+  void LoginFailed() noexcept { Add(logins_failed_); }
+  void SessionCreated() noexcept { Add(sessions_created_); }
+  void AuthRejected() noexcept { Add(auth_rejected_); }
+  void BusyRejected() noexcept { Add(busy_rejections_); }
+  void ConnectionOpened() noexcept { connections_open_.fetch_add(1, std::memory_order_relaxed); }
+  void ConnectionClosed() noexcept { connections_open_.fetch_sub(1, std::memory_order_relaxed); }
+
+  std::string Render() const;
+
+  // For tests.
+  std::uint64_t RequestsForTest(Route route, int status) const noexcept;
+  std::uint64_t LoginsFailedForTest() const noexcept { return logins_failed_.load(); }
+  std::uint64_t StoreErrorsForTest() const noexcept { return store_errors_.load(); }
+
+ private:
+  using Counter = std::atomic<std::uint64_t>;
+  static constexpr std::size_t kStatusSlots = kStatuses.size() + 1;  // + "other"
+  static constexpr std::size_t kBucketSlots = kBuckets.size() + 1;   // + "+Inf"
+
+  static void Add(Counter& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
+  static std::size_t StatusSlot(int status) noexcept;
+
+  struct RouteSeries {
+    std::array<Counter, kStatusSlots> by_status{};
+    std::array<Counter, kBucketSlots> buckets{};  // per bucket, not cumulative
+    Counter latency_ns_sum{0};
+  };
+
+  std::array<RouteSeries, kRouteCount> routes_{};
+  Counter store_errors_{0};
+  Counter logins_ok_{0};
+  Counter logins_failed_{0};
+  Counter sessions_created_{0};
+  Counter auth_rejected_{0};
+  Counter busy_rejections_{0};
+  std::atomic<std::int64_t> connections_open_{0};
+};
+
+}  // namespace sessionkit::server
+
+#endif  // SESSIONKIT_SERVER_METRICS_H_

@@ -1,0 +1,55 @@
+#include "server/metrics.h"
+
+#include <gtest/gtest.h>
+
+namespace sessionkit::server {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+TEST(MetricsTest, CountsByRouteAndStatus) {
+  Metrics m;
+  m.RecordRequest(Route::kVerify, 200, microseconds(50));
+  m.RecordRequest(Route::kVerify, 200, microseconds(70));
+  m.RecordRequest(Route::kVerify, 401, microseconds(30));
+  m.RecordRequest(Route::kLogin, 418, milliseconds(80));
+  EXPECT_EQ(m.RequestsForTest(Route::kVerify, 200), 2u);
+  EXPECT_EQ(m.RequestsForTest(Route::kVerify, 401), 1u);
+  std::string text = m.Render();
+  EXPECT_NE(text.find("sessionkit_http_requests_total{route=\"verify\",status=\"200\"} 2\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("sessionkit_http_requests_total{route=\"login\",status=\"other\"} 1\n"),
+            std::string::npos);
+  EXPECT_EQ(text.find("route=\"healthz\""), std::string::npos) << "zero series are omitted";
+}
+
+TEST(MetricsTest, HistogramIsCumulative) {
+  Metrics m;
+  m.RecordRequest(Route::kMe, 200, microseconds(50));    // <= 0.0001
+  m.RecordRequest(Route::kMe, 200, milliseconds(3));     // <= 0.005
+  m.RecordRequest(Route::kMe, 200, std::chrono::seconds(10));  // +Inf only
+  std::string text = m.Render();
+  auto has = [&text](std::string_view line) { return text.find(line) != std::string::npos; };
+  EXPECT_TRUE(has("sessionkit_http_request_duration_seconds_bucket{route=\"users_me\",le=\"0.0001\"} 1\n")) << text;
+  EXPECT_TRUE(has("sessionkit_http_request_duration_seconds_bucket{route=\"users_me\",le=\"0.005\"} 2\n"));
+  EXPECT_TRUE(has("sessionkit_http_request_duration_seconds_bucket{route=\"users_me\",le=\"5\"} 2\n"));
+  EXPECT_TRUE(has("sessionkit_http_request_duration_seconds_bucket{route=\"users_me\",le=\"+Inf\"} 3\n"));
+  EXPECT_TRUE(has("sessionkit_http_request_duration_seconds_count{route=\"users_me\"} 3\n"));
+}
+
+TEST(MetricsTest, EventCounters) {
+  Metrics m;
+  m.LoginOk();
+  m.LoginFailed();
+  m.LoginFailed();
+  m.StoreError();
+  std::string text = m.Render();
+  EXPECT_NE(text.find("sessionkit_logins_total{result=\"failed\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("sessionkit_logins_total{result=\"ok\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("sessionkit_store_errors_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE sessionkit_store_errors_total counter\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sessionkit::server
