@@ -1,0 +1,401 @@
+// RedisStore: SessionStore on Redis with the Go services' key layout (API.md §2-3).
+//
+// Every operation is a short chain of asynchronous commands on the shared pipelined
+// client; no thread blocks on Redis. Writes that must be atomic (insert with the cap,
+// touch, conditional delete, delete-all) are Lua scripts; see docs/redis.md for each
+// operation's reasoning. Time decisions use the injected clock, never Redis' clock.
+// Operations that chain a second command hold a reference to the store, so a store
+// released while such a chain runs is destroyed when the chain completes.
+#include "sessionkit/redis_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <new>
+#include <utility>
+
+#include "src/store/redis/redis_client.h"
+#include "src/store/redis/redis_keys.h"
+#include "src/store/redis/redis_scripts.h"
+
+namespace sessionkit {
+namespace {
+
+using internal::IndexKey;
+using internal::RedisClient;
+using internal::RedisReply;
+using internal::SessionKey;
+
+constexpr int kGetRetries = 1;               // re-reads after losing a race with a rewrite
+constexpr std::size_t kCountBatch = 1000;    // SCAN COUNT for Count()
+constexpr std::size_t kMaxScanLimit = 10000;
+
+// Transport failures stay as they are (Unavailable); error replies are mapped.
+Status ReplyStatus(const Result<RedisReply>& reply, std::string_view what) {
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return internal::StatusFromErrorReply(*reply, what);
+  return Status::Ok();
+}
+
+Status Unexpected(std::string_view what, const RedisReply& reply) {
+  std::string shown = reply.DebugString();
+  if (shown.size() > 120) shown = shown.substr(0, 120) + "...";
+  return Status::Internal(std::string(what) + ": unexpected reply " + shown);
+}
+
+std::vector<std::string_view> Views(const std::vector<std::string>& strings) {
+  return {strings.begin(), strings.end()};
+}
+
+bool IsDecimal(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+class RedisStore final : public SessionStore, public std::enable_shared_from_this<RedisStore> {
+ public:
+  RedisStore(const Clock& clock, std::unique_ptr<RedisClient> client)
+      : clock_(clock), client_(std::move(client)) {}
+
+  void InsertAsync(const Session& s, std::uint32_t max_per_user,
+                   ResultCallback<std::vector<std::string>> done) override;
+  void GetAsync(std::string_view session_id, ResultCallback<Session> done) override;
+  void TouchAsync(const Session& current, TimePoint last_seen, TimePoint expires_at,
+                  StatusCallback done) override;
+  void DeleteAsync(std::string_view session_id, ResultCallback<bool> done) override;
+  void DeleteAllForUserAsync(std::string_view user_id, std::string_view keep_session_id,
+                             ResultCallback<std::uint64_t> done) override;
+  void ListForUserAsync(std::string_view user_id, ResultCallback<std::vector<Session>> done) override;
+  void CountAsync(ResultCallback<std::uint64_t> done) override;
+  void ScanAsync(std::string_view cursor, std::size_t limit, ResultCallback<ScanPage> done) override;
+  void PingAsync(StatusCallback done) override;
+
+ private:
+  void GetAttempt(std::string id, int retries, ResultCallback<Session> done);
+  void ListRecords(std::string user_id, std::vector<std::string> ids,
+                   ResultCallback<std::vector<Session>> done);
+  // Removes index members whose key is gone and deletes records seen dead, then
+  // calls `then` (cleanup failures are not the caller's: the listing stays right).
+  void Prune(const std::string& user_id, std::vector<std::string> missing,
+             std::vector<std::pair<std::string, std::string>> dead, std::function<void()> then);
+  // SCAN one step from `cursor`, then MGET the keys found; live records only.
+  void ScanStep(std::string cursor, std::size_t count,
+                std::function<void(Result<std::pair<std::string, std::vector<Session>>>)> done);
+  void CountFrom(std::string cursor, std::uint64_t counted, ResultCallback<std::uint64_t> done);
+
+  const Clock& clock_;
+  const std::unique_ptr<RedisClient> client_;
+};
+
+// --- insert ------------------------------------------------------------------------
+
+void RedisStore::InsertAsync(const Session& s, std::uint32_t max_per_user,
+                             ResultCallback<std::vector<std::string>> done) {
+  const TimePoint now = clock_.Now();
+  if (!IsWellFormedSessionId(s.id)) return done(Status::InvalidArgument("malformed session id"));
+  if (s.user_id.empty()) return done(Status::InvalidArgument("session has no user_id"));
+  if (!(now < s.expires_at)) {
+    return done(Status::InvalidArgument("session is already past its expires_at"));
+  }
+  const std::int64_t ttl = internal::TtlSeconds(s.expires_at, now);
+  const internal::UnixParts at = internal::SplitUnix(now);
+  client_->Eval(internal::InsertScript(), {SessionKey(s.id), IndexKey(s.user_id)},
+                {EncodeSession(s), std::to_string(ttl), s.id,
+                 std::to_string(ttl + internal::kIndexTtlSlack.count()), std::to_string(max_per_user),
+                 at.seconds, at.nanos},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  if (Status st = ReplyStatus(reply, "redis insert"); !st.ok()) return done(st);
+                  const RedisReply& r = *reply;
+                  if (!r.is_array() || r.elements.empty() || !r.elements[0].is_integer()) {
+                    return done(Unexpected("redis insert", r));
+                  }
+                  if (r.elements[0].integer == 0) return done(Status::Conflict("session id exists"));
+                  std::vector<std::string> evicted;
+                  for (std::size_t i = 1; i < r.elements.size(); ++i) evicted.push_back(r.elements[i].str);
+                  done(std::move(evicted));
+                });
+}
+
+// --- get ---------------------------------------------------------------------------
+
+void RedisStore::GetAsync(std::string_view session_id, ResultCallback<Session> done) {
+  GetAttempt(std::string(session_id), kGetRetries, std::move(done));
+}
+
+void RedisStore::GetAttempt(std::string id, int retries, ResultCallback<Session> done) {
+  const std::string key = SessionKey(id);
+  client_->Command({"GET", key}, [self = shared_from_this(), id = std::move(id), retries,
+                                  done = std::move(done)](Result<RedisReply> reply) mutable {
+    if (Status st = ReplyStatus(reply, "redis GET"); !st.ok()) return done(st);
+    if (reply->is_nil()) return done(Status::NotFound("no such session"));
+    if (!reply->is_string()) return done(Unexpected("redis GET", *reply));
+    Result<Session> session = DecodeSession(reply->str);
+    if (!session.ok()) {
+      return done(Status::Malformed("redis: the stored record for " + ShortSessionId(id) +
+                                    " is not a valid session"));
+    }
+    if (self->clock_.Now() < session->expires_at) return done(std::move(session));
+
+    // Dead by our clock: delete it with its index entry, unless it was rewritten since.
+    const std::string user_id = session->user_id;
+    std::string raw = std::move(session->raw);
+    RedisStore* store = self.get();
+    store->client_->Eval(
+        internal::DeleteIfUnchangedScript(), {SessionKey(id), IndexKey(user_id)}, {std::move(raw), id},
+        [self = std::move(self), id, retries, done = std::move(done)](Result<RedisReply> deleted) mutable {
+          if (Status st = ReplyStatus(deleted, "redis delete of an expired session"); !st.ok()) return done(st);
+          if (deleted->is_integer() && deleted->integer == 1) return done(Status::Expired("session expired"));
+          if (retries > 0) return self->GetAttempt(std::move(id), retries - 1, std::move(done));
+          done(Status::NotFound("no such session"));
+        });
+  });
+}
+
+// --- touch -------------------------------------------------------------------------
+
+void RedisStore::TouchAsync(const Session& current, TimePoint last_seen, TimePoint expires_at,
+                            StatusCallback done) {
+  const TimePoint now = clock_.Now();
+  if (!(now < expires_at)) return done(Status::InvalidArgument("new expires_at is not in the future"));
+  std::string record;
+  if (current.raw.empty()) {  // not read from a store: write the fields as given
+    Session fresh = current;
+    fresh.last_seen = last_seen;
+    fresh.expires_at = expires_at;
+    record = EncodeSession(fresh);
+  } else {
+    Result<std::string> rewritten = RewriteSessionTimes(current.raw, last_seen, expires_at);
+    if (!rewritten.ok()) return done(rewritten.status());
+    record = std::move(rewritten).value();
+  }
+  const std::int64_t ttl = internal::TtlSeconds(expires_at, now);
+  const internal::UnixParts at = internal::SplitUnix(now);
+  client_->Eval(internal::TouchScript(), {SessionKey(current.id), IndexKey(current.user_id)},
+                {std::move(record), std::to_string(ttl), current.id,
+                 std::to_string(ttl + internal::kIndexTtlSlack.count()), at.seconds, at.nanos},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  if (Status st = ReplyStatus(reply, "redis touch"); !st.ok()) return done(st);
+                  if (!reply->is_integer()) return done(Unexpected("redis touch", *reply));
+                  if (reply->integer == 0) return done(Status::NotFound("no such session"));
+                  done(Status::Ok());
+                });
+}
+
+// --- delete ------------------------------------------------------------------------
+
+// GET first (the index key needs the record's user_id, whose digits Lua's cjson could
+// round), then DEL + SREM in one MULTI.
+void RedisStore::DeleteAsync(std::string_view session_id, ResultCallback<bool> done) {
+  std::string id(session_id);
+  const std::string key = SessionKey(id);
+  client_->Command({"GET", key}, [self = shared_from_this(), id = std::move(id),
+                                  done = std::move(done)](Result<RedisReply> reply) mutable {
+    if (Status st = ReplyStatus(reply, "redis GET"); !st.ok()) return done(st);
+    if (reply->is_nil()) return done(false);
+    if (!reply->is_string()) return done(Unexpected("redis GET", *reply));
+    Result<Session> session = DecodeSession(reply->str);
+    const bool live = session.ok() && self->clock_.Now() < session->expires_at;
+    const std::string key = SessionKey(id);
+    auto on_deleted = [done = std::move(done), live](Result<std::vector<RedisReply>> replies) {
+      if (!replies.ok()) return done(replies.status());
+      const RedisReply& last = replies->back();
+      if (Status st = ReplyStatus(last, "redis delete"); !st.ok()) return done(st);
+      const RedisReply* del = &last;  // DEL alone, or EXEC's [DEL, SREM]
+      if (last.is_array() && !last.elements.empty()) del = &last.elements[0];
+      if (del->is_error()) return done(internal::StatusFromErrorReply(*del, "redis DEL"));
+      done(live && del->is_integer() && del->integer == 1);
+    };
+    if (!session.ok() || session->user_id.empty()) {
+      self->client_->Pipeline({{"DEL", key}}, std::move(on_deleted));
+      return;
+    }
+    const std::string index = IndexKey(session->user_id);
+    self->client_->Pipeline({{"MULTI"}, {"DEL", key}, {"SREM", index, id}, {"EXEC"}}, std::move(on_deleted));
+  });
+}
+
+void RedisStore::DeleteAllForUserAsync(std::string_view user_id, std::string_view keep_session_id,
+                                       ResultCallback<std::uint64_t> done) {
+  client_->Eval(internal::DeleteAllScript(), {IndexKey(user_id)}, {std::string(keep_session_id)},
+                [self = shared_from_this(), done = std::move(done)](Result<RedisReply> reply) {
+                  if (Status st = ReplyStatus(reply, "redis delete-all"); !st.ok()) return done(st);
+                  if (!reply->is_array()) return done(Unexpected("redis delete-all", *reply));
+                  const TimePoint now = self->clock_.Now();
+                  std::uint64_t live = 0;
+                  for (const RedisReply& raw : reply->elements) {
+                    Result<Session> s = DecodeSession(raw.str);
+                    if (s.ok() && now < s->expires_at) ++live;
+                  }
+                  done(live);
+                });
+}
+
+// --- list --------------------------------------------------------------------------
+
+void RedisStore::ListForUserAsync(std::string_view user_id, ResultCallback<std::vector<Session>> done) {
+  std::string user(user_id);
+  const std::string index = IndexKey(user);
+  client_->Command({"SMEMBERS", index}, [self = shared_from_this(), user = std::move(user),
+                                         done = std::move(done)](Result<RedisReply> reply) mutable {
+    if (Status st = ReplyStatus(reply, "redis SMEMBERS"); !st.ok()) return done(st);
+    if (!reply->is_array()) return done(Unexpected("redis SMEMBERS", *reply));
+    std::vector<std::string> ids;
+    for (RedisReply& member : reply->elements) ids.push_back(std::move(member.str));
+    if (ids.empty()) return done(std::vector<Session>());
+    RedisStore* store = self.get();
+    store->ListRecords(std::move(user), std::move(ids), std::move(done));
+  });
+}
+
+void RedisStore::ListRecords(std::string user_id, std::vector<std::string> ids,
+                             ResultCallback<std::vector<Session>> done) {
+  std::vector<std::string> args = {"MGET"};
+  for (const std::string& id : ids) args.push_back(SessionKey(id));
+  client_->Command(Views(args), [self = shared_from_this(), user_id = std::move(user_id), ids = std::move(ids),
+                                 done = std::move(done)](Result<RedisReply> reply) mutable {
+    if (Status st = ReplyStatus(reply, "redis MGET"); !st.ok()) return done(st);
+    if (!reply->is_array() || reply->elements.size() != ids.size()) return done(Unexpected("redis MGET", *reply));
+    const TimePoint now = self->clock_.Now();
+    std::vector<Session> live;
+    std::vector<std::string> missing;
+    std::vector<std::pair<std::string, std::string>> dead;  // id, record as read
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      RedisReply& value = reply->elements[i];
+      if (value.is_nil()) {
+        missing.push_back(ids[i]);
+        continue;
+      }
+      Result<Session> s = DecodeSession(value.str);
+      if (!s.ok() || s->user_id != user_id) continue;  // not ours to judge: left alone
+      if (!(now < s->expires_at)) {
+        dead.emplace_back(ids[i], std::move(value.str));
+        continue;
+      }
+      live.push_back(std::move(s).value());
+    }
+    if (missing.empty() && dead.empty()) return done(std::move(live));
+    RedisStore* store = self.get();
+    store->Prune(user_id, std::move(missing), std::move(dead),
+                 [live = std::move(live), done = std::move(done)]() mutable { done(std::move(live)); });
+  });
+}
+
+void RedisStore::Prune(const std::string& user_id, std::vector<std::string> missing,
+                       std::vector<std::pair<std::string, std::string>> dead, std::function<void()> then) {
+  struct Join {
+    std::atomic<std::size_t> remaining;
+    std::function<void()> then;
+  };
+  auto join = std::make_shared<Join>();
+  join->remaining = dead.size() + (missing.empty() ? 0 : 1);
+  join->then = std::move(then);
+  auto step = [join] {
+    if (join->remaining.fetch_sub(1) == 1) join->then();
+  };
+  const std::string index = IndexKey(user_id);
+  if (!missing.empty()) {
+    std::vector<std::string> args = {"SREM", index};
+    args.insert(args.end(), missing.begin(), missing.end());
+    client_->Command(Views(args), [step](Result<RedisReply>) { step(); });
+  }
+  for (auto& [id, raw] : dead) {
+    client_->Eval(internal::DeleteIfUnchangedScript(), {SessionKey(id), index}, {std::move(raw), id},
+                  [step](Result<RedisReply>) { step(); });
+  }
+}
+
+// --- admin -------------------------------------------------------------------------
+
+void RedisStore::ScanStep(std::string cursor, std::size_t count,
+                          std::function<void(Result<std::pair<std::string, std::vector<Session>>>)> done) {
+  const std::string count_text = std::to_string(count);
+  client_->Command(
+      {"SCAN", cursor, "MATCH", internal::kSessionKeyPattern, "COUNT", count_text},
+      [self = shared_from_this(), done = std::move(done)](Result<RedisReply> reply) mutable {
+        using Page = std::pair<std::string, std::vector<Session>>;
+        if (Status st = ReplyStatus(reply, "redis SCAN"); !st.ok()) return done(st);
+        const RedisReply& r = *reply;
+        if (!r.is_array() || r.elements.size() != 2 || !r.elements[1].is_array()) {
+          return done(Unexpected("redis SCAN", r));
+        }
+        std::string next = r.elements[0].str;
+        std::vector<std::string> args = {"MGET"};
+        for (const RedisReply& key : r.elements[1].elements) args.push_back(key.str);
+        if (args.size() == 1) return done(Page{std::move(next), {}});
+        RedisStore* store = self.get();
+        store->client_->Command(Views(args), [self = std::move(self), next = std::move(next),
+                                              done = std::move(done)](Result<RedisReply> values) mutable {
+          if (Status st = ReplyStatus(values, "redis MGET"); !st.ok()) return done(st);
+          if (!values->is_array()) return done(Unexpected("redis MGET", *values));
+          const TimePoint now = self->clock_.Now();
+          std::vector<Session> live;
+          for (const RedisReply& value : values->elements) {
+            if (!value.is_string()) continue;  // deleted since the SCAN
+            Result<Session> s = DecodeSession(value.str);
+            if (s.ok() && now < s->expires_at) live.push_back(std::move(s).value());
+          }
+          done(Page{std::move(next), std::move(live)});
+        });
+      });
+}
+
+void RedisStore::CountAsync(ResultCallback<std::uint64_t> done) { CountFrom("0", 0, std::move(done)); }
+
+void RedisStore::CountFrom(std::string cursor, std::uint64_t counted, ResultCallback<std::uint64_t> done) {
+  ScanStep(std::move(cursor), kCountBatch,
+           [self = shared_from_this(), counted, done = std::move(done)](
+               Result<std::pair<std::string, std::vector<Session>>> page) mutable {
+             if (!page.ok()) return done(page.status());
+             const std::uint64_t total = counted + page->second.size();
+             if (page->first == "0") return done(total);
+             self->CountFrom(std::move(page->first), total, std::move(done));
+           });
+}
+
+void RedisStore::ScanAsync(std::string_view cursor, std::size_t limit, ResultCallback<ScanPage> done) {
+  std::string start = cursor.empty() ? "0" : std::string(cursor);
+  if (!IsDecimal(start)) return done(Status::InvalidArgument("malformed scan cursor"));
+  ScanStep(std::move(start), std::clamp<std::size_t>(limit, 1, kMaxScanLimit),
+           [done = std::move(done)](Result<std::pair<std::string, std::vector<Session>>> page) {
+             if (!page.ok()) return done(page.status());
+             ScanPage out;
+             out.sessions = std::move(page->second);
+             if (page->first != "0") out.next_cursor = std::move(page->first);
+             done(std::move(out));
+           });
+}
+
+void RedisStore::PingAsync(StatusCallback done) {
+  client_->Command({"PING"}, [done = std::move(done)](Result<RedisReply> reply) {
+    if (Status st = ReplyStatus(reply, "redis PING"); !st.ok()) return done(st);
+    if (!reply->is_status("PONG")) return done(Unexpected("redis PING", *reply));
+    done(Status::Ok());
+  });
+}
+
+}  // namespace
+
+Result<std::shared_ptr<SessionStore>> OpenRedisStore(const RedisStoreOptions& options) {
+  internal::RedisClientOptions client_options;
+  client_options.host = options.host;
+  client_options.port = options.port;
+  client_options.password = options.password;
+  client_options.db = options.db;
+  client_options.connections = options.connections;
+  client_options.connect_timeout = options.connect_timeout;
+  client_options.command_timeout = options.command_timeout;
+  client_options.reconnect_backoff_min = options.reconnect_backoff_min;
+  client_options.reconnect_backoff_max = options.reconnect_backoff_max;
+  Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(client_options);
+  if (!client.ok()) return client.status();
+  // Give the first connections their chance, so that the first call usually succeeds;
+  // an unreachable Redis is not an error here (calls say Unavailable until it is up).
+  (*client)->WaitForFirstAttempts(options.connect_timeout + std::chrono::milliseconds(100));
+  try {
+    return std::shared_ptr<SessionStore>(
+        std::make_shared<RedisStore>(ClockOrSystem(options.clock), std::move(client).value()));
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("out of memory creating the redis store");
+  }
+}
+
+}  // namespace sessionkit
