@@ -1,0 +1,34 @@
+// The routes of API.md §6 as functions: (Services, Request) -> one Response through
+// the Responder. No sockets here, so each handler is testable on its own.
+//
+// Dispatch routes a request (router.h) and calls the handler; 404 and 405 (with Allow)
+// are answered here. Handlers that need the store or the password workers continue
+// asynchronously: their continuations may run on a store thread or a worker thread and
+// do only cheap work there (build JSON, sign a token); the Responder posts the write
+// back to the connection's strand. A handler never reads the Request after replying.
+#ifndef SESSIONKIT_SERVER_HANDLERS_HANDLERS_H_
+#define SESSIONKIT_SERVER_HANDLERS_HANDLERS_H_
+
+#include "server/handlers/services.h"
+#include "server/http/message.h"
+#include "server/router.h"
+
+namespace sessionkit::server {
+
+void Dispatch(Services& s, const Request& req, const RouteMatch& match, Responder reply);
+
+void HandleRegister(Services& s, const Request& req, Responder reply);
+void HandleLogin(Services& s, const Request& req, Responder reply);
+void HandleLogout(Services& s, const Request& req, Responder reply);
+void HandleLogoutAll(Services& s, const Request& req, Responder reply);
+void HandleListSessions(Services& s, const Request& req, Responder reply);
+void HandleRevokeSession(Services& s, const Request& req, std::string_view session_id,
+                         Responder reply);
+void HandleMe(Services& s, const Request& req, Responder reply);
+void HandleVerify(Services& s, const Request& req, Responder reply);
+void HandleHealthz(Services& s, const Request& req, Responder reply);
+void HandleMetrics(Services& s, const Request& req, Responder reply);
+
+}  // namespace sessionkit::server
+
+#endif  // SESSIONKIT_SERVER_HANDLERS_HANDLERS_H_

@@ -1,0 +1,41 @@
+// Services: everything a handler may use, built once in main and passed by reference.
+//
+// Nothing here is owned: main (or a test) owns each piece and keeps it alive until the
+// server and the worker pool have stopped. Every member is thread-safe.
+#ifndef SESSIONKIT_SERVER_HANDLERS_SERVICES_H_
+#define SESSIONKIT_SERVER_HANDLERS_SERVICES_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "server/metrics.h"
+#include "server/users/password_hasher.h"
+#include "server/users/user_store.h"
+#include "server/worker_pool.h"
+#include "sessionkit/clock.h"
+#include "sessionkit/jwt.h"
+#include "sessionkit/session_manager.h"
+
+namespace sessionkit::server {
+
+struct Services {
+  SessionManager* sessions = nullptr;
+  const JwtCodec* jwt = nullptr;
+  UserStore* users = nullptr;
+  const PasswordHasher* hasher = nullptr;
+  WorkerPool* workers = nullptr;  // password hashing and user writes
+  Metrics* metrics = nullptr;
+  const Clock* clock = nullptr;  // nullptr = SystemClock()
+
+  std::chrono::seconds token_lifetime{48 * 3600};  // JWT_EXPIRED
+  std::string issuer = "sessionkit";               // JWT_ISSUER
+
+  // Unix second of the last IP/User-Agent drift warning: at most one a second.
+  std::atomic<std::int64_t> last_drift_log{0};
+};
+
+}  // namespace sessionkit::server
+
+#endif  // SESSIONKIT_SERVER_HANDLERS_SERVICES_H_

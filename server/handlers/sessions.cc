@@ -1,0 +1,66 @@
+// GET /api/auth/sessions and DELETE /api/auth/sessions/{id} (API.md §6).
+#include <spdlog/spdlog.h>
+
+#include "server/error_map.h"
+#include "server/handlers/bearer.h"
+#include "server/handlers/handlers.h"
+#include "server/handlers/views.h"
+#include "server/response.h"
+
+namespace sessionkit::server {
+namespace {
+
+void ReplyStoreFailure(Services& s, const Status& status, Site site, Responder& reply) {
+  MappedError mapped = MapStatus(status, site);
+  if (mapped.error == ApiError::kStoreUnavailable) s.metrics->StoreError();
+  reply(ErrorResponse(mapped));
+}
+
+}  // namespace
+
+void HandleListSessions(Services& s, const Request& req, Responder reply) {
+  Authenticate(s, req, std::move(reply), [&s](AuthContextPtr auth, Responder reply) {
+    s.sessions->ListForUserAsync(
+        auth->claims.user_id,
+        [&s, auth, reply](Result<std::vector<Session>> list) mutable {
+          if (!list.ok()) return ReplyStoreFailure(s, list.status(), Site::kResource, reply);
+          SuccessBody body;
+          internal::JsonWriter& w = body.data();
+          w.BeginArray();
+          for (const Session& session : *list) {  // newest first (SessionManager)
+            WriteSession(w, session, session.id == auth->claims.session_id);
+          }
+          w.EndArray();
+          reply(body.Finish(200, "Sessions"));
+        });
+  });
+}
+
+void HandleRevokeSession(Services& s, const Request& req, std::string_view session_id,
+                         Responder reply) {
+  Authenticate(s, req, std::move(reply), [&s, session_id](AuthContextPtr auth, Responder reply) {
+    if (!IsWellFormedSessionId(session_id)) {
+      return reply(ErrorResponse(ApiError::kBadRequest, "Malformed session id"));
+    }
+    // Ownership first: another user's session is "not found", never revoked.
+    s.sessions->store().GetAsync(
+        session_id, [&s, auth, reply, id = std::string(session_id)](Result<Session> found) mutable {
+          if (!found.ok()) return ReplyStoreFailure(s, found.status(), Site::kResource, reply);
+          if (found->user_id != auth->claims.user_id) {
+            return reply(ErrorResponse(ApiError::kNotFound, "Session not found"));
+          }
+          s.sessions->RevokeAsync(id, [&s, auth, reply, id](Result<bool> revoked) mutable {
+            if (!revoked.ok()) return ReplyStoreFailure(s, revoked.status(), Site::kWrite, reply);
+            if (!*revoked) return reply(ErrorResponse(ApiError::kNotFound, "Session not found"));
+            spdlog::info("session revoked: {} user_id={} reason=revoked by {}",
+                         ShortSessionId(id), auth->claims.user_id,
+                         ShortSessionId(auth->claims.session_id));
+            SuccessBody body;
+            body.data().BeginObject().Key("revoked").Int(1).EndObject();
+            reply(body.Finish(200, "Session revoked"));
+          });
+        });
+  });
+}
+
+}  // namespace sessionkit::server

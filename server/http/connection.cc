@@ -1,0 +1,242 @@
+#include "server/http/connection.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/version.hpp>
+
+#include "server/error_map.h"
+#include "server/handlers/handlers.h"
+
+namespace sessionkit::server {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+Method ToMethod(http::verb verb) {
+  switch (verb) {
+    case http::verb::get: return Method::kGet;
+    case http::verb::head: return Method::kHead;
+    case http::verb::post: return Method::kPost;
+    case http::verb::put: return Method::kPut;
+    case http::verb::delete_: return Method::kDelete;
+    case http::verb::patch: return Method::kPatch;
+    case http::verb::options: return Method::kOptions;
+    default: return Method::kOther;
+  }
+}
+
+IpAddress ToIpAddress(const net::ip::address& address) {
+  IpAddress ip;
+  if (address.is_v4()) {
+    auto v4 = address.to_v4().to_bytes();
+    ip.bytes[10] = 0xff;
+    ip.bytes[11] = 0xff;
+    std::copy(v4.begin(), v4.end(), ip.bytes.begin() + 12);
+    ip.v4 = true;
+  } else {
+    auto v6 = address.to_v6().to_bytes();
+    std::copy(v6.begin(), v6.end(), ip.bytes.begin());
+    ip.v4 = address.to_v6().is_v4_mapped();
+  }
+  return ip;
+}
+
+std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+Connection::Connection(net::ip::tcp::socket&& socket, ServerState& state)
+    : state_(state), stream_(std::move(socket)) {
+  state_.open_connections.fetch_add(1, std::memory_order_relaxed);
+  state_.services->metrics->ConnectionOpened();
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ = ToIpAddress(endpoint.address());
+  peer_text_ = FormatIp(peer_);
+}
+
+Connection::~Connection() {
+  FinishInFlight();
+  state_.services->metrics->ConnectionClosed();
+  state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::Start() {
+  // Run the first read on the connection's strand.
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+}
+
+void Connection::WaitForRequest() {
+  if (state_.draining.load(std::memory_order_relaxed)) return Close();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(state_.limits.max_header_bytes));
+  parser_->body_limit(state_.limits.max_body_bytes);
+  if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+  // Idle wait: nothing of the next request has arrived yet.
+  stream_.expires_after(state_.limits.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(4096),
+                          beast::bind_front_handler(&Connection::OnFirstBytes, shared_from_this()));
+}
+
+void Connection::OnFirstBytes(beast::error_code ec, std::size_t bytes) {
+  if (ec) return Close();  // idle timeout, peer closed, or shutdown
+  buffer_.commit(bytes);
+  ReadHeader();
+}
+
+void Connection::ReadHeader() {
+  stream_.expires_after(state_.limits.header_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
+}
+
+void Connection::OnHeader(beast::error_code ec, std::size_t) {
+  if (ec) return FailRead(ec);
+  const auto& header = parser_->get();
+  auto expect = header.find(http::field::expect);
+  if (expect != header.end() && beast::iequals(expect->value(), "100-continue") &&
+      !parser_->is_done()) {
+    continue_.emplace(http::status::continue_, header.version());
+    stream_.expires_after(state_.limits.body_timeout);
+    http::async_write(stream_, *continue_,
+                      beast::bind_front_handler(&Connection::OnContinueWritten, shared_from_this()));
+    return;
+  }
+  ReadBody();
+}
+
+void Connection::OnContinueWritten(beast::error_code ec, std::size_t) {
+  continue_.reset();
+  if (ec) return Close();
+  ReadBody();
+}
+
+void Connection::ReadBody() {
+  if (parser_->is_done()) return OnRequest();
+  stream_.expires_after(state_.limits.body_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&Connection::OnBody, shared_from_this()));
+}
+
+void Connection::OnBody(beast::error_code ec, std::size_t) {
+  if (ec) return FailRead(ec);
+  OnRequest();
+}
+
+void Connection::FailRead(beast::error_code ec) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+      ec == net::error::eof) {
+    return Close();  // a silent, slow or departed client: nothing to answer
+  }
+  match_ = RouteMatch{};
+  started_ = std::chrono::steady_clock::now();
+  head_ = false;
+  Response r = ec == http::error::body_limit
+                   ? ErrorResponse(ApiError::kPayloadTooLarge, "Request body too large (max 1 MiB)")
+               : ec == http::error::header_limit
+                   ? ErrorResponse(ApiError::kBadRequest, "Request header too large")
+                   : ErrorResponse(ApiError::kBadRequest, "Malformed HTTP request");
+  r.close = true;
+  linger_ = true;
+  Write(std::move(r));
+}
+
+void Connection::OnRequest() {
+  stream_.expires_never();  // the handler runs with no socket operation pending
+  message_ = parser_->release();
+  parser_.reset();
+  started_ = std::chrono::steady_clock::now();
+  in_flight_ = true;
+  state_.in_flight.fetch_add(1, std::memory_order_relaxed);
+
+  std::string_view target = Sv(message_.target());
+  request_.method = ToMethod(message_.method());
+  head_ = request_.method == Method::kHead;
+  request_.path = target.substr(0, target.find('?'));
+  request_.authorization = Sv(message_[http::field::authorization]);
+  request_.user_agent = Sv(message_[http::field::user_agent]);
+  request_.device_id = Sv(message_["X-Device-Id"]);
+  request_.body = message_.body();
+  if (state_.proxies != nullptr && !state_.proxies->empty()) {
+    request_.client_ip = state_.proxies->ClientIp(peer_, Sv(message_["X-Forwarded-For"]));
+  } else {
+    request_.client_ip = peer_text_;
+  }
+  match_ = MatchRoute(request_.method, request_.path);
+  Dispatch(*state_.services, request_, match_, Responder(shared_from_this()));
+}
+
+void Connection::Send(Response response) {
+  net::dispatch(stream_.get_executor(),
+                [self = shared_from_this(), response = std::move(response)]() mutable {
+                  self->Write(std::move(response));
+                });
+}
+
+void Connection::Write(Response r) {
+  state_.services->metrics->RecordRequest(match_.route, r.status,
+                                          std::chrono::steady_clock::now() - started_);
+  bool keep_alive = !r.close && message_.keep_alive() &&
+                    !state_.draining.load(std::memory_order_relaxed);
+  response_.emplace(static_cast<http::status>(r.status), message_.version() == 10 ? 10 : 11);
+  auto& res = *response_;
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  for (auto& [name, value] : r.headers) res.set(name, value);
+  res.keep_alive(keep_alive);
+  std::size_t length = r.body.size();
+  if (!head_) res.body() = std::move(r.body);
+  res.content_length(length);  // HEAD: the length of the body a GET would get
+
+  stream_.expires_after(state_.limits.body_timeout);
+  http::async_write(stream_, res,
+                    beast::bind_front_handler(&Connection::OnWrite, shared_from_this(), keep_alive));
+}
+
+void Connection::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
+  response_.reset();
+  FinishInFlight();
+  message_ = {};
+  request_ = Request{};
+  if (ec) return Close();
+  if (linger_) return LingerClose();
+  if (!keep_alive) return Close();
+  WaitForRequest();
+}
+
+void Connection::FinishInFlight() {
+  if (!in_flight_) return;
+  in_flight_ = false;
+  state_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::LingerClose() {
+  constexpr std::size_t kChunk = 16 * 1024;
+  constexpr std::size_t kMaxDrain = 8 * 1024 * 1024;
+  if (!drain_buffer_) {
+    beast::error_code ec;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    drain_buffer_ = std::make_unique<char[]>(kChunk);
+    stream_.expires_after(std::min<std::chrono::milliseconds>(state_.limits.body_timeout,
+                                                              std::chrono::milliseconds(2000)));
+  }
+  if (drained_ > kMaxDrain) return Close();
+  stream_.async_read_some(net::buffer(drain_buffer_.get(), kChunk),
+                          beast::bind_front_handler(&Connection::OnDrain, shared_from_this()));
+}
+
+void Connection::OnDrain(beast::error_code ec, std::size_t bytes) {
+  drained_ += bytes;
+  if (ec) return Close();  // EOF from the client, the drain deadline, or an error
+  LingerClose();
+}
+
+void Connection::Close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace sessionkit::server

@@ -1,0 +1,100 @@
+// Connection: one client socket, HTTP/1.1 with keep-alive, one request at a time.
+//
+// Each request gets a fresh parser with a header limit and a body limit (1 MiB: more
+// is answered 413 and the connection closed, without reading the body). Three timers
+// drop slow or silent clients: idle (keep-alive connection with no request yet),
+// header (the whole header must arrive once the request started) and body (after the
+// header). A parse error is answered 400 and the connection closed. After such an early
+// answer (400/413) the unread rest of the request is drained for a moment before the
+// close, so the client sees the answer instead of a connection reset.
+//
+// A parsed request is routed and dispatched to the handlers with a Responder that
+// points back here; the handler may answer from any thread and Send() posts the write
+// onto this connection's strand. The parsed message stays alive until the response is
+// written, so the handler's Request views stay valid. All socket work runs on the
+// strand; shared_from_this() in each completion keeps the connection alive.
+#ifndef SESSIONKIT_SERVER_HTTP_CONNECTION_H_
+#define SESSIONKIT_SERVER_HTTP_CONNECTION_H_
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "server/client_ip.h"
+#include "server/handlers/services.h"
+#include "server/http/message.h"
+#include "server/router.h"
+
+namespace sessionkit::server {
+
+struct ConnectionLimits {
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+};
+
+// Shared by the listener and its connections; outlives them all.
+struct ServerState {
+  Services* services = nullptr;
+  const TrustedProxies* proxies = nullptr;
+  ConnectionLimits limits;
+  std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::int64_t> in_flight{0};  // requests parsed and not yet answered
+  std::atomic<bool> draining{false};       // shutting down: no keep-alive, no new reads
+};
+
+class Connection final : public std::enable_shared_from_this<Connection>, public ResponseSink {
+ public:
+  Connection(boost::asio::ip::tcp::socket&& socket, ServerState& state);
+  ~Connection() override;
+
+  void Start();
+  void Send(Response response) override;  // any thread
+
+ private:
+  void WaitForRequest();
+  void OnFirstBytes(boost::beast::error_code ec, std::size_t bytes);
+  void ReadHeader();
+  void OnHeader(boost::beast::error_code ec, std::size_t bytes);
+  void OnContinueWritten(boost::beast::error_code ec, std::size_t bytes);
+  void ReadBody();
+  void OnBody(boost::beast::error_code ec, std::size_t bytes);
+  void OnRequest();
+  void FailRead(boost::beast::error_code ec);
+  void Write(Response response);
+  void OnWrite(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void Close();
+  void LingerClose();
+  void OnDrain(boost::beast::error_code ec, std::size_t bytes);
+  void FinishInFlight();
+
+  ServerState& state_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  boost::beast::http::request<boost::beast::http::string_body> message_;
+  std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
+  IpAddress peer_;
+  std::string peer_text_;
+  Request request_;
+  RouteMatch match_;
+  std::chrono::steady_clock::time_point started_;
+  bool in_flight_ = false;
+  bool head_ = false;
+  bool linger_ = false;              // after an early error reply: drain, then close
+  std::size_t drained_ = 0;
+  std::unique_ptr<char[]> drain_buffer_;
+};
+
+}  // namespace sessionkit::server
+
+#endif  // SESSIONKIT_SERVER_HTTP_CONNECTION_H_

@@ -1,0 +1,80 @@
+#include "server/http/listener.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+namespace sessionkit::server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+Listener::Listener(net::io_context& ioc, ServerState& state, std::size_t max_connections)
+    : ioc_(ioc),
+      state_(state),
+      max_connections_(max_connections),
+      strand_(net::make_strand(ioc)),
+      acceptor_(strand_),
+      retry_timer_(strand_) {}
+
+Status Listener::Open(const tcp::endpoint& endpoint) {
+  boost::beast::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable("cannot listen: " + ec.message());
+  return Status::Ok();
+}
+
+tcp::endpoint Listener::local_endpoint() const {
+  boost::beast::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void Listener::Start() {
+  net::post(strand_, [self = shared_from_this()] { self->Accept(); });
+}
+
+void Listener::Stop() {
+  net::post(strand_, [self = shared_from_this()] {
+    boost::beast::error_code ec;
+    self->acceptor_.close(ec);
+    self->retry_timer_.cancel();
+  });
+}
+
+void Listener::Accept() {
+  if (!acceptor_.is_open()) return;
+  // Each connection gets its own strand.
+  acceptor_.async_accept(net::make_strand(ioc_),
+                         boost::beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+}
+
+void Listener::OnAccept(boost::beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::steady_clock::now().time_since_epoch())
+                           .count();
+    if (now != last_error_log_) {
+      last_error_log_ = now;
+      spdlog::warn("accept failed: {}", ec.message());
+    }
+    retry_timer_.expires_after(std::chrono::milliseconds(50));
+    retry_timer_.async_wait([self = shared_from_this()](boost::beast::error_code) { self->Accept(); });
+    return;
+  } else if (state_.open_connections.load(std::memory_order_relaxed) >= max_connections_ ||
+             state_.draining.load(std::memory_order_relaxed)) {
+    boost::beast::error_code ignored;
+    socket.close(ignored);  // over the cap: refuse at once
+  } else {
+    boost::beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<Connection>(std::move(socket), state_)->Start();
+  }
+  Accept();
+}
+
+}  // namespace sessionkit::server
