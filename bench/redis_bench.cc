@@ -1,0 +1,170 @@
+// RedisStore benchmarks against a throwaway local redis-server (started by the binary):
+//   BM_RedisGetBlocking           one caller, blocking Get: one round trip per call
+//   BM_RedisGetBlocking/threads:N N callers on threads, blocking Get
+//   BM_RedisGetPipelined/W        GetAsync with W calls in flight (W = 64: 64 concurrent
+//                                 callers sharing the store's connections)
+// After the benchmarks, the same server is measured with redis-benchmark
+// (`-t get -c 64 -n 200000 -P 1` and `-P 16`) as the reference for the transport. Note
+// that redis-benchmark's GET hits a missing key (a tiny reply), while the store reads a
+// ~400-byte record and decodes its JSON.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sessionkit/redis_store.h"
+#include "testing/redis_server.h"
+#include "testing/session_factory.h"
+
+namespace {
+
+using namespace sessionkit;
+using sessionkit::testing::RedisServer;
+
+constexpr int kSessions = 1000;
+
+struct Shared {
+  std::unique_ptr<RedisServer> server;
+  SessionStorePtr store;
+  std::vector<std::string> ids;
+};
+
+Shared* g_shared = nullptr;
+
+void BM_RedisGetBlocking(benchmark::State& state) {
+  SessionStore& store = *g_shared->store;
+  std::size_t i = static_cast<std::size_t>(state.thread_index()) * 7919;
+  for (auto _ : state) {
+    auto s = store.Get(g_shared->ids[i++ % g_shared->ids.size()]);
+    if (!s.ok()) {
+      state.SkipWithError(s.status().ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RedisGetBlocking)->UseRealTime();
+BENCHMARK(BM_RedisGetBlocking)->Threads(8)->UseRealTime();
+BENCHMARK(BM_RedisGetBlocking)->Threads(64)->UseRealTime();
+
+// Keeps `window` GetAsync calls in flight until `total` have completed.
+class Window {
+ public:
+  Window(SessionStore& store, std::size_t window, std::size_t total)
+      : store_(store), window_(window), total_(total) {}
+
+  bool Run() {
+    for (std::size_t i = 0; i < window_ && i < total_; ++i) Issue();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return completed_ == total_; });
+    return failures_ == 0;
+  }
+
+ private:
+  void Issue() {
+    const std::size_t n = issued_.fetch_add(1);
+    if (n >= total_) return;
+    store_.GetAsync(g_shared->ids[n % g_shared->ids.size()], [this](Result<Session> r) {
+      if (!r.ok()) failures_.fetch_add(1);
+      Issue();  // the next call from the same "caller"
+      std::lock_guard<std::mutex> lock(mu_);
+      if (++completed_ == total_) cv_.notify_one();
+    });
+  }
+
+  SessionStore& store_;
+  const std::size_t window_;
+  const std::size_t total_;
+  std::atomic<std::size_t> issued_{0};
+  std::atomic<std::size_t> failures_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::size_t completed_ = 0;
+};
+
+void BM_RedisGetPipelined(benchmark::State& state) {
+  const auto window = static_cast<std::size_t>(state.range(0));
+  constexpr std::size_t kPerIteration = 20000;
+  for (auto _ : state) {
+    Window w(*g_shared->store, window, kPerIteration);
+    if (!w.Run()) {
+      state.SkipWithError("a GetAsync failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kPerIteration));
+}
+BENCHMARK(BM_RedisGetPipelined)->Arg(1)->Arg(16)->Arg(64)->Arg(256)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Runs redis-benchmark against the same server and prints its summary lines.
+void RunRedisBenchmark(const RedisServer& server, int pipeline) {
+  Result<std::string> binary = RedisServer::FindBinary("redis-benchmark");
+  if (!binary.ok()) {
+    std::fprintf(stderr, "redis-benchmark: %s\n", binary.status().ToString().c_str());
+    return;
+  }
+  const std::string command = *binary + " -h " + server.host() + " -p " + std::to_string(server.port()) +
+                              " -t get -c 64 -n 200000 -P " + std::to_string(pipeline) + " -q 2>&1";
+  std::printf("redis-benchmark -t get -c 64 -n 200000 -P %d:\n", pipeline);
+  std::fflush(stdout);
+  FILE* out = ::popen(command.c_str(), "r");
+  if (out == nullptr) return;
+  char line[4096];
+  while (std::fgets(line, sizeof line, out) != nullptr) {
+    std::string text(line);
+    // -q redraws progress with '\r'; keep what follows the last one.
+    const std::size_t cr = text.rfind('\r');
+    if (cr != std::string::npos) text = text.substr(cr + 1);
+    if (!text.empty() && text != "\n") std::printf("  %s", text.c_str());
+  }
+  ::pclose(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+
+  auto server = RedisServer::Start();
+  if (!server.ok()) {
+    std::fprintf(stderr, "cannot start redis-server: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  Shared shared;
+  shared.server = std::move(*server);
+  RedisStoreOptions options;
+  options.host = shared.server->host();
+  options.port = shared.server->port();
+  auto store = OpenRedisStore(options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "OpenRedisStore: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  shared.store = *store;
+  const TimePoint now = SystemClock().Now();
+  for (int i = 0; i < kSessions; ++i) {
+    Session s = testing::MakeTestSession(testing::TestSessionId(i + 1), "user" + std::to_string(i % 100),
+                                         std::chrono::time_point_cast<std::chrono::seconds>(now));
+    if (auto r = shared.store->Insert(s); !r.ok()) {
+      std::fprintf(stderr, "seeding: %s\n", r.status().ToString().c_str());
+      return 1;
+    }
+    shared.ids.push_back(s.id);
+  }
+  g_shared = &shared;
+
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+
+  RunRedisBenchmark(*shared.server, 1);
+  RunRedisBenchmark(*shared.server, 16);
+  g_shared = nullptr;
+  return 0;
+}
