@@ -4,8 +4,10 @@
 // keeps the two SHA-256 midstates. Each Mac() then copies those states (plain structs,
 // no allocation, no OpenSSL object lookup) and hashes only the message, so a MAC costs
 // the message's compression rounds plus one block, not a full re-keying.
-// bench/crypto_bench.cc compares this with an OpenSSL EVP_MAC context duplicated per
-// call and with one-shot HMAC(); the midstate copy is the fastest (see its output).
+// bench/crypto_bench.cc compares this with the OpenSSL 3 EVP alternatives: on a 300-byte
+// message the midstate copy measured ~230 ns, copying EVP_MD_CTX midstates ~290 ns,
+// re-initialising a keyed EVP_MAC context ~350 ns (and that one cannot be shared between
+// threads), duplicating it ~610 ns, one-shot HMAC() ~1200 ns.
 //
 // Never fails. Immutable after construction: one key may be used from many threads at
 // once. The destructor wipes the key-derived states.

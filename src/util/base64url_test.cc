@@ -86,6 +86,18 @@ TEST(Base64UrlTest, RejectsStandardAlphabetAndStrayBytes) {
   EXPECT_EQ(DecodeError("Zm\xc3\xa9v"), Code::kMalformed);
 }
 
+TEST(Base64UrlTest, RejectsAnInvalidCharacterAtAnyPosition) {
+  const std::string good = Base64UrlEncode(std::string(45, 'z'));  // 60 characters
+  ASSERT_TRUE(Base64UrlDecode(good).ok());
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    for (char bad : {'=', '+', '/', ' ', '\n', '.', '\0', '\x80', '\xff'}) {
+      std::string s = good;
+      s[i] = bad;
+      EXPECT_EQ(DecodeError(s), Code::kMalformed) << "position " << i << " byte " << int(bad);
+    }
+  }
+}
+
 TEST(Base64UrlTest, RejectsImpossibleLengths) {
   EXPECT_EQ(DecodeError("Z"), Code::kMalformed);
   EXPECT_EQ(DecodeError("Zm9vY"), Code::kMalformed);
