@@ -7,12 +7,14 @@
 #include <atomic>
 #include <chrono>
 #include <future>
-#include <latch>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "src/core/blocking.h"
+#include "src/store/redis/redis_test_helpers.h"
 #include "testing/redis_server.h"
 
 namespace sessionkit::internal {
@@ -60,13 +62,6 @@ bool EventuallyAnswers(RedisClient& client) {
   return false;
 }
 
-// Runs f on another thread and reports whether it finished within a generous bound,
-// so that a hang becomes a failure instead of a stuck test. Not a timing assertion.
-template <class F>
-bool Finishes(F&& f) {
-  auto future = std::async(std::launch::async, std::forward<F>(f));
-  return future.wait_for(60s) == std::future_status::ready;
-}
 
 class RedisClientTest : public ::testing::Test {
  protected:
@@ -181,6 +176,53 @@ TEST_F(RedisClientTest, QueuedCommandsShareOneWrite) {
   EXPECT_LE(client->WritesForTest() - writes_before, 2u) << "the 200 commands were not pipelined";
 }
 
+TEST_F(RedisClientTest, SeveralIoThreadsAndConnections) {
+  RedisClientOptions o = OptionsFor(*server_);
+  o.io_threads = 3;
+  o.connections = 5;
+  auto client = Connect(o);
+  ASSERT_TRUE(client);
+  EXPECT_EQ(client->ReadyConnections(), 5u);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 300;
+  std::mutex mu;
+  std::vector<std::set<std::int64_t>> seen_values(kThreads);
+  std::atomic<int> bad{0};
+  std::atomic<int> seen{0};
+  std::promise<void> all;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string key = "k" + std::to_string(t);
+      for (int i = 0; i < kPerThread; ++i) {
+        client->Pipeline({{"MULTI"}, {"INCR", key}, {"GET", key}, {"EXEC"}},
+                         [&, t](Result<std::vector<RedisReply>> r) {
+                           // EXEC's replies belong together: GET sees this INCR's value.
+                           if (!r.ok() || r->size() != 4 || !(*r)[3].is_array() ||
+                               (*r)[3].elements.size() != 2 ||
+                               (*r)[3].elements[1].str != std::to_string((*r)[3].elements[0].integer)) {
+                             bad.fetch_add(1);
+                           } else {
+                             std::lock_guard<std::mutex> lock(mu);
+                             seen_values[t].insert((*r)[3].elements[0].integer);
+                           }
+                           if (seen.fetch_add(1) + 1 == kThreads * kPerThread) all.set_value();
+                         });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(all.get_future().wait_for(60s), std::future_status::ready);
+  EXPECT_EQ(bad.load(), 0);
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(seen_values[t].size(), static_cast<std::size_t>(kPerThread)) << "thread " << t;
+    if (!seen_values[t].empty()) {
+      EXPECT_EQ(*seen_values[t].begin(), 1);
+      EXPECT_EQ(*seen_values[t].rbegin(), kPerThread);
+    }
+  }
+}
+
 TEST_F(RedisClientTest, PipelineKeepsATransactionTogether) {
   auto client = Connect(OptionsFor(*server_));
   ASSERT_TRUE(client);
@@ -246,12 +288,14 @@ TEST_F(RedisClientTest, KilledServerFailsCallsAndARestartHeals) {
   ASSERT_TRUE(Call(*client, {"PING"}).ok());
 
   ASSERT_TRUE(server_->Kill().ok());
-  EXPECT_TRUE(Finishes([&] {
-    for (int i = 0; i < 20; ++i) {
-      auto r = Call(*client, {"PING"});
-      EXPECT_TRUE(r.status().IsUnavailable()) << r.status().ToString();
-    }
-  }));
+  MustFinish(
+      [&] {
+        for (int i = 0; i < 20; ++i) {
+          auto r = Call(*client, {"PING"});
+          EXPECT_TRUE(r.status().IsUnavailable()) << r.status().ToString();
+        }
+      },
+      "calls to a killed server");
 
   ASSERT_TRUE(server_->Restart().ok());
   EXPECT_TRUE(EventuallyAnswers(*client));
@@ -311,7 +355,7 @@ TEST_F(RedisClientTest, DestructionFailsPendingCallbacksAndJoins) {
       if (r.status().IsUnavailable()) unavailable.fetch_add(1);
     });
   }
-  EXPECT_TRUE(Finishes([&] { client.reset(); }));
+  MustFinish([&] { client.reset(); }, "destroying the client");
   EXPECT_EQ(calls.load(), kCommands);
   EXPECT_EQ(unavailable.load(), kCommands);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "src/store/redis/redis_keys.h"
+#include "src/store/redis/redis_test_helpers.h"
 #include "testing/redis_server.h"
 #include "testing/session_factory.h"
 
@@ -27,6 +28,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 using ::testing::UnorderedElementsAreArray;
+using internal::MustFinish;
 using sessionkit::testing::MakeTestSession;
 using sessionkit::testing::RedisServer;
 using sessionkit::testing::TestSessionId;
@@ -37,13 +39,6 @@ std::vector<std::string> IdsOf(const std::vector<Session>& sessions) {
   return ids;
 }
 
-// Runs f on another thread; false if it has not returned after a generous bound, so a
-// hang fails the test instead of blocking it. Not a timing assertion.
-template <class F>
-bool Finishes(F&& f) {
-  auto future = std::async(std::launch::async, std::forward<F>(f));
-  return future.wait_for(60s) == std::future_status::ready;
-}
 
 class RedisStoreTest : public ::testing::Test {
  protected:
@@ -453,18 +448,20 @@ TEST_F(RedisStoreTest, KilledRedisMeansUnavailableAndARestartHealsTheSameStore) 
   ASSERT_TRUE(store->Insert(s).ok());
 
   ASSERT_TRUE(server_->Kill().ok());
-  EXPECT_TRUE(Finishes([&] {
-    EXPECT_TRUE(store->Get(s.id).status().IsUnavailable());
-    EXPECT_TRUE(store->Insert(MakeTestSession(TestSessionId(2), "u", clock_.Now())).status().IsUnavailable());
-    auto current = s;
-    EXPECT_TRUE(store->Touch(current, clock_.Now(), clock_.Now() + 1h).IsUnavailable());
-    EXPECT_TRUE(store->Delete(s.id).status().IsUnavailable());
-    EXPECT_TRUE(store->DeleteAllForUser("u").status().IsUnavailable());
-    EXPECT_TRUE(store->ListForUser("u").status().IsUnavailable());
-    EXPECT_TRUE(store->Count().status().IsUnavailable());
-    EXPECT_TRUE(store->Scan("", 10).status().IsUnavailable());
-    EXPECT_TRUE(store->Ping().IsUnavailable());
-  }));
+  MustFinish(
+      [&] {
+        EXPECT_TRUE(store->Get(s.id).status().IsUnavailable());
+        EXPECT_TRUE(store->Insert(MakeTestSession(TestSessionId(2), "u", clock_.Now())).status().IsUnavailable());
+        auto current = s;
+        EXPECT_TRUE(store->Touch(current, clock_.Now(), clock_.Now() + 1h).IsUnavailable());
+        EXPECT_TRUE(store->Delete(s.id).status().IsUnavailable());
+        EXPECT_TRUE(store->DeleteAllForUser("u").status().IsUnavailable());
+        EXPECT_TRUE(store->ListForUser("u").status().IsUnavailable());
+        EXPECT_TRUE(store->Count().status().IsUnavailable());
+        EXPECT_TRUE(store->Scan("", 10).status().IsUnavailable());
+        EXPECT_TRUE(store->Ping().IsUnavailable());
+      },
+      "calls to a killed redis");
 
   ASSERT_TRUE(server_->Restart().ok());  // empty: persistence is off
   ASSERT_TRUE(EventuallyUp(*store));
@@ -493,9 +490,11 @@ TEST_F(RedisStoreTest, KillDuringLoadFailsEveryCallOnce) {
   ASSERT_TRUE(server_->Kill().ok());
   std::this_thread::sleep_for(100ms);
   stop.store(true);
-  EXPECT_TRUE(Finishes([&] {
-    for (auto& th : threads) th.join();
-  }));
+  MustFinish(
+      [&] {
+        for (auto& th : threads) th.join();
+      },
+      "callers of a killed redis");
   EXPECT_EQ(other_errors.load(), 0);
 }
 
