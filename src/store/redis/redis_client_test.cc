@@ -101,6 +101,22 @@ TEST_F(RedisClientTest, RoundTripsAllReplyTypes) {
   EXPECT_EQ(arr->elements[2].str, "41");
 }
 
+TEST_F(RedisClientTest, ResolvesHostNames) {
+  RedisClientOptions o = OptionsFor(*server_);
+  o.host = "localhost";  // may resolve to ::1 first, where nothing listens: the next address is tried
+  auto client = Connect(o);
+  ASSERT_TRUE(client);
+  auto pong = Call(*client, {"PING"});
+  ASSERT_TRUE(pong.ok()) << pong.status().ToString();
+  EXPECT_TRUE(pong->is_status("PONG"));
+
+  o.host = "no-such-host.invalid";
+  auto nowhere = Connect(o);
+  ASSERT_TRUE(nowhere);
+  auto failed = Call(*nowhere, {"PING"});
+  EXPECT_TRUE(failed.status().IsUnavailable()) << failed.status().ToString();
+}
+
 TEST_F(RedisClientTest, LargeValuesSpanManyReads) {
   auto client = Connect(OptionsFor(*server_));
   ASSERT_TRUE(client);
