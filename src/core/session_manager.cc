@@ -138,8 +138,10 @@ void SessionManager::ValidateAsync(const ValidateRequest& request, ResultCallbac
 void SessionManager::Slide(Validation v, TimePoint now, ResultCallback<Validation> done) {
   const TimePoint last_seen = now;
   const TimePoint expires_at = DeadlineFor(v.session.created_at, now);
-  Session& s = v.session;
-  store_->TouchAsync(s, last_seen, expires_at,
+  // The callback takes ownership of `v`, and it is built before TouchAsync reads its
+  // arguments, so the store gets its own copy of the record (a throttled, rare path).
+  const Session current = v.session;
+  store_->TouchAsync(current, last_seen, expires_at,
                      [v = std::move(v), last_seen, expires_at, done = std::move(done)](Status st) mutable {
                        if (st.IsNotFound()) {  // revoked between our read and our write
                          done(std::move(st));
