@@ -91,6 +91,9 @@ std::string Metrics::Render() const {
   fmt::format_to(it, "# HELP sessionkit_connections_open Open client connections.\n"
                      "# TYPE sessionkit_connections_open gauge\nsessionkit_connections_open {}\n",
                  connections_open_.load(std::memory_order_relaxed));
+  fmt::format_to(it, "# HELP sessionkit_requests_in_flight Requests parsed and not yet answered.\n"
+                     "# TYPE sessionkit_requests_in_flight gauge\nsessionkit_requests_in_flight {}\n",
+                 in_flight_.load(std::memory_order_relaxed));
   return out;
 }
 

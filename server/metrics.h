@@ -11,7 +11,7 @@
 //   store_errors_total                          requests answered 503 (store down)
 //   logins_total{result="ok"|"failed"}          counter
 //   sessions_created_total, auth_rejected_total, busy_rejections_total  counters
-//   connections_open                            gauge
+//   connections_open, requests_in_flight        gauges
 // Thread safety: every method may be called from any thread.
 #ifndef SESSIONKIT_SERVER_METRICS_H_
 #define SESSIONKIT_SERVER_METRICS_H_
@@ -43,6 +43,10 @@ class Metrics {
   void SessionCreated() noexcept { Add(sessions_created_); }
   void AuthRejected() noexcept { Add(auth_rejected_); }
   void BusyRejected() noexcept { Add(busy_rejections_); }
+  void RequestStarted() noexcept { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  void RequestFinished() noexcept { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+  // Requests parsed and not yet answered (the shutdown drain waits for 0).
+  std::int64_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
   void ConnectionOpened() noexcept { connections_open_.fetch_add(1, std::memory_order_relaxed); }
   void ConnectionClosed() noexcept { connections_open_.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -75,6 +79,7 @@ class Metrics {
   Counter auth_rejected_{0};
   Counter busy_rejections_{0};
   std::atomic<std::int64_t> connections_open_{0};
+  std::atomic<std::int64_t> in_flight_{0};
 };
 
 }  // namespace sessionkit::server

@@ -150,7 +150,7 @@ void Connection::OnRequest() {
   parser_.reset();
   started_ = std::chrono::steady_clock::now();
   in_flight_ = true;
-  state_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  state_.services->metrics->RequestStarted();
 
   std::string_view target = Sv(message_.target());
   request_.method = ToMethod(message_.method());
@@ -209,7 +209,7 @@ void Connection::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
 void Connection::FinishInFlight() {
   if (!in_flight_) return;
   in_flight_ = false;
-  state_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  state_.services->metrics->RequestFinished();
 }
 
 void Connection::LingerClose() {

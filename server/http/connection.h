@@ -47,7 +47,6 @@ struct ServerState {
   const TrustedProxies* proxies = nullptr;
   ConnectionLimits limits;
   std::atomic<std::size_t> open_connections{0};
-  std::atomic<std::int64_t> in_flight{0};  // requests parsed and not yet answered
   std::atomic<bool> draining{false};       // shutting down: no keep-alive, no new reads
 };
 

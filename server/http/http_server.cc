@@ -72,7 +72,7 @@ void HttpServer::BeginShutdown() {
 }
 
 void HttpServer::PollDrain(std::chrono::steady_clock::time_point deadline) {
-  std::int64_t in_flight = state_.in_flight.load();
+  std::int64_t in_flight = state_.services->metrics->in_flight();
   if (in_flight <= 0 || std::chrono::steady_clock::now() >= deadline) {
     if (in_flight > 0) spdlog::warn("{} requests still in flight at the drain deadline", in_flight);
     ioc_.stop();

@@ -1,0 +1,277 @@
+"""Helpers for the end-to-end tests: run the real sessionkit-server (and redis-server,
+nginx) as child processes in a temp dir, on ports the kernel picks, and talk HTTP to it.
+
+The server binary comes from $SESSIONKIT_SERVER (set by tests/integration/CMakeLists.txt,
+so the ASan build's tests run the ASan binary). Every process started here is stopped by
+its stop() / the test's cleanup; nothing is left running.
+"""
+
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+SECRET = "e2e-secret-0123456789abcdef0123456789abcdef"  # >= 32 bytes
+PASSWORD = "correct horse 1"
+START_TIMEOUT = 60.0  # generous: ASan builds start slower
+
+
+def server_binary():
+    path = os.environ.get("SESSIONKIT_SERVER")
+    if not path or not os.path.exists(path):
+        raise RuntimeError("SESSIONKIT_SERVER must point at the sessionkit-server binary")
+    return path
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout, what, interval=0.02):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # lowercased names
+        self.body = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    @property
+    def data(self):
+        return (self.json or {}).get("data")
+
+    @property
+    def code(self):
+        return ((self.json or {}).get("error") or {}).get("code")
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+class Client:
+    """HTTP/1.1 client, one fresh connection per request unless keep=True."""
+
+    def __init__(self, port, host="127.0.0.1", user_agent="sk-e2e/1.0"):
+        self.host, self.port, self.user_agent = host, port, user_agent
+
+    def request(self, method, path, body=None, token=None, headers=None, raw=None):
+        h = {"User-Agent": self.user_agent}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        if raw is not None:
+            payload = raw if isinstance(raw, bytes) else raw.encode()
+        if token is not None:
+            h["Authorization"] = "Bearer " + token
+        h.update(headers or {})
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request(method, path, body=payload, headers=h)
+            r = conn.getresponse()
+            data = r.read()
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    # --- API shortcuts ---
+    def register(self, username, email=None, password=PASSWORD, **kw):
+        return self.post("/api/auth/register",
+                         {"username": username, "email": email or f"{username}@example.com",
+                          "password": password}, **kw)
+
+    def login(self, ident, password=PASSWORD, field="email_or_username", **kw):
+        return self.post("/api/auth/login", {field: ident, "password": password}, **kw)
+
+    def verify(self, token, method="GET", path="/api/auth/verify", **kw):
+        return self.request(method, path, token=token, **kw)
+
+
+def jwt_claims(token):
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class ServerProcess:
+    """sessionkit-server on 127.0.0.1:<port chosen by the kernel>, in a temp dir."""
+
+    def __init__(self, env=None, args=None, secret=SECRET, workdir=None):
+        self.dir = workdir or tempfile.mkdtemp(prefix="sk-e2e-")
+        self.own_dir = workdir is None
+        self.log_path = os.path.join(self.dir, "server.log")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HTTP_ADDR": "127.0.0.1:0",
+            "DATABASE_URL": "sqlite:///" + os.path.join(self.dir, "sessionkit.db").lstrip("/"),
+        }
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                self.env[k] = os.environ[k]
+        if secret is not None:
+            self.env["JWT_SECRET"] = secret
+        self.env.update(env or {})
+        self.args = list(args or [])
+        self.proc = None
+        self.port = None
+
+    def start(self, wait=True):
+        self.log = open(self.log_path, "ab")
+        self.log_start = self.log.tell()  # a restart appends to the same log
+        self.proc = subprocess.Popen([server_binary()] + self.args, cwd=self.dir, env=self.env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if wait:
+            self.port = wait_until(self._listening_port, START_TIMEOUT, "the server to listen")
+            self.client = Client(self.port)
+            wait_until(lambda: self._healthy(), START_TIMEOUT, "GET /healthz")
+        return self
+
+    def _listening_port(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"server exited with {self.proc.returncode}:\n{self.log_text()}")
+        m = re.search(r"listening on [^ ]*:(\d+) ", self.log_text(self.log_start))
+        return int(m.group(1)) if m else None
+
+    def _healthy(self):
+        try:
+            return self.client.get("/healthz").status == 200
+        except OSError:
+            return False
+
+    def log_text(self, offset=0):
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace")
+
+    def wait_exit(self, timeout=30):
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self.log.close()
+
+    def terminate(self, sig=signal.SIGTERM, timeout=30):
+        """Sends `sig` and returns the exit code."""
+        self.proc.send_signal(sig)
+        return self.wait_exit(timeout)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None and not self.log.closed:
+            self.log.close()
+        if self.own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisProcess:
+    """A throwaway redis-server (no persistence) on a free port; can be stopped and
+    started again on the same port."""
+
+    BINARY = "/usr/bin/redis-server"
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sk-e2e-redis-")
+        self.port = None
+        self.proc = None
+
+    def start(self):
+        fixed = self.port is not None  # a restart keeps its port
+        for _ in range(5):
+            port = self.port if fixed else free_port()
+            self.proc = subprocess.Popen(
+                [self.BINARY, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", self.dir, "--daemonize", "no"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.port = port
+            try:
+                wait_until(self._pong, 10, "redis-server")
+                return self
+            except AssertionError:
+                self.proc.kill()
+                self.proc.wait()
+                if fixed:
+                    raise
+                self.port = None  # the port was taken meanwhile: pick another
+        raise AssertionError("could not start redis-server")
+
+    def _pong(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("redis-server exited")
+        try:
+            return self.cmd("PING") == "PONG"
+        except OSError:
+            return False
+
+    def cmd(self, *args):
+        """One command over RESP; returns str/int/list/None."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            out = f"*{len(args)}\r\n"
+            for a in args:
+                a = str(a)
+                out += f"${len(a.encode())}\r\n{a}\r\n"
+            s.sendall(out.encode())
+            f = s.makefile("rb")
+            return self._read(f)
+
+    def _read(self, f):
+        line = f.readline().rstrip(b"\r\n")
+        kind, rest = line[:1], line[1:].decode()
+        if kind == b"+":
+            return rest
+        if kind == b"-":
+            raise RuntimeError(rest)
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = f.read(n + 2)[:-2]
+            return data.decode()
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._read(f) for _ in range(n)]
+        raise RuntimeError(f"bad reply {line!r}")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
