@@ -28,11 +28,22 @@ std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+// Bytes that can be copied as they are: printable ASCII other than '"' and '\\'.
+constexpr bool IsPlain(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
 void AppendJsonString(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size() + 2);
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
+    // Copy the longest run of plain bytes in one append (the common case: all of it).
+    std::size_t run = i;
+    while (run < s.size() && IsPlain(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i == s.size()) break;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const std::size_t len = Utf8SequenceLength(s, i);
@@ -40,7 +51,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
         out += "\xEF\xBF\xBD";  // U+FFFD for one invalid byte
         ++i;
       } else {
-        out.append(s.substr(i, len));
+        out.append(s.data() + i, len);
         i += len;
       }
       continue;
@@ -53,14 +64,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += static_cast<char>(c);
-        }
+      default:  // other controls and DEL
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
     }
     ++i;
   }
