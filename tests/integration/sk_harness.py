@@ -154,10 +154,19 @@ class ServerProcess:
         self.proc = subprocess.Popen([server_binary()] + self.args, cwd=self.dir, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         if wait:
-            self.port = wait_until(self._listening_port, START_TIMEOUT, "the server to listen")
-            self.client = Client(self.port)
-            wait_until(lambda: self._healthy(), START_TIMEOUT, "GET /healthz")
+            try:
+                self.port = wait_until(self._listening_port, START_TIMEOUT, "the server to listen")
+                self.client = Client(self.port)
+                wait_until(lambda: self._healthy(), START_TIMEOUT, "GET /healthz")
+            except BaseException:
+                self.kill()  # never leave a half-started server behind
+                raise
         return self
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def _listening_port(self):
         if self.proc.poll() is not None:
@@ -188,9 +197,7 @@ class ServerProcess:
         return self.wait_exit(timeout)
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        self.kill()
         if self.proc is not None and not self.log.closed:
             self.log.close()
         if self.own_dir:

@@ -120,7 +120,11 @@ class ForwardAuthTest(unittest.TestCase):
         if not os.path.exists(NGINX):
             raise AssertionError(f"{NGINX} is missing (Debian package nginx-light)")
         cls.server = ServerProcess().start()
-        cls.nginx = NginxProcess(cls.server.port).start()
+        try:
+            cls.nginx = NginxProcess(cls.server.port).start()
+        except BaseException:
+            cls.server.stop()
+            raise
         cls.via_nginx = Client(cls.nginx.port)
 
     @classmethod

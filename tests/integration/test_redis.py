@@ -16,8 +16,12 @@ from test_api import ApiContract
 
 def start_pair(test_class):
     test_class.redis = RedisProcess().start()
-    test_class.server = ServerProcess(
-        env={"REDIS_ADDR": f"127.0.0.1:{test_class.redis.port}"}).start()
+    try:
+        test_class.server = ServerProcess(
+            env={"REDIS_ADDR": f"127.0.0.1:{test_class.redis.port}"}).start()
+    except BaseException:
+        test_class.redis.cleanup()
+        raise
 
 
 def stop_pair(test_class):
