@@ -1,0 +1,284 @@
+// Handler tests without sockets: a real SessionManager over the test MemoryStore (wrapped
+// in CountingStore to count store calls and simulate an outage), a real JwtCodec, the
+// users table in a temp dir, and a ManualClock.
+#include "server/handlers/handlers.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "server/handlers/bearer.h"
+#include "server/handlers/views.h"
+#include "testing/memory_store.h"
+#include "testing/temp_dir.h"
+
+namespace sessionkit::server {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::seconds;
+using ::sessionkit::testing::CountingStore;
+using ::sessionkit::testing::MemoryStore;
+using ::sessionkit::testing::TempDir;
+
+constexpr std::string_view kSecret = "handler-test-secret-0123456789abcdef";
+constexpr std::string_view kPassword = "correct horse 1";
+
+class CaptureSink final : public ResponseSink {
+ public:
+  void Send(Response response) override { promise_.set_value(std::move(response)); }
+  std::future<Response> future() { return promise_.get_future(); }
+
+ private:
+  std::promise<Response> promise_;
+};
+
+std::string Field(const std::string& json, std::string_view pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json).get(root) != simdjson::SUCCESS) return "<invalid json>";
+  simdjson::dom::element value;
+  if (root.at_pointer(pointer).get(value) != simdjson::SUCCESS) return "<missing>";
+  std::string_view text;
+  if (value.get_string().get(text) == simdjson::SUCCESS) return std::string(text);
+  return simdjson::minify(value);
+}
+
+class HandlersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::warn);  // session events are not under test here
+    store_ = std::make_shared<CountingStore>(std::make_shared<MemoryStore>(&clock_));
+    ManagerOptions options;
+    options.clock = &clock_;
+    auto manager = SessionManager::Open(options, store_);
+    ASSERT_TRUE(manager.ok()) << manager.status().ToString();
+    manager_ = std::move(manager).value();
+    auto jwt = JwtCodec::Create({.secret = std::string(kSecret), .clock = &clock_});
+    ASSERT_TRUE(jwt.ok());
+    jwt_.emplace(std::move(jwt).value());
+    auto users = UserStore::Open({.path = dir_.File("users.db"), .clock = &clock_});
+    ASSERT_TRUE(users.ok()) << users.status().ToString();
+    users_ = std::move(users).value();
+    auto hasher = PasswordHasher::Create(MinimumCost());
+    ASSERT_TRUE(hasher.ok());
+    hasher_.emplace(std::move(hasher).value());
+    workers_ = std::make_unique<WorkerPool>(1, 4);
+
+    services_.sessions = manager_.get();
+    services_.jwt = &*jwt_;
+    services_.users = users_.get();
+    services_.hasher = &*hasher_;
+    services_.workers = workers_.get();
+    services_.metrics = &metrics_;
+    services_.clock = &clock_;
+  }
+
+  void TearDown() override { workers_->Stop(); }
+
+  Response Call(Method method, std::string_view path, std::string_view body = {},
+                std::string_view token = {}) {
+    std::string authorization = token.empty() ? "" : "Bearer " + std::string(token);
+    Request req;
+    req.method = method;
+    req.path = path;
+    req.authorization = authorization;
+    req.user_agent = "unit-test/1";
+    req.body = body;
+    req.client_ip = "192.0.2.10";
+    auto sink = std::make_shared<CaptureSink>();
+    std::future<Response> answer = sink->future();
+    Dispatch(services_, req, MatchRoute(method, path), Responder(sink));
+    if (answer.wait_for(seconds(30)) != std::future_status::ready) {
+      ADD_FAILURE() << "no response for " << path;
+      return {};
+    }
+    return answer.get();
+  }
+
+  std::string Register(std::string_view name) {
+    std::string body = R"({"username":")" + std::string(name) + R"(","email":")" +
+                       std::string(name) + R"(@example.com","password":")" +
+                       std::string(kPassword) + R"("})";
+    Response r = Call(Method::kPost, "/api/auth/register", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Field(r.body, "/data/token");
+  }
+
+  ManualClock clock_;
+  TempDir dir_;
+  std::shared_ptr<CountingStore> store_;
+  std::unique_ptr<SessionManager> manager_;
+  std::optional<JwtCodec> jwt_;
+  std::unique_ptr<UserStore> users_;
+  std::optional<PasswordHasher> hasher_;
+  std::unique_ptr<WorkerPool> workers_;
+  Metrics metrics_;
+  Services services_;
+};
+
+TEST_F(HandlersTest, RegisterLoginVerify) {
+  std::string token = Register("alice");
+  Response login = Call(Method::kPost, "/api/auth/login",
+                        R"({"email_or_username":"ALICE","password":"correct horse 1"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  EXPECT_EQ(Field(login.body, "/data/user/username"), "alice");
+  EXPECT_EQ(Field(login.body, "/data/requires_2fa"), "false");
+  EXPECT_EQ(Field(login.body, "/data/refresh_token").size(), 43u);
+
+  Response verify = Call(Method::kGet, "/api/auth/verify", {}, token);
+  EXPECT_EQ(verify.status, 200);
+  EXPECT_TRUE(verify.body.empty());
+  ASSERT_EQ(verify.headers.size(), 3u);
+  EXPECT_EQ(verify.headers[0].first, "X-User-Id");
+  EXPECT_EQ(verify.headers[1].first, "X-Session-Id");
+  EXPECT_EQ(verify.headers[2], (std::pair<std::string_view, std::string>("X-User-Role", "user")));
+}
+
+TEST_F(HandlersTest, WrongPasswordAndUnknownUserLookTheSame) {
+  Register("bob");
+  Response wrong = Call(Method::kPost, "/api/auth/login",
+                        R"({"username":"bob","password":"not the password"})");
+  Response unknown = Call(Method::kPost, "/api/auth/login",
+                          R"({"username":"nobody","password":"not the password"})");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.body, unknown.body);
+  EXPECT_EQ(Field(wrong.body, "/error/code"), "invalid_credentials");
+  EXPECT_EQ(metrics_.LoginsFailedForTest(), 2u);
+}
+
+TEST_F(HandlersTest, VerifyReadsTheStoreOnceAndWritesOnlyWhenTheSlideIsDue) {
+  std::string token = Register("carol");
+  int gets = store_->counts().get, touches = store_->counts().touch;
+  EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, token).status, 200);
+  EXPECT_EQ(store_->counts().get, gets + 1);
+  EXPECT_EQ(store_->counts().touch, touches);  // inside the touch interval: no write
+  clock_.Advance(seconds(61));
+  EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, token).status, 200);
+  EXPECT_EQ(store_->counts().touch, touches + 1);
+}
+
+TEST_F(HandlersTest, MeUsesTheValidatedSessionWithoutASecondLookup) {
+  std::string token = Register("dave");
+  int gets = store_->counts().get;
+  Response me = Call(Method::kGet, "/api/users/me", {}, token);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(store_->counts().get, gets + 1);
+  EXPECT_EQ(Field(me.body, "/data/user/username"), "dave");
+  EXPECT_EQ(Field(me.body, "/data/session/current"), "true");
+  EXPECT_EQ(Field(me.body, "/data/session/ip_address"), "192.0.2.10");
+  EXPECT_EQ(me.body.find("password"), std::string::npos);
+}
+
+TEST_F(HandlersTest, ActivitySlidesTheIdleTimeoutAndIdlenessEndsTheSession) {
+  services_.token_lifetime = hours(1000);  // let the session, not the token, expire
+  std::string token = Register("erin");
+  clock_.Advance(hours(47));
+  EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, token).status, 200);  // slides
+  clock_.Advance(hours(47));
+  EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, token).status, 200);  // slid: alive
+  clock_.Advance(hours(49));
+  Response r = Call(Method::kGet, "/api/auth/verify", {}, token);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Field(r.body, "/error/code"), "unauthorized");
+}
+
+TEST_F(HandlersTest, TokenExpiryIsJwtExpired) {
+  std::string token = Register("erin2");
+  clock_.Advance(hours(47));
+  EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, token).status, 200);
+  clock_.Advance(hours(2));  // past exp (48 h) + leeway; the session itself slid and lives
+  EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, token).status, 401);
+}
+
+TEST_F(HandlersTest, StoreOutageIs503Everywhere) {
+  std::string token = Register("frank");
+  store_->set_down(true);
+  Response verify = Call(Method::kGet, "/api/auth/verify", {}, token);
+  EXPECT_EQ(verify.status, 503);
+  EXPECT_EQ(Field(verify.body, "/error/code"), "store_unavailable");
+  EXPECT_EQ(Call(Method::kPost, "/api/auth/login",
+                 R"({"username":"frank","password":"correct horse 1"})").status, 503);
+  Response reg = Call(Method::kPost, "/api/auth/register",
+                      R"({"username":"grace","email":"g@example.com","password":"correct horse 1"})");
+  EXPECT_EQ(reg.status, 503);
+  EXPECT_GE(metrics_.StoreErrorsForTest(), 3u);
+  store_->set_down(false);
+  // The failed registration left no user behind (its removal runs on the worker pool).
+  Response again;
+  for (int i = 0; i < 100; ++i) {
+    again = Call(Method::kPost, "/api/auth/register",
+                 R"({"username":"grace","email":"g@example.com","password":"correct horse 1"})");
+    if (again.status != 409) break;
+  }
+  EXPECT_EQ(again.status, 201) << again.body;
+}
+
+TEST_F(HandlersTest, BusyWorkersAnswer429WithRetryAfter) {
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::promise<void> started;
+  ASSERT_TRUE(workers_->Submit([gate, &started] { started.set_value(); gate.wait(); }));
+  started.get_future().wait();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(workers_->Submit([] {}));  // fill the queue
+  Response r = Call(Method::kPost, "/api/auth/login",
+                    R"({"username":"x","password":"correct horse 1"})");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(Field(r.body, "/error/code"), "rate_limited");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Retry-After");
+  release.set_value();
+}
+
+TEST_F(HandlersTest, RevokeOneChecksOwnership) {
+  std::string alice = Register("alice2");
+  std::string bob = Register("bob2");
+  AccessClaims bob_claims = *jwt_->Verify(bob);
+  Response other = Call(Method::kDelete, "/api/auth/sessions/" + bob_claims.session_id, {}, alice);
+  EXPECT_EQ(other.status, 404);
+  EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, bob).status, 200);
+  EXPECT_EQ(Call(Method::kDelete, "/api/auth/sessions/sess_nope", {}, alice).status, 400);
+  EXPECT_EQ(Call(Method::kDelete, "/api/auth/sessions/" + bob_claims.session_id, {}, bob).status,
+            200);
+  EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, bob).status, 401);
+}
+
+TEST_F(HandlersTest, UnknownAndWrongMethod) {
+  Response nf = Call(Method::kGet, "/nope");
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_EQ(Field(nf.body, "/error/code"), "not_found");
+  Response wm = Call(Method::kPut, "/api/auth/logout");
+  EXPECT_EQ(wm.status, 405);
+  ASSERT_EQ(wm.headers.size(), 1u);
+  EXPECT_EQ(wm.headers[0].second, "POST");
+}
+
+TEST(BearerTokenTest, Parsing) {
+  EXPECT_EQ(BearerToken("Bearer abc"), "abc");
+  EXPECT_EQ(BearerToken("bEaReR   abc  "), "abc");
+  EXPECT_EQ(BearerToken("Bearer"), "");
+  EXPECT_EQ(BearerToken("Basic abc"), "");
+  EXPECT_EQ(BearerToken("Bearerabc"), "");
+  EXPECT_EQ(BearerToken(""), "");
+}
+
+TEST(ViewsTest, NumericIdsStayNumbers) {
+  AccessClaims claims;
+  claims.user_id = "42";
+  claims.user_id_is_number = true;
+  claims.username = "gopher";
+  std::string out;
+  internal::JsonWriter w(out);
+  WriteUserFromClaims(w, claims);
+  EXPECT_EQ(out, R"({"id":42,"username":"gopher","email":"","role":"user","is_premium":false})");
+  claims.user_id = "42,\"x\":1";  // not a number literal: written as a string
+  out.clear();
+  internal::JsonWriter w2(out);
+  WriteUserFromClaims(w2, claims);
+  EXPECT_EQ(Field(out, "/id"), "42,\"x\":1");
+}
+
+}  // namespace
+}  // namespace sessionkit::server
