@@ -59,6 +59,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
 
 SqliteConnection::~SqliteConnection() {
   for (sqlite3_stmt* stmt : statements_) sqlite3_finalize(stmt);  // nullptr: no-op
+  for (const auto& [text, stmt] : extra_statements_) sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);
 }
 
@@ -87,17 +88,43 @@ Status SqliteConnection::PrepareStatements() {
   return Status::Ok();
 }
 
+sqlite3_stmt* SqliteConnection::extra_statement(const ExtraSql& sql, int& rc) noexcept {
+  for (const auto& [text, stmt] : extra_statements_) {
+    if (text == sql.text) return stmt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  rc = sqlite3_prepare_v3(db_, sql.text, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return nullptr;
+  try {
+    extra_statements_.emplace_back(sql.text, stmt);
+  } catch (...) {  // out of memory: use it once, uncached
+    sqlite3_finalize(stmt);
+    rc = SQLITE_NOMEM;
+    return nullptr;
+  }
+  return stmt;
+}
+
 // --- StatementRun --------------------------------------------------------------
 
 StatementRun::StatementRun(SqliteConnection& connection, Sql which) noexcept
-    : connection_(connection), which_(which), stmt_(connection.statement(which)) {}
+    : connection_(connection), name_(SqlName(which)), stmt_(connection.statement(which)) {}
+
+StatementRun::StatementRun(SqliteConnection& connection, const ExtraSql& sql) noexcept
+    : connection_(connection), name_(sql.name), stmt_(nullptr) {
+  int rc = SQLITE_OK;
+  stmt_ = connection.extra_statement(sql, rc);
+  if (stmt_ == nullptr) bind_rc_ = rc;
+}
 
 StatementRun::~StatementRun() {
+  if (stmt_ == nullptr) return;
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
 StatementRun& StatementRun::Bind(int index, std::string_view text) noexcept {
+  if (stmt_ == nullptr) return *this;
   // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go away.
   // A default string_view has a null data(), which SQLite would bind as NULL, not "".
   const char* bytes = text.data() != nullptr ? text.data() : "";
@@ -108,6 +135,7 @@ StatementRun& StatementRun::Bind(int index, std::string_view text) noexcept {
 }
 
 StatementRun& StatementRun::Bind(int index, std::int64_t value) noexcept {
+  if (stmt_ == nullptr) return *this;
   const int rc = sqlite3_bind_int64(stmt_, index, value);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
@@ -142,7 +170,7 @@ std::string_view StatementRun::Text(int column) const noexcept {
 
 std::int64_t StatementRun::changes() const noexcept { return sqlite3_changes64(connection_.db()); }
 
-Status StatementRun::Error(int rc) const { return SqliteError(rc, connection_.db(), SqlName(which_)); }
+Status StatementRun::Error(int rc) const { return SqliteError(rc, connection_.db(), name_); }
 
 // --- WriteTransaction ----------------------------------------------------------
 

@@ -7,6 +7,9 @@
 // for the life of the connection. A StatementRun is one use of such a statement: it binds,
 // steps and reads, and resets the statement and clears its bindings when it goes away.
 // WriteTransaction wraps BEGIN IMMEDIATE / COMMIT and rolls back if not committed.
+// A component that keeps its own tables in the same file (the auth-state store) runs its
+// statements through the same StatementRun with an ExtraSql: prepared on first use on each
+// connection and kept like the others.
 //
 // Not thread-safe: a connection (and everything made from it) is used by one thread at
 // a time; ConnectionPool hands connections out.
@@ -19,6 +22,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sessionkit/result.h"
 #include "sessionkit/status.h"
@@ -28,6 +33,13 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace sessionkit::internal {
+
+// A statement outside schema.h. Both strings must have static storage (literals): the
+// text's address is the per-connection cache key.
+struct ExtraSql {
+  const char* name;  // for error messages
+  const char* text;
+};
 
 class SqliteConnection {
  public:
@@ -44,6 +56,9 @@ class SqliteConnection {
   sqlite3_stmt* statement(Sql which) const noexcept {
     return statements_[static_cast<std::size_t>(which)];
   }
+  // `sql` prepared on this connection (on first use), or nullptr with `rc` set (the
+  // connection's error message says why).
+  sqlite3_stmt* extra_statement(const ExtraSql& sql, int& rc) noexcept;
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
@@ -52,11 +67,14 @@ class SqliteConnection {
 
   sqlite3* db_;
   std::array<sqlite3_stmt*, kSqlCount> statements_{};
+  std::vector<std::pair<const char*, sqlite3_stmt*>> extra_statements_;  // text -> statement
 };
 
 class StatementRun {
  public:
   StatementRun(SqliteConnection& connection, Sql which) noexcept;
+  // A prepare error is kept and reported by the next Step / Run, like a bind error.
+  StatementRun(SqliteConnection& connection, const ExtraSql& sql) noexcept;
   StatementRun(const StatementRun&) = delete;
   StatementRun& operator=(const StatementRun&) = delete;
   ~StatementRun();
@@ -79,8 +97,8 @@ class StatementRun {
   Status Error(int rc) const;
 
   SqliteConnection& connection_;
-  Sql which_;
-  sqlite3_stmt* stmt_;
+  const char* name_;
+  sqlite3_stmt* stmt_;  // nullptr only when an ExtraSql failed to prepare
   int bind_rc_ = 0;  // SQLITE_OK
 };
 
