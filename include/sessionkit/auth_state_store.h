@@ -1,0 +1,168 @@
+// AuthStateStore: account-security state kept beside the sessions (API.md §5-6).
+//
+// Refresh tokens. Only the SHA-256 of a token is stored (`token_hash`, 64 lowercase hex),
+// bound to one session. RotateRefresh spends a token and stores its successor in one
+// atomic step, so when several servers race on the same token exactly one rotates it and
+// the others (within `grace`) are told the successor that won: a spent token presented
+// again within `grace` of its rotation is a replay (kGraceReplay, with the original
+// rotation time and successor); later it is reuse (kReused): in that same atomic step the
+// store deletes the session (record and user-index entry) and every refresh token of it,
+// so the revoke holds even if the caller crashes right after.
+//
+// Failed logins. A sliding window per opaque key ("id:<identifier>", "ip:<addr>"):
+// RecordFailure adds one failure at `now` and returns the window after it; PeekFailures
+// reads it. A window counts the failures with time > now - window and reports the oldest,
+// so a caller can answer Retry-After = oldest + window - now. Failures older than the
+// window are trimmed as the key is written, and purged in bounded batches otherwise.
+//
+// Conventions are those of session_store.h: every *Async callback runs exactly once,
+// inline (SQLite) or on the store's I/O thread (Redis); string_views are copied before
+// the call returns; blocking wrappers are for tools and tests, never for an I/O thread.
+// Times are kept at millisecond precision (issued_at, rotated_at and failure times
+// rounded down, expires_at rounded up). A token is live while now < expires_at; an
+// expired one is NotFound, spent or not. Errors: InvalidArgument for malformed input (a
+// hash that is not 64 lowercase hex, a malformed session id, an empty key, a
+// non-positive window, a negative grace, an expires_at not in the future), Conflict when
+// a live token already has the hash, Unavailable for any I/O failure; nothing throws.
+//
+// Implementations are thread-safe, and several store objects (several servers) may share
+// one database file or one Redis: every check-and-write is one transaction or one script.
+#ifndef SESSIONKIT_AUTH_STATE_STORE_H_
+#define SESSIONKIT_AUTH_STATE_STORE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sessionkit/clock.h"
+#include "sessionkit/redis_store.h"
+#include "sessionkit/result.h"
+#include "sessionkit/session_store.h"
+#include "sessionkit/sqlite_store.h"
+#include "sessionkit/status.h"
+
+namespace sessionkit {
+
+enum class RefreshState : std::uint8_t {
+  kActive,  // may be rotated once
+  kSpent,   // rotated: rotated_at and successor_hash are set
+};
+
+struct RefreshRecord {
+  std::string token_hash;      // SHA-256 of the plain token, 64 lowercase hex
+  std::string session_id;      // the session the token refreshes
+  std::string user_id;         // the session's user_id, as text
+  TimePoint issued_at{};
+  TimePoint expires_at{};      // dead at or after this instant
+  RefreshState state = RefreshState::kActive;
+  TimePoint rotated_at{};      // kSpent only
+  std::string successor_hash;  // kSpent only
+};
+
+enum class RotateOutcome : std::uint8_t {
+  kRotated,      // it was active: now spent, and the successor is stored (active)
+  kGraceReplay,  // spent at most `grace` ago: hand out the same successor again
+  kReused,       // spent longer ago: theft signal; the session and its tokens are gone
+};
+
+// Stable lowercase name ("rotated", "grace_replay", "reused").
+std::string_view RotateOutcomeName(RotateOutcome outcome) noexcept;
+
+struct RotateRequest {
+  std::string_view presented_hash;  // hash of the token the client sent
+  std::string_view successor_hash;  // hash of the successor the caller derived
+  TimePoint now{};                  // the caller's one clock reading for this request
+  std::chrono::milliseconds grace{10'000};  // REFRESH_REUSE_GRACE_SECONDS; >= 0
+  TimePoint successor_expires_at{};         // > now
+};
+
+struct RefreshRotation {
+  RotateOutcome outcome = RotateOutcome::kRotated;
+  std::string session_id;
+  std::string user_id;
+  // When the presented token was spent: `now` (ms precision) for kRotated, the first
+  // rotation's time for kGraceReplay and kReused. A caller re-signing the access token
+  // of a grace replay uses it as iat, so both answers are byte-identical.
+  TimePoint rotated_at{};
+  // The successor stored at that rotation (for kRotated, the one passed in).
+  std::string successor_hash;
+};
+
+struct FailureWindow {
+  std::uint64_t count = 0;  // failures with time > now - window
+  TimePoint oldest{};       // the earliest of them; the epoch when count == 0
+};
+
+class AuthStateStore {
+ public:
+  virtual ~AuthStateStore() = default;
+
+  // --- refresh tokens (API.md §5) ---
+
+  // Stores `record` as an active token (its state, rotated_at and successor_hash are
+  // ignored) with TTL = expires_at - now (store clock). Conflict if a live token has the
+  // hash; InvalidArgument if expires_at is not in the future.
+  virtual void IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) = 0;
+
+  // The token as stored. NotFound if unknown or expired (store clock).
+  virtual void GetRefreshAsync(std::string_view token_hash, ResultCallback<RefreshRecord> done) = 0;
+
+  // Atomically: active -> spent + successor stored active (same session and user, issued
+  // at `now`) -> kRotated; spent within grace -> kGraceReplay; spent later -> kReused and
+  // the session (record and index entry) and all its refresh tokens deleted. NotFound if
+  // the presented token is unknown or expired at `now`. Conflict (nothing changed) if a
+  // live token already has successor_hash.
+  virtual void RotateRefreshAsync(const RotateRequest& request,
+                                  ResultCallback<RefreshRotation> done) = 0;
+
+  // Deletes every refresh token of the session (cleanup at logout; tokens of a deleted
+  // session are refused anyway by the caller's session check). Returns how many of
+  // them were live.
+  virtual void RevokeRefreshForSessionAsync(std::string_view session_id,
+                                            ResultCallback<std::uint64_t> done) = 0;
+
+  // --- failed logins (API.md §6) ---
+
+  // Adds one failure for `key` at `now`, trims the key's failures at or before
+  // now - window, and returns the window including the new failure. One round trip.
+  virtual void RecordFailureAsync(std::string_view key, TimePoint now,
+                                  std::chrono::milliseconds window,
+                                  ResultCallback<FailureWindow> done) = 0;
+
+  // The window at `now` without changing anything. One round trip.
+  virtual void PeekFailuresAsync(std::string_view key, TimePoint now,
+                                 std::chrono::milliseconds window,
+                                 ResultCallback<FailureWindow> done) = 0;
+
+  // Forgets every failure of `key` (a successful login resets its identifier).
+  virtual void ResetFailuresAsync(std::string_view key, StatusCallback done) = 0;
+
+  // --- blocking wrappers (see session_store.h) ---
+  Status IssueRefresh(const RefreshRecord& record);
+  Result<RefreshRecord> GetRefresh(std::string_view token_hash);
+  Result<RefreshRotation> RotateRefresh(const RotateRequest& request);
+  Result<std::uint64_t> RevokeRefreshForSession(std::string_view session_id);
+  Result<FailureWindow> RecordFailure(std::string_view key, TimePoint now,
+                                      std::chrono::milliseconds window);
+  Result<FailureWindow> PeekFailures(std::string_view key, TimePoint now,
+                                     std::chrono::milliseconds window);
+  Status ResetFailures(std::string_view key);
+};
+
+using AuthStateStorePtr = std::shared_ptr<AuthStateStore>;
+
+// The embedded backend: its own tables (refresh_tokens, login_failures) in the session
+// store's database file (options.path), so reuse can delete the session in the same
+// transaction. Same option checks and errors as OpenSqliteStore.
+Result<AuthStateStorePtr> OpenSqliteAuthStateStore(const SqliteStoreOptions& options);
+
+// The Redis backend, on its own pipelined client (same options as OpenRedisStore; does
+// not fail when Redis is down: calls answer Unavailable until it is reachable). Keys are
+// listed in docs/account-security-storage.md.
+Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& options);
+
+}  // namespace sessionkit
+
+#endif  // SESSIONKIT_AUTH_STATE_STORE_H_

@@ -1,0 +1,73 @@
+#include "src/core/auth_state_rules.h"
+
+#include "sessionkit/session.h"
+
+namespace sessionkit::internal {
+
+bool IsTokenHash(std::string_view s) noexcept {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Status CheckIssue(const RefreshRecord& record, TimePoint now) {
+  if (!IsTokenHash(record.token_hash)) {
+    return Status::InvalidArgument("token_hash is not 64 lowercase hex");
+  }
+  if (!IsWellFormedSessionId(record.session_id)) {
+    return Status::InvalidArgument("malformed session id");
+  }
+  if (record.user_id.empty()) return Status::InvalidArgument("refresh token has no user_id");
+  if (!(now < record.expires_at)) {
+    return Status::InvalidArgument("refresh token is already past its expires_at");
+  }
+  return Status::Ok();
+}
+
+Status CheckRotate(const RotateRequest& request) {
+  if (!IsTokenHash(request.presented_hash)) {
+    return Status::InvalidArgument("presented hash is not 64 lowercase hex");
+  }
+  if (!IsTokenHash(request.successor_hash)) {
+    return Status::InvalidArgument("successor hash is not 64 lowercase hex");
+  }
+  if (request.presented_hash == request.successor_hash) {
+    return Status::InvalidArgument("a token cannot be its own successor");
+  }
+  if (request.grace.count() < 0) return Status::InvalidArgument("grace is negative");
+  if (!(request.now < request.successor_expires_at)) {
+    return Status::InvalidArgument("successor_expires_at is not after now");
+  }
+  return Status::Ok();
+}
+
+Status CheckFailureKey(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("empty failure key");
+  if (key.size() > kMaxFailureKeyBytes) {
+    return Status::InvalidArgument("failure key longer than " +
+                                   std::to_string(kMaxFailureKeyBytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
+Status CheckFailureWindow(std::string_view key, std::chrono::milliseconds window) {
+  if (Status st = CheckFailureKey(key); !st.ok()) return st;
+  if (window.count() <= 0) return Status::InvalidArgument("failure window must be positive");
+  return Status::Ok();
+}
+
+std::int64_t MillisFloor(TimePoint t) noexcept {
+  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::int64_t MillisCeil(TimePoint t) noexcept {
+  return std::chrono::ceil<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint FromMillis(std::int64_t ms) noexcept {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+}
+
+}  // namespace sessionkit::internal

@@ -1,0 +1,40 @@
+// Input checks and time units shared by the AuthStateStore backends. Internal.
+//
+// Both backends refuse the same input with the same codes (InvalidArgument) before any
+// I/O, and keep times as Unix milliseconds: issued_at, rotated_at and failure times
+// rounded down, expires_at rounded up (a token never dies earlier than asked).
+// Pure functions; thread-safe.
+#ifndef SESSIONKIT_CORE_AUTH_STATE_RULES_H_
+#define SESSIONKIT_CORE_AUTH_STATE_RULES_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "sessionkit/auth_state_store.h"
+#include "sessionkit/clock.h"
+#include "sessionkit/status.h"
+
+namespace sessionkit::internal {
+
+// A failure key longer than this is refused (bounds what a caller can make a store hold).
+inline constexpr std::size_t kMaxFailureKeyBytes = 512;
+
+// True iff `s` is 64 lowercase hex characters (a SHA-256 in hex).
+bool IsTokenHash(std::string_view s) noexcept;
+
+// The checks of IssueRefresh (at store-clock `now`), RotateRefresh, and the failure
+// operations (a non-empty key of at most kMaxFailureKeyBytes, a positive window).
+Status CheckIssue(const RefreshRecord& record, TimePoint now);
+Status CheckRotate(const RotateRequest& request);
+Status CheckFailureKey(std::string_view key);
+Status CheckFailureWindow(std::string_view key, std::chrono::milliseconds window);
+
+std::int64_t MillisFloor(TimePoint t) noexcept;
+std::int64_t MillisCeil(TimePoint t) noexcept;
+TimePoint FromMillis(std::int64_t ms) noexcept;
+
+}  // namespace sessionkit::internal
+
+#endif  // SESSIONKIT_CORE_AUTH_STATE_RULES_H_

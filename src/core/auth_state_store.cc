@@ -1,0 +1,57 @@
+// Blocking wrappers of AuthStateStore (each starts the *Async form and waits) and the
+// outcome names. The backends live in src/store/sqlite and src/store/redis.
+#include "sessionkit/auth_state_store.h"
+
+#include "src/core/blocking.h"
+
+namespace sessionkit {
+
+using internal::WaitFor;
+using internal::WaitForStatus;
+
+std::string_view RotateOutcomeName(RotateOutcome outcome) noexcept {
+  switch (outcome) {
+    case RotateOutcome::kRotated:
+      return "rotated";
+    case RotateOutcome::kGraceReplay:
+      return "grace_replay";
+    case RotateOutcome::kReused:
+      return "reused";
+  }
+  return "unknown";
+}
+
+Status AuthStateStore::IssueRefresh(const RefreshRecord& record) {
+  return WaitForStatus([&](auto cb) { IssueRefreshAsync(record, std::move(cb)); });
+}
+
+Result<RefreshRecord> AuthStateStore::GetRefresh(std::string_view token_hash) {
+  return WaitFor<RefreshRecord>([&](auto cb) { GetRefreshAsync(token_hash, std::move(cb)); });
+}
+
+Result<RefreshRotation> AuthStateStore::RotateRefresh(const RotateRequest& request) {
+  return WaitFor<RefreshRotation>([&](auto cb) { RotateRefreshAsync(request, std::move(cb)); });
+}
+
+Result<std::uint64_t> AuthStateStore::RevokeRefreshForSession(std::string_view session_id) {
+  return WaitFor<std::uint64_t>(
+      [&](auto cb) { RevokeRefreshForSessionAsync(session_id, std::move(cb)); });
+}
+
+Result<FailureWindow> AuthStateStore::RecordFailure(std::string_view key, TimePoint now,
+                                                    std::chrono::milliseconds window) {
+  return WaitFor<FailureWindow>(
+      [&](auto cb) { RecordFailureAsync(key, now, window, std::move(cb)); });
+}
+
+Result<FailureWindow> AuthStateStore::PeekFailures(std::string_view key, TimePoint now,
+                                                   std::chrono::milliseconds window) {
+  return WaitFor<FailureWindow>(
+      [&](auto cb) { PeekFailuresAsync(key, now, window, std::move(cb)); });
+}
+
+Status AuthStateStore::ResetFailures(std::string_view key) {
+  return WaitForStatus([&](auto cb) { ResetFailuresAsync(key, std::move(cb)); });
+}
+
+}  // namespace sessionkit
