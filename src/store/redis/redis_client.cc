@@ -206,7 +206,10 @@ RedisScript::RedisScript(std::string src) : source(std::move(src)), sha1(Sha1Hex
 // Everything the I/O threads touch. The threads hold a reference, so a client
 // destroyed from one of its own callbacks stays valid until that thread is done.
 struct RedisClient::Core {
-  explicit Core(RedisClientOptions o) : options(std::move(o)), work(asio::make_work_guard(io)) {}
+  // With one I/O thread the concurrency hint 1 lets handlers that post more work (a
+  // callback chaining a command) queue it thread-locally instead of waking the reactor.
+  explicit Core(RedisClientOptions o)
+      : options(std::move(o)), io(static_cast<int>(options.io_threads)), work(asio::make_work_guard(io)) {}
 
   std::string UnavailableMessage() const {
     std::string message = "redis at " + options.host + ":" + std::to_string(options.port) + " is unavailable";
