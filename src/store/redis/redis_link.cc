@@ -127,7 +127,8 @@ void RedisLink::Handshake() {
     self->phase_ = Phase::kReady;
     if (self->on_ready_) self->on_ready_();
   };
-  if (!Submit(commands, count, connect_deadline_, done)) return;
+  // False only if the link closed meanwhile, and then on_closed_ has already run.
+  Submit(commands, count, connect_deadline_, done);
 }
 
 bool RedisLink::Submit(std::string_view commands, std::size_t count, SteadyTime deadline,
