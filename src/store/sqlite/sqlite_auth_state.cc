@@ -1,0 +1,459 @@
+#include "src/store/sqlite/sqlite_auth_state.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "src/core/auth_state_rules.h"
+#include "src/store/sqlite/connection.h"
+#include "src/store/sqlite/schema.h"
+#include "src/store/sqlite/sqlite_error.h"
+
+namespace sessionkit {
+
+using internal::ConnectionPool;
+using internal::ExtraSql;
+using internal::FromMillis;
+using internal::MillisCeil;
+using internal::MillisFloor;
+using internal::Sql;
+using internal::SqliteConnection;
+using internal::StatementRun;
+using internal::WriteTransaction;
+
+namespace {
+
+constexpr const char* kCreateTables =
+    "CREATE TABLE IF NOT EXISTS refresh_tokens ("
+    " token_hash TEXT PRIMARY KEY NOT NULL,"
+    " session_id TEXT NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " issued_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " rotated_at INTEGER,"
+    " successor_hash TEXT);"
+    "CREATE INDEX IF NOT EXISTS refresh_tokens_by_session ON refresh_tokens(session_id);"
+    "CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens(expires_at);"
+    "CREATE TABLE IF NOT EXISTS login_failures ("
+    " key TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS login_failures_by_key ON login_failures(key, at_ms);"
+    "CREATE INDEX IF NOT EXISTS login_failures_by_expiry ON login_failures(expires_at);";
+
+// A dead row with the same hash is replaced (it is invisible anyway); a live one is left
+// alone and changes() == 0 tells the caller: Conflict.
+constexpr ExtraSql kInsertToken = {
+    "insert refresh token",
+    "INSERT INTO refresh_tokens(token_hash, session_id, user_id, issued_at, expires_at) "
+    "VALUES(?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT(token_hash) DO UPDATE SET session_id = excluded.session_id, "
+    "user_id = excluded.user_id, issued_at = excluded.issued_at, "
+    "expires_at = excluded.expires_at, rotated_at = NULL, successor_hash = NULL "
+    "WHERE refresh_tokens.expires_at <= ?6"};
+constexpr ExtraSql kGetToken = {
+    "get refresh token",
+    "SELECT session_id, user_id, issued_at, expires_at, rotated_at IS NOT NULL, "
+    "coalesce(rotated_at, 0), coalesce(successor_hash, '') "
+    "FROM refresh_tokens WHERE token_hash = ?1"};
+constexpr ExtraSql kSpendToken = {
+    "spend refresh token",
+    "UPDATE refresh_tokens SET rotated_at = ?2, successor_hash = ?3 "
+    "WHERE token_hash = ?1 AND rotated_at IS NULL"};
+constexpr ExtraSql kDeleteFamily = {
+    "delete refresh tokens of session",
+    "DELETE FROM refresh_tokens WHERE session_id = ?1 RETURNING expires_at"};
+constexpr ExtraSql kPurgeTokens = {
+    "purge refresh tokens",
+    "DELETE FROM refresh_tokens WHERE rowid IN (SELECT rowid FROM refresh_tokens "
+    "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"};
+constexpr ExtraSql kTrimFailures = {
+    "trim login failures", "DELETE FROM login_failures WHERE key = ?1 AND at_ms <= ?2"};
+constexpr ExtraSql kAddFailure = {
+    "add login failure", "INSERT INTO login_failures(key, at_ms, expires_at) VALUES(?1, ?2, ?3)"};
+constexpr ExtraSql kFailureWindow = {
+    "count login failures",
+    "SELECT count(*), coalesce(min(at_ms), 0) FROM login_failures WHERE key = ?1 AND at_ms > ?2"};
+constexpr ExtraSql kResetFailures = {
+    "reset login failures", "DELETE FROM login_failures WHERE key = ?1"};
+constexpr ExtraSql kPurgeFailures = {
+    "purge login failures",
+    "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures "
+    "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"};
+
+// Runs an operation, turning an escaping exception (bad_alloc, a mutex system_error)
+// into Internal, so that nothing throws through the store.
+template <class Op>
+auto Guarded(Op&& op) -> decltype(op()) {
+  try {
+    return op();
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("sqlite auth state: unexpected exception: ") + e.what());
+  } catch (...) {
+    return Status::Internal("sqlite auth state: unexpected exception");
+  }
+}
+
+struct StoredToken {
+  std::string session_id;
+  std::string user_id;
+  std::int64_t issued_ms = 0;
+  std::int64_t expires_ms = 0;
+  bool spent = false;
+  std::int64_t rotated_ms = 0;
+  std::string successor_hash;
+};
+
+// The row, or nullopt when there is none (dead rows included: the caller judges).
+Result<std::optional<StoredToken>> ReadToken(SqliteConnection& connection,
+                                             std::string_view token_hash) {
+  StatementRun get(connection, kGetToken);
+  get.Bind(1, token_hash);
+  Result<bool> row = get.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<StoredToken>();
+  StoredToken t;
+  t.session_id = get.Text(0);
+  t.user_id = get.Text(1);
+  t.issued_ms = get.Int(2);
+  t.expires_ms = get.Int(3);
+  t.spent = get.Int(4) != 0;
+  t.rotated_ms = get.Int(5);
+  t.successor_hash = get.Text(6);
+  return std::optional<StoredToken>(std::move(t));
+}
+
+Status InsertToken(SqliteConnection& connection, std::string_view token_hash,
+                   std::string_view session_id, std::string_view user_id, std::int64_t issued_ms,
+                   std::int64_t expires_ms, std::int64_t now_ms) {
+  StatementRun insert(connection, kInsertToken);
+  insert.Bind(1, token_hash).Bind(2, session_id).Bind(3, user_id).Bind(4, issued_ms);
+  insert.Bind(5, expires_ms).Bind(6, now_ms);
+  if (Status st = insert.Run(); !st.ok()) return st;
+  if (insert.changes() == 0) return Status::Conflict("a live refresh token has this hash");
+  return Status::Ok();
+}
+
+// Deletes the session's tokens; returns how many were live at now_ms.
+Result<std::uint64_t> DeleteFamily(SqliteConnection& connection, std::string_view session_id,
+                                   std::int64_t now_ms) {
+  StatementRun erase(connection, kDeleteFamily);
+  erase.Bind(1, session_id);
+  std::uint64_t live = 0;
+  for (;;) {
+    Result<bool> row = erase.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return live;
+    if (erase.Int(0) > now_ms) ++live;
+  }
+}
+
+Result<FailureWindow> ReadWindow(SqliteConnection& connection, std::string_view key,
+                                 std::int64_t cutoff_ms) {
+  StatementRun window(connection, kFailureWindow);
+  window.Bind(1, key).Bind(2, cutoff_ms);
+  Result<bool> row = window.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Internal("sqlite: count of login failures returned no row");
+  FailureWindow out;
+  out.count = static_cast<std::uint64_t>(window.Int(0));
+  if (out.count > 0) out.oldest = FromMillis(window.Int(1));
+  return out;
+}
+
+Status BadOptions(std::string what) {
+  return Status::InvalidArgument("sqlite auth state: " + what);
+}
+
+}  // namespace
+
+// --- opening -----------------------------------------------------------------------
+
+SqliteAuthStateStore::SqliteAuthStateStore(const SqliteStoreOptions& options)
+    : options_(options),
+      clock_(ClockOrSystem(options.clock)),
+      pool_(options.path, options.busy_timeout, kMaxConnections, options.busy_timeout),
+      next_purge_ms_(std::numeric_limits<std::int64_t>::min()) {}
+
+Result<std::shared_ptr<SqliteAuthStateStore>> SqliteAuthStateStore::Open(
+    const SqliteStoreOptions& options) {
+  if (options.path.empty() || options.path == ":memory:") {
+    return BadOptions("path must name a file (\":memory:\" and \"\" are not supported)");
+  }
+  if (options.busy_timeout.count() < 0) return BadOptions("busy_timeout is negative");
+  if (options.purge_interval.count() < 0) return BadOptions("purge_interval is negative");
+  if (options.purge_batch == 0) return BadOptions("purge_batch must be at least 1");
+  return Guarded([&]() -> Result<std::shared_ptr<SqliteAuthStateStore>> {
+    std::shared_ptr<SqliteAuthStateStore> store(new SqliteAuthStateStore(options));
+    if (Status st = store->CreateTables(); !st.ok()) return st;
+    return store;
+  });
+}
+
+Status SqliteAuthStateStore::CreateTables() {
+  // The first connection also creates the file and the sessions schema (connection.h).
+  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return connection.status();
+  WriteTransaction transaction(**connection);
+  if (Status st = transaction.Begin(); !st.ok()) return st;
+  const int rc = sqlite3_exec((*connection)->db(), kCreateTables, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return internal::SqliteError(rc, (*connection)->db(), "create auth tables");
+  return transaction.Commit();
+}
+
+Result<AuthStateStorePtr> OpenSqliteAuthStateStore(const SqliteStoreOptions& options) {
+  Result<std::shared_ptr<SqliteAuthStateStore>> store = SqliteAuthStateStore::Open(options);
+  if (!store.ok()) return store.status();
+  return AuthStateStorePtr(std::move(store).value());
+}
+
+// --- async entry points: run inline, connection returned before the callback ----------
+
+void SqliteAuthStateStore::IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) {
+  done(Guarded([&] { return RunIssue(record); }));
+}
+
+void SqliteAuthStateStore::GetRefreshAsync(std::string_view token_hash,
+                                           ResultCallback<RefreshRecord> done) {
+  done(Guarded([&] { return RunGet(token_hash); }));
+}
+
+void SqliteAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
+                                              ResultCallback<RefreshRotation> done) {
+  done(Guarded([&] { return RunRotate(request); }));
+}
+
+void SqliteAuthStateStore::RevokeRefreshForSessionAsync(std::string_view session_id,
+                                                        ResultCallback<std::uint64_t> done) {
+  done(Guarded([&] { return RunRevoke(session_id); }));
+}
+
+void SqliteAuthStateStore::RecordFailureAsync(std::string_view key, TimePoint now,
+                                              std::chrono::milliseconds window,
+                                              ResultCallback<FailureWindow> done) {
+  done(Guarded([&] { return RunRecordFailure(key, now, window); }));
+}
+
+void SqliteAuthStateStore::PeekFailuresAsync(std::string_view key, TimePoint now,
+                                             std::chrono::milliseconds window,
+                                             ResultCallback<FailureWindow> done) {
+  done(Guarded([&] { return RunPeekFailures(key, now, window); }));
+}
+
+void SqliteAuthStateStore::ResetFailuresAsync(std::string_view key, StatusCallback done) {
+  done(Guarded([&] { return RunResetFailures(key); }));
+}
+
+// --- refresh tokens -------------------------------------------------------------------
+
+Status SqliteAuthStateStore::RunIssue(const RefreshRecord& record) {
+  const TimePoint now = clock_.Now();
+  if (Status st = internal::CheckIssue(record, now); !st.ok()) return st;
+  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+  if (!writer.ok()) return writer.status();
+  const std::int64_t now_ms = MillisFloor(now);
+  if (Status st = InsertToken(**connection, record.token_hash, record.session_id, record.user_id,
+                              MillisFloor(record.issued_at), MillisCeil(record.expires_at), now_ms);
+      !st.ok()) {
+    return st;
+  }
+  MaybePurge(**connection);
+  return Status::Ok();
+}
+
+Result<RefreshRecord> SqliteAuthStateStore::RunGet(std::string_view token_hash) {
+  if (!internal::IsTokenHash(token_hash)) {
+    return Status::InvalidArgument("token_hash is not 64 lowercase hex");
+  }
+  const std::int64_t now_ms = MillisFloor(clock_.Now());
+  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::optional<StoredToken>> token = ReadToken(**connection, token_hash);
+  if (!token.ok()) return token.status();
+  if (!token->has_value() || (*token)->expires_ms <= now_ms) {
+    return Status::NotFound("no such refresh token");
+  }
+  StoredToken& t = **token;
+  RefreshRecord out;
+  out.token_hash = token_hash;
+  out.session_id = std::move(t.session_id);
+  out.user_id = std::move(t.user_id);
+  out.issued_at = FromMillis(t.issued_ms);
+  out.expires_at = FromMillis(t.expires_ms);
+  if (t.spent) {
+    out.state = RefreshState::kSpent;
+    out.rotated_at = FromMillis(t.rotated_ms);
+    out.successor_hash = std::move(t.successor_hash);
+  }
+  return out;
+}
+
+Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& request) {
+  if (Status st = internal::CheckRotate(request); !st.ok()) return st;
+  const std::int64_t now_ms = MillisFloor(request.now);
+  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+  if (!writer.ok()) return writer.status();
+
+  RefreshRotation out;
+  {
+    // Read, decide and write under SQLite's write lock: a racing process waits here.
+    WriteTransaction transaction(**connection);
+    if (Status st = transaction.Begin(); !st.ok()) return st;
+    Result<std::optional<StoredToken>> token = ReadToken(**connection, request.presented_hash);
+    if (!token.ok()) return token.status();
+    if (!token->has_value() || (*token)->expires_ms <= now_ms) {
+      return Status::NotFound("no such refresh token");
+    }
+    StoredToken& t = **token;
+    out.session_id = t.session_id;
+    out.user_id = t.user_id;
+    if (!t.spent) {
+      if (Status st = InsertToken(**connection, request.successor_hash, t.session_id, t.user_id,
+                                  now_ms, MillisCeil(request.successor_expires_at), now_ms);
+          !st.ok()) {
+        return st;
+      }
+      StatementRun spend(**connection, kSpendToken);
+      spend.Bind(1, request.presented_hash).Bind(2, now_ms).Bind(3, request.successor_hash);
+      if (Status st = spend.Run(); !st.ok()) return st;
+      if (spend.changes() != 1) return Status::Internal("sqlite: refresh token changed under the write lock");
+      out.outcome = RotateOutcome::kRotated;
+      out.rotated_at = FromMillis(now_ms);
+      out.successor_hash = request.successor_hash;
+    } else {
+      out.rotated_at = FromMillis(t.rotated_ms);
+      out.successor_hash = std::move(t.successor_hash);
+      if (now_ms - t.rotated_ms <= request.grace.count()) {
+        out.outcome = RotateOutcome::kGraceReplay;
+      } else {
+        // Reuse: the session and its whole token family die in this transaction.
+        out.outcome = RotateOutcome::kReused;
+        if (Status st = StatementRun(**connection, Sql::kDelete).Bind(1, t.session_id).Run(); !st.ok()) {
+          return st;
+        }
+        Result<std::uint64_t> family = DeleteFamily(**connection, t.session_id, now_ms);
+        if (!family.ok()) return family.status();
+      }
+    }
+    if (Status st = transaction.Commit(); !st.ok()) return st;
+  }
+  MaybePurge(**connection);
+  return out;
+}
+
+Result<std::uint64_t> SqliteAuthStateStore::RunRevoke(std::string_view session_id) {
+  const std::int64_t now_ms = MillisFloor(clock_.Now());
+  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+  if (!writer.ok()) return writer.status();
+  Result<std::uint64_t> live = DeleteFamily(**connection, session_id, now_ms);
+  if (!live.ok()) return live.status();
+  MaybePurge(**connection);
+  return live;
+}
+
+// --- login failures -------------------------------------------------------------------
+
+Result<FailureWindow> SqliteAuthStateStore::RunRecordFailure(std::string_view key, TimePoint now,
+                                                             std::chrono::milliseconds window) {
+  if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return st;
+  const std::int64_t now_ms = MillisFloor(now);
+  const std::int64_t cutoff_ms = now_ms - window.count();
+  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+  if (!writer.ok()) return writer.status();
+  Result<FailureWindow> out = FailureWindow{};
+  {
+    WriteTransaction transaction(**connection);
+    if (Status st = transaction.Begin(); !st.ok()) return st;
+    if (Status st = StatementRun(**connection, kTrimFailures).Bind(1, key).Bind(2, cutoff_ms).Run();
+        !st.ok()) {
+      return st;
+    }
+    StatementRun add(**connection, kAddFailure);
+    add.Bind(1, key).Bind(2, now_ms).Bind(3, now_ms + window.count());
+    if (Status st = add.Run(); !st.ok()) return st;
+    out = ReadWindow(**connection, key, cutoff_ms);
+    if (!out.ok()) return out.status();
+    if (Status st = transaction.Commit(); !st.ok()) return st;
+  }
+  MaybePurge(**connection);
+  return out;
+}
+
+Result<FailureWindow> SqliteAuthStateStore::RunPeekFailures(std::string_view key, TimePoint now,
+                                                            std::chrono::milliseconds window) {
+  if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return st;
+  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return connection.status();
+  return ReadWindow(**connection, key, MillisFloor(now) - window.count());
+}
+
+Status SqliteAuthStateStore::RunResetFailures(std::string_view key) {
+  if (Status st = internal::CheckFailureKey(key); !st.ok()) return st;
+  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+  if (!writer.ok()) return writer.status();
+  if (Status st = StatementRun(**connection, kResetFailures).Bind(1, key).Run(); !st.ok()) return st;
+  MaybePurge(**connection);
+  return Status::Ok();
+}
+
+// --- writer lock and purge -------------------------------------------------------------
+
+Result<std::unique_lock<std::timed_mutex>> SqliteAuthStateStore::LockWriter() {
+  std::unique_lock<std::timed_mutex> lock(writer_, std::defer_lock);
+  if (!lock.try_lock_for(options_.busy_timeout)) {
+    return Status::Unavailable("sqlite: another write in this process held the database for " +
+                               std::to_string(options_.busy_timeout.count()) + " ms");
+  }
+  return lock;
+}
+
+void SqliteAuthStateStore::MaybePurge(SqliteConnection& connection) {
+  const std::int64_t now_ms = MillisFloor(clock_.Now());
+  if (now_ms < next_purge_ms_) return;
+  const std::int64_t interval_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.purge_interval).count();
+  next_purge_ms_ = now_ms + interval_ms;
+  // Best effort: dead rows are invisible anyway, and the next interval tries again.
+  PurgeBatch(connection, now_ms).IgnoreError();
+}
+
+Result<std::uint64_t> SqliteAuthStateStore::PurgeBatch(SqliteConnection& connection,
+                                                       std::int64_t now_ms) {
+  const auto batch = static_cast<std::int64_t>(
+      std::min<std::size_t>(options_.purge_batch, std::numeric_limits<std::int64_t>::max()));
+  std::uint64_t purged = 0;
+  for (const ExtraSql* sql : {&kPurgeTokens, &kPurgeFailures}) {
+    StatementRun purge(connection, *sql);
+    purge.Bind(1, now_ms).Bind(2, batch);
+    if (Status st = purge.Run(); !st.ok()) return st;
+    purged += static_cast<std::uint64_t>(purge.changes());
+  }
+  return purged;
+}
+
+Result<std::uint64_t> SqliteAuthStateStore::PurgeExpired() {
+  return Guarded([&]() -> Result<std::uint64_t> {
+    const std::int64_t now_ms = MillisFloor(clock_.Now());
+    Result<ConnectionPool::Lease> connection = pool_.Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    return PurgeBatch(**connection, now_ms);
+  });
+}
+
+}  // namespace sessionkit

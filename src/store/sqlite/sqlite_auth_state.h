@@ -1,0 +1,89 @@
+// SqliteAuthStateStore: the AuthStateStore of include/sessionkit/auth_state_store.h in the
+// session store's SQLite file.
+//
+// Tables (created with IF NOT EXISTS on open, beside schema.h's `sessions`; the sessions
+// schema version is not touched, so a session store of this build opens the file as before):
+//   refresh_tokens(token_hash TEXT PRIMARY KEY, session_id, user_id, issued_at,
+//                  expires_at, rotated_at NULL while active, successor_hash NULL while active)
+//     index refresh_tokens_by_session(session_id), refresh_tokens_by_expiry(expires_at)
+//   login_failures(key, at_ms, expires_at = at_ms + the window it was recorded with)
+//     index login_failures_by_key(key, at_ms), login_failures_by_expiry(expires_at)
+// Times are Unix milliseconds (auth_state_rules.h).
+//
+// Atomicity. Rotation reads the token, decides and writes (spend + successor, or delete
+// the session's row in `sessions` and the token family) in one BEGIN IMMEDIATE
+// transaction, so two processes (or two store objects) racing on one token are
+// serialized by SQLite's write lock: the second sees the token spent. RecordFailure
+// trims the key, inserts and counts in one transaction too; PeekFailures is one SELECT.
+//
+// Concurrency and expiry follow SqliteStore (sqlite_store.h): operations run inline on a
+// pooled connection, writes are serialized in-process by a timed writer mutex, both waits
+// bounded by busy_timeout (then Unavailable). Dead rows are invisible at once and purged
+// in bounded batches (purge_batch rows per table, oldest first) piggybacked on writes at
+// most once per purge_interval. Thread-safe; nothing throws.
+#ifndef SESSIONKIT_STORE_SQLITE_SQLITE_AUTH_STATE_H_
+#define SESSIONKIT_STORE_SQLITE_SQLITE_AUTH_STATE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "sessionkit/auth_state_store.h"
+#include "sessionkit/sqlite_store.h"
+#include "src/store/sqlite/connection_pool.h"
+
+namespace sessionkit {
+
+class SqliteAuthStateStore final : public AuthStateStore {
+ public:
+  static constexpr std::size_t kMaxConnections = 4;
+
+  // InvalidArgument for bad options (as SqliteStore::Open); Unavailable when the file
+  // cannot be opened, is not a database, or the tables cannot be created.
+  static Result<std::shared_ptr<SqliteAuthStateStore>> Open(const SqliteStoreOptions& options);
+
+  void IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) override;
+  void GetRefreshAsync(std::string_view token_hash, ResultCallback<RefreshRecord> done) override;
+  void RotateRefreshAsync(const RotateRequest& request,
+                          ResultCallback<RefreshRotation> done) override;
+  void RevokeRefreshForSessionAsync(std::string_view session_id,
+                                    ResultCallback<std::uint64_t> done) override;
+  void RecordFailureAsync(std::string_view key, TimePoint now, std::chrono::milliseconds window,
+                          ResultCallback<FailureWindow> done) override;
+  void PeekFailuresAsync(std::string_view key, TimePoint now, std::chrono::milliseconds window,
+                         ResultCallback<FailureWindow> done) override;
+  void ResetFailuresAsync(std::string_view key, StatusCallback done) override;
+
+  // Deletes up to purge_batch dead rows of each table now. Returns how many in all.
+  Result<std::uint64_t> PurgeExpired();
+
+ private:
+  explicit SqliteAuthStateStore(const SqliteStoreOptions& options);
+  Status CreateTables();
+
+  Status RunIssue(const RefreshRecord& record);
+  Result<RefreshRecord> RunGet(std::string_view token_hash);
+  Result<RefreshRotation> RunRotate(const RotateRequest& request);
+  Result<std::uint64_t> RunRevoke(std::string_view session_id);
+  Result<FailureWindow> RunRecordFailure(std::string_view key, TimePoint now,
+                                         std::chrono::milliseconds window);
+  Result<FailureWindow> RunPeekFailures(std::string_view key, TimePoint now,
+                                        std::chrono::milliseconds window);
+  Status RunResetFailures(std::string_view key);
+
+  Result<std::unique_lock<std::timed_mutex>> LockWriter();
+  // With the writer mutex held and no transaction open.
+  void MaybePurge(internal::SqliteConnection& connection);
+  Result<std::uint64_t> PurgeBatch(internal::SqliteConnection& connection, std::int64_t now_ms);
+
+  const SqliteStoreOptions options_;
+  const Clock& clock_;
+  internal::ConnectionPool pool_;
+  std::timed_mutex writer_;
+  std::int64_t next_purge_ms_;  // guarded by writer_
+};
+
+}  // namespace sessionkit
+
+#endif  // SESSIONKIT_STORE_SQLITE_SQLITE_AUTH_STATE_H_
