@@ -1,0 +1,425 @@
+// RedisAuthStateStore (redis_auth_state.h): refresh tokens and login-failure windows as
+// Lua scripts over the shared pipelined client. Each operation is one round trip.
+#include "src/store/redis/redis_auth_state.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <new>
+#include <utility>
+
+#include "src/core/auth_state_rules.h"
+#include "src/crypto/hex.h"
+#include "src/crypto/random.h"
+#include "src/store/redis/redis_keys.h"
+
+namespace sessionkit {
+namespace {
+
+using internal::FromMillis;
+using internal::MillisCeil;
+using internal::MillisFloor;
+using internal::RedisClient;
+using internal::RedisReply;
+using internal::RedisScript;
+
+// Shared by the refresh scripts. Times are Unix ms as decimal strings; tonumber() keeps
+// them exact (doubles hold integers up to 2^53). Records without expires_at (written by
+// the Go peer) are governed by their TTL alone.
+constexpr const char* kRefreshHelpers = R"lua(
+local function live(expires_at, now)
+  return not expires_at or tonumber(expires_at) > now
+end
+
+local function raise_pttl(key, want)
+  if redis.call('PTTL', key) < want then redis.call('PEXPIRE', key, want) end
+end
+
+local function store_token(hash, sid, uid, issued, expires, ttl)
+  local key = 'refresh_token:' .. hash
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'session_id', sid, 'user_id', uid, 'issued_at', issued,
+             'expires_at', expires)
+  redis.call('PEXPIRE', key, ttl)
+  local family = 'session_refresh:' .. sid
+  redis.call('SADD', family, hash)
+  raise_pttl(family, tonumber(ttl))
+end
+
+local function token_taken(hash, now)
+  local key = 'refresh_token:' .. hash
+  if redis.call('EXISTS', key) == 0 then return false end
+  return live(redis.call('HGET', key, 'expires_at'), now)
+end
+
+-- Deletes every token of the session; returns how many were live.
+local function delete_family(sid, now)
+  local family = 'session_refresh:' .. sid
+  local deleted = 0
+  for _, hash in ipairs(redis.call('SMEMBERS', family)) do
+    local key = 'refresh_token:' .. hash
+    local expires_at = redis.call('HGET', key, 'expires_at')
+    if redis.call('DEL', key) == 1 and live(expires_at, now) then deleted = deleted + 1 end
+  end
+  redis.call('DEL', family)
+  return deleted
+end
+)lua";
+
+// KEYS: refresh_token:<hash>. ARGV: hash, session_id, user_id, issued ms, expires ms,
+// ttl ms, now ms. -> 1 stored, 0 a live token has the hash.
+constexpr const char* kIssue = R"lua(
+if token_taken(ARGV[1], tonumber(ARGV[7])) then return 0 end
+store_token(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+return 1
+)lua";
+
+// KEYS: refresh_token:<presented>, refresh_token:<successor>.
+// ARGV: presented, successor, now ms, grace ms, successor expires ms, successor ttl ms.
+// -> {'unknown'} | {'conflict'} | {outcome, session_id, user_id, rotated_at ms, next}
+//    with outcome rotated | grace | reused.
+constexpr const char* kRotate = R"lua(
+local now = tonumber(ARGV[3])
+local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'expires_at', 'rotated_at', 'next')
+local sid, uid, expires_at, rotated_at, nxt = f[1], f[2] or '', f[3], f[4], f[5] or ''
+if not sid or not live(expires_at, now) then return {'unknown'} end
+if not rotated_at then
+  if token_taken(ARGV[2], now) then return {'conflict'} end
+  store_token(ARGV[2], sid, uid, ARGV[3], ARGV[5], ARGV[6])
+  redis.call('HSET', KEYS[1], 'rotated_at', ARGV[3], 'next', ARGV[2])
+  return {'rotated', sid, uid, ARGV[3], ARGV[2]}
+end
+if now - tonumber(rotated_at) <= tonumber(ARGV[4]) then
+  return {'grace', sid, uid, rotated_at, nxt}
+end
+redis.call('DEL', 'session:' .. sid)
+if uid ~= '' then redis.call('SREM', 'user_sessions:' .. uid, sid) end
+delete_family(sid, now)
+redis.call('DEL', KEYS[1])
+return {'reused', sid, uid, rotated_at, nxt}
+)lua";
+
+// KEYS: session_refresh:<session_id>. ARGV: session_id, now ms. -> live tokens deleted.
+constexpr const char* kRevoke = R"lua(
+return delete_family(ARGV[1], tonumber(ARGV[2]))
+)lua";
+
+// KEYS: login_failures:<key>. ARGV: now ms, cutoff ms, member, window ms.
+// -> {count, oldest score}. The TTL covers the newest member (another server's clock
+// may run ahead) plus the window.
+constexpr const char* kRecordFailure = R"lua(
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+local newest = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
+local ahead = math.max(0, newest - tonumber(ARGV[1]))
+redis.call('PEXPIRE', KEYS[1], string.format('%d', tonumber(ARGV[4]) + ahead))
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {redis.call('ZCARD', KEYS[1]), oldest[2]}
+)lua";
+
+// KEYS: login_failures:<key>. ARGV: cutoff ms. -> {count, oldest score} or {0}.
+constexpr const char* kPeekFailures = R"lua(
+local from = '(' .. ARGV[1]
+local count = redis.call('ZCOUNT', KEYS[1], from, '+inf')
+if count == 0 then return {0} end
+local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+return {count, oldest[2]}
+)lua";
+
+const RedisScript& IssueScript() {
+  static const RedisScript* script = new RedisScript(std::string(kRefreshHelpers) + kIssue);
+  return *script;
+}
+const RedisScript& RotateScript() {
+  static const RedisScript* script = new RedisScript(std::string(kRefreshHelpers) + kRotate);
+  return *script;
+}
+const RedisScript& RevokeScript() {
+  static const RedisScript* script = new RedisScript(std::string(kRefreshHelpers) + kRevoke);
+  return *script;
+}
+const RedisScript& RecordFailureScript() {
+  static const RedisScript* script = new RedisScript(kRecordFailure);
+  return *script;
+}
+const RedisScript& PeekFailuresScript() {
+  static const RedisScript* script = new RedisScript(kPeekFailures);
+  return *script;
+}
+
+// Transport failures stay as they are (Unavailable); error replies are mapped.
+Status ReplyStatus(const Result<RedisReply>& reply, std::string_view what) {
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return internal::StatusFromErrorReply(*reply, what);
+  return Status::Ok();
+}
+
+Status Unexpected(std::string_view what, const RedisReply& reply) {
+  std::string shown = reply.DebugString();
+  if (shown.size() > 120) shown = shown.substr(0, 120) + "...";
+  return Status::Internal(std::string(what) + ": unexpected reply " + shown);
+}
+
+// A decimal integer (or a score Redis printed as a double) -> int64.
+bool ParseMillis(std::string_view text, std::int64_t& out) {
+  if (text.empty() || text.size() > 40) return false;
+  const std::string copy(text);
+  char* end = nullptr;
+  const double value = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size() || !std::isfinite(value) || std::fabs(value) > 9.0e15) {
+    return false;
+  }
+  out = std::llround(value);
+  return true;
+}
+
+std::string Millis(std::int64_t ms) { return std::to_string(ms); }
+
+// {count, oldest score} or {0}.
+Result<FailureWindow> ParseWindow(const Result<RedisReply>& reply, std::string_view what) {
+  if (Status st = ReplyStatus(reply, what); !st.ok()) return st;
+  const RedisReply& r = *reply;
+  if (!r.is_array() || r.elements.empty() || !r.elements[0].is_integer() || r.elements[0].integer < 0) {
+    return Unexpected(what, r);
+  }
+  FailureWindow out;
+  out.count = static_cast<std::uint64_t>(r.elements[0].integer);
+  if (out.count == 0) return out;
+  std::int64_t oldest_ms = 0;
+  if (r.elements.size() < 2 || !ParseMillis(r.elements[1].str, oldest_ms)) return Unexpected(what, r);
+  out.oldest = FromMillis(oldest_ms);
+  return out;
+}
+
+class RedisAuthStateStore final : public AuthStateStore {
+ public:
+  RedisAuthStateStore(const Clock& clock, std::shared_ptr<RedisClient> client)
+      : clock_(clock), client_(std::move(client)) {}
+
+  void IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) override;
+  void GetRefreshAsync(std::string_view token_hash, ResultCallback<RefreshRecord> done) override;
+  void RotateRefreshAsync(const RotateRequest& request,
+                          ResultCallback<RefreshRotation> done) override;
+  void RevokeRefreshForSessionAsync(std::string_view session_id,
+                                    ResultCallback<std::uint64_t> done) override;
+  void RecordFailureAsync(std::string_view key, TimePoint now, std::chrono::milliseconds window,
+                          ResultCallback<FailureWindow> done) override;
+  void PeekFailuresAsync(std::string_view key, TimePoint now, std::chrono::milliseconds window,
+                         ResultCallback<FailureWindow> done) override;
+  void ResetFailuresAsync(std::string_view key, StatusCallback done) override;
+
+ private:
+  const Clock& clock_;
+  const std::shared_ptr<RedisClient> client_;
+};
+
+// --- refresh tokens -------------------------------------------------------------------
+
+void RedisAuthStateStore::IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) {
+  const TimePoint now = clock_.Now();
+  if (Status st = internal::CheckIssue(record, now); !st.ok()) return done(st);
+  const std::int64_t now_ms = MillisFloor(now);
+  const std::int64_t expires_ms = MillisCeil(record.expires_at);
+  client_->Eval(IssueScript(), {internal::RefreshTokenKey(record.token_hash)},
+                {record.token_hash, record.session_id, record.user_id,
+                 Millis(MillisFloor(record.issued_at)), Millis(expires_ms),
+                 Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), Millis(now_ms)},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  if (Status st = ReplyStatus(reply, "redis issue refresh"); !st.ok()) return done(st);
+                  if (!reply->is_integer()) return done(Unexpected("redis issue refresh", *reply));
+                  if (reply->integer == 0) return done(Status::Conflict("a live refresh token has this hash"));
+                  done(Status::Ok());
+                });
+}
+
+void RedisAuthStateStore::GetRefreshAsync(std::string_view token_hash,
+                                          ResultCallback<RefreshRecord> done) {
+  if (!internal::IsTokenHash(token_hash)) {
+    return done(Status::InvalidArgument("token_hash is not 64 lowercase hex"));
+  }
+  const TimePoint now = clock_.Now();
+  const std::string key = internal::RefreshTokenKey(token_hash);
+  client_->Pipeline(
+      {{"HGETALL", key}, {"PTTL", key}},
+      [hash = std::string(token_hash), now, done = std::move(done)](Result<std::vector<RedisReply>> replies) {
+        constexpr std::string_view kWhat = "redis get refresh";
+        if (!replies.ok()) return done(replies.status());
+        if (replies->size() != 2) return done(Status::Internal("redis get refresh: reply count"));
+        for (const RedisReply& r : *replies) {
+          if (r.is_error()) return done(internal::StatusFromErrorReply(r, kWhat));
+        }
+        const RedisReply& fields = (*replies)[0];
+        if (!fields.is_array() || fields.elements.size() % 2 != 0) return done(Unexpected(kWhat, fields));
+        if (fields.elements.empty()) return done(Status::NotFound("no such refresh token"));
+        RefreshRecord out;
+        out.token_hash = hash;
+        bool has_expiry = false;
+        for (std::size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
+          const std::string& name = fields.elements[i].str;
+          const std::string& value = fields.elements[i + 1].str;
+          std::int64_t ms = 0;
+          if (name == "session_id") {
+            out.session_id = value;
+          } else if (name == "user_id") {
+            out.user_id = value;
+          } else if (name == "next") {
+            out.successor_hash = value;
+          } else if (name == "issued_at" || name == "expires_at" || name == "rotated_at") {
+            if (!ParseMillis(value, ms)) return done(Unexpected(kWhat, fields));
+            if (name == "issued_at") {
+              out.issued_at = FromMillis(ms);
+            } else if (name == "expires_at") {
+              out.expires_at = FromMillis(ms);
+              has_expiry = true;
+            } else {
+              out.rotated_at = FromMillis(ms);
+              out.state = RefreshState::kSpent;
+            }
+          }
+        }
+        if (!has_expiry) {  // a Go-written record: its TTL is its life
+          const RedisReply& pttl = (*replies)[1];
+          if (!pttl.is_integer()) return done(Unexpected(kWhat, pttl));
+          if (pttl.integer == -2) return done(Status::NotFound("no such refresh token"));  // gone since
+          // -1: no TTL at all, so nothing but a delete ends it.
+          out.expires_at = pttl.integer >= 0 ? now + std::chrono::milliseconds(pttl.integer)
+                                             : TimePoint::max();
+        }
+        if (out.session_id.empty() || !(now < out.expires_at)) {
+          return done(Status::NotFound("no such refresh token"));
+        }
+        done(std::move(out));
+      });
+}
+
+void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
+                                             ResultCallback<RefreshRotation> done) {
+  if (Status st = internal::CheckRotate(request); !st.ok()) return done(st);
+  const std::int64_t now_ms = MillisFloor(request.now);
+  const std::int64_t expires_ms = MillisCeil(request.successor_expires_at);
+  client_->Eval(
+      RotateScript(),
+      {internal::RefreshTokenKey(request.presented_hash), internal::RefreshTokenKey(request.successor_hash)},
+      {std::string(request.presented_hash), std::string(request.successor_hash), Millis(now_ms),
+       Millis(request.grace.count()), Millis(expires_ms),
+       Millis(std::max<std::int64_t>(1, expires_ms - now_ms))},
+      [done = std::move(done)](Result<RedisReply> reply) {
+        constexpr std::string_view kWhat = "redis rotate refresh";
+        if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+        const RedisReply& r = *reply;
+        if (!r.is_array() || r.elements.empty()) return done(Unexpected(kWhat, r));
+        const std::string& verdict = r.elements[0].str;
+        if (verdict == "unknown") return done(Status::NotFound("no such refresh token"));
+        if (verdict == "conflict") return done(Status::Conflict("a live refresh token has the successor's hash"));
+        RefreshRotation out;
+        if (verdict == "rotated") {
+          out.outcome = RotateOutcome::kRotated;
+        } else if (verdict == "grace") {
+          out.outcome = RotateOutcome::kGraceReplay;
+        } else if (verdict == "reused") {
+          out.outcome = RotateOutcome::kReused;
+        } else {
+          return done(Unexpected(kWhat, r));
+        }
+        std::int64_t rotated_ms = 0;
+        if (r.elements.size() != 5 || !ParseMillis(r.elements[3].str, rotated_ms)) {
+          return done(Unexpected(kWhat, r));
+        }
+        out.session_id = r.elements[1].str;
+        out.user_id = r.elements[2].str;
+        out.rotated_at = FromMillis(rotated_ms);
+        out.successor_hash = r.elements[4].str;
+        done(std::move(out));
+      });
+}
+
+void RedisAuthStateStore::RevokeRefreshForSessionAsync(std::string_view session_id,
+                                                       ResultCallback<std::uint64_t> done) {
+  const std::string now_ms = Millis(MillisFloor(clock_.Now()));
+  client_->Eval(RevokeScript(), {internal::RefreshFamilyKey(session_id)},
+                {std::string(session_id), now_ms}, [done = std::move(done)](Result<RedisReply> reply) {
+                  if (Status st = ReplyStatus(reply, "redis revoke refresh"); !st.ok()) return done(st);
+                  if (!reply->is_integer() || reply->integer < 0) {
+                    return done(Unexpected("redis revoke refresh", *reply));
+                  }
+                  done(static_cast<std::uint64_t>(reply->integer));
+                });
+}
+
+// --- login failures -------------------------------------------------------------------
+
+void RedisAuthStateStore::RecordFailureAsync(std::string_view key, TimePoint now,
+                                             std::chrono::milliseconds window,
+                                             ResultCallback<FailureWindow> done) {
+  if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return done(st);
+  // Two failures in one millisecond (from any server) must both count: unique members.
+  Result<std::string> nonce = internal::RandomBytes(8);
+  if (!nonce.ok()) return done(nonce.status());
+  const std::int64_t now_ms = MillisFloor(now);
+  std::string member = Millis(now_ms) + ":" + internal::HexLower(*nonce);
+  client_->Eval(RecordFailureScript(), {internal::LoginFailuresKey(key)},
+                {Millis(now_ms), Millis(now_ms - window.count()), std::move(member), Millis(window.count())},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  done(ParseWindow(reply, "redis record login failure"));
+                });
+}
+
+void RedisAuthStateStore::PeekFailuresAsync(std::string_view key, TimePoint now,
+                                            std::chrono::milliseconds window,
+                                            ResultCallback<FailureWindow> done) {
+  if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return done(st);
+  client_->Eval(PeekFailuresScript(), {internal::LoginFailuresKey(key)},
+                {Millis(MillisFloor(now) - window.count())}, [done = std::move(done)](Result<RedisReply> reply) {
+                  done(ParseWindow(reply, "redis peek login failures"));
+                });
+}
+
+void RedisAuthStateStore::ResetFailuresAsync(std::string_view key, StatusCallback done) {
+  if (Status st = internal::CheckFailureKey(key); !st.ok()) return done(st);
+  client_->Command({"DEL", internal::LoginFailuresKey(key)}, [done = std::move(done)](Result<RedisReply> reply) {
+    if (Status st = ReplyStatus(reply, "redis reset login failures"); !st.ok()) return done(st);
+    if (!reply->is_integer()) return done(Unexpected("redis reset login failures", *reply));
+    done(Status::Ok());
+  });
+}
+
+}  // namespace
+
+namespace internal {
+
+Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient> client,
+                                                    const Clock* clock) {
+  if (client == nullptr) return Status::InvalidArgument("redis auth state: no client");
+  try {
+    return AuthStateStorePtr(std::make_shared<RedisAuthStateStore>(ClockOrSystem(clock), std::move(client)));
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("out of memory creating the redis auth-state store");
+  }
+}
+
+}  // namespace internal
+
+Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& options) {
+  internal::RedisClientOptions client_options;
+  client_options.host = options.host;
+  client_options.port = options.port;
+  client_options.password = options.password;
+  client_options.db = options.db;
+  client_options.connections = options.connections;
+  client_options.connect_timeout = options.connect_timeout;
+  client_options.command_timeout = options.command_timeout;
+  client_options.reconnect_backoff_min = options.reconnect_backoff_min;
+  client_options.reconnect_backoff_max = options.reconnect_backoff_max;
+  Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(client_options);
+  if (!client.ok()) return client.status();
+  // As OpenRedisStore: give the first connections their chance; down is not an error.
+  (*client)->WaitForFirstAttempts(options.connect_timeout + std::chrono::milliseconds(100));
+  try {
+    return internal::OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient>(std::move(client).value()),
+                                               options.clock);
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("out of memory creating the redis auth-state store");
+  }
+}
+
+}  // namespace sessionkit
