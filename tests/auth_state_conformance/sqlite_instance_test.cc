@@ -1,0 +1,52 @@
+// The auth-state conformance suite on the embedded SQLite backend: a fresh database file
+// in a fresh temporary directory for every test, shared with a session store.
+#include <memory>
+#include <string>
+
+#include "sessionkit/auth_state_store.h"
+#include "sessionkit/sqlite_store.h"
+#include "testing/temp_dir.h"
+#include "tests/auth_state_conformance/auth_state_conformance.h"
+
+namespace sessionkit::testing {
+namespace {
+
+class SqliteHarness final : public AuthStateHarness {
+ public:
+  SqliteHarness() : path_(dir_.File("sessionkit.db")) {
+    auto sessions = OpenSqliteStore(Options());
+    if (!sessions.ok()) {
+      ADD_FAILURE() << "OpenSqliteStore: " << sessions.status().ToString();
+      return;
+    }
+    sessions_ = *sessions;
+    auto store = OpenAnother();
+    if (!store.ok()) {
+      ADD_FAILURE() << "OpenSqliteAuthStateStore: " << store.status().ToString();
+      return;
+    }
+    store_ = *store;
+  }
+
+  AuthStateStorePtr store() override { return store_; }
+  SessionStorePtr sessions() override { return sessions_; }
+  Result<AuthStateStorePtr> OpenAnother() override { return OpenSqliteAuthStateStore(Options()); }
+
+ private:
+  SqliteStoreOptions Options() { return {.path = path_, .clock = &clock}; }
+
+  TempDir dir_;  // first member: removed after the stores are gone
+  std::string path_;
+  SessionStorePtr sessions_;
+  AuthStateStorePtr store_;
+};
+
+AuthStateBackend SqliteBackend() {
+  return {"Sqlite", [] { return std::make_unique<SqliteHarness>(); }};
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, AuthStateConformanceTest, ::testing::Values(SqliteBackend()),
+                         AuthStateBackendName);
+
+}  // namespace
+}  // namespace sessionkit::testing
