@@ -202,9 +202,13 @@ class ConfigurationTest(unittest.TestCase):
 
 
 class ShutdownTest(unittest.TestCase):
-    def in_flight(self, server):
+    def login_progress(self, server):
+        """(requests in flight, logins answered 200), from /metrics."""
         text = server.client.get("/metrics").body.decode()
-        return int(re.search(r"^sessionkit_requests_in_flight (\d+)$", text, re.M).group(1)) - 1
+        in_flight = int(re.search(r"^sessionkit_requests_in_flight (\d+)$", text, re.M).group(1))
+        done = re.search(r'^sessionkit_http_requests_total\{route="login",status="200"\} (\d+)$',
+                         text, re.M)
+        return in_flight - 1, int(done.group(1)) if done else 0  # minus this /metrics request
 
     def test_sigterm_finishes_requests_in_flight_and_exits_0(self):
         server = ServerProcess(args=["--hash-threads", "1"])
@@ -215,9 +219,14 @@ class ShutdownTest(unittest.TestCase):
             self.assertEqual(server.client.register(n).status, 201)
         with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
             futures = [pool.submit(server.client.login, n) for n in names]
-            wait_until(lambda: self.in_flight(server) >= 3, 30, "logins in flight", 0.005)
+            # Every login has been received (in flight or answered); one password worker
+            # makes them queue, so some are still in flight when SIGTERM arrives.
+            progress = wait_until(
+                lambda: (lambda p: p if sum(p) >= len(names) else None)(self.login_progress(server)),
+                60, "all logins received", 0.002)
             server.proc.send_signal(signal.SIGTERM)
             statuses = [f.result().status for f in futures]
+        self.assertGreater(progress[0], 0, "no request was in flight at SIGTERM")
         self.assertEqual(statuses, [200] * len(names))
         self.assertEqual(server.wait_exit(), 0)
         self.assertIn("SIGTERM", server.log_text())
