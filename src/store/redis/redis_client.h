@@ -13,7 +13,8 @@
 // (reconnect_backoff_min..max), sending AUTH and SELECT first. Messages never contain
 // the password. Destruction fails pending callbacks with Unavailable and joins the
 // threads (when the last reference is dropped on an I/O thread, that thread finishes
-// on its own).
+// on its own). As with any object, no call may still be running in it when it is
+// destroyed (from a callback or elsewhere).
 //
 // Thread-safe.
 #ifndef SESSIONKIT_STORE_REDIS_REDIS_CLIENT_H_

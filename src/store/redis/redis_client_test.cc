@@ -379,12 +379,16 @@ TEST_F(RedisClientTest, DestructionFailsPendingCallbacksAndJoins) {
 TEST_F(RedisClientTest, DestroyedFromItsOwnCallback) {
   auto client = Connect(OptionsFor(*server_));
   ASSERT_TRUE(client);
+  std::promise<void> returned;  // no call may still be inside the client when it dies
+  std::shared_future<void> call_returned = returned.get_future().share();
   std::promise<void> destroyed;
   RedisClient* raw = client.release();
-  raw->Command({"PING"}, [raw, &destroyed](Result<RedisReply>) {
+  raw->Command({"PING"}, [raw, call_returned, &destroyed](Result<RedisReply>) {
+    call_returned.wait();
     delete raw;  // on the I/O thread: that thread is detached and winds down alone
     destroyed.set_value();
   });
+  returned.set_value();
   EXPECT_EQ(destroyed.get_future().wait_for(60s), std::future_status::ready);
 }
 
