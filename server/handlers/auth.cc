@@ -93,6 +93,9 @@ void HandleLogin(Services& s, const Request& req, Responder reply) {
     return reply(ErrorResponse(ApiError::kBadRequest,
                                "email_or_username and password are required"));
   }
+  // Matched ignoring surrounding whitespace (and case, in the users table).
+  identifier.erase(0, identifier.find_first_not_of(" \t\r\n"));
+  identifier.erase(identifier.find_last_not_of(" \t\r\n") + 1);
 
   OnWorker(s, reply, [&s, identifier = std::move(identifier), password = std::move(password),
                       client = ClientInfo::From(req), reply]() mutable {

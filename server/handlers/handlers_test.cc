@@ -122,7 +122,7 @@ class HandlersTest : public ::testing::Test {
 TEST_F(HandlersTest, RegisterLoginVerify) {
   std::string token = Register("alice");
   Response login = Call(Method::kPost, "/api/auth/login",
-                        R"({"email_or_username":"ALICE","password":"correct horse 1"})");
+                        R"({"email_or_username":" ALICE\t","password":"correct horse 1"})");
   ASSERT_EQ(login.status, 200) << login.body;
   EXPECT_EQ(Field(login.body, "/data/user/username"), "alice");
   EXPECT_EQ(Field(login.body, "/data/requires_2fa"), "false");
