@@ -28,7 +28,7 @@ struct RedisStoreOptions {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{1000};
   std::chrono::milliseconds reconnect_backoff_min{50};
-  std::chrono::milliseconds reconnect_backoff_max{2000};
+  std::chrono::milliseconds reconnect_backoff_max{500};  // API.md: recover within 2 s
   const Clock* clock = nullptr;  // nullptr = SystemClock(); not owned
 };
 
