@@ -70,6 +70,7 @@ enum class RotateOutcome : std::uint8_t {
 // Stable lowercase name ("rotated", "grace_replay", "reused").
 std::string_view RotateOutcomeName(RotateOutcome outcome) noexcept;
 
+// The views must stay valid until RotateRefreshAsync returns (they are copied by then).
 struct RotateRequest {
   std::string_view presented_hash;  // hash of the token the client sent
   std::string_view successor_hash;  // hash of the successor the caller derived
