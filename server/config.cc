@@ -160,6 +160,9 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
   vars.String("SESSION_BINDING", c.session_binding);
   vars.Int("SESSION_MAX_PER_USER", c.session_max_per_user);
   vars.Int("REFRESH_REUSE_GRACE_SECONDS", c.refresh_reuse_grace_seconds);
+  vars.Int("LOGIN_FAILURE_WINDOW_SECONDS", c.login_failure_window_seconds);
+  vars.Int("LOGIN_MAX_FAILURES_PER_IDENTIFIER", c.login_max_failures_per_identifier);
+  vars.Int("LOGIN_MAX_FAILURES_PER_IP", c.login_max_failures_per_ip);
   vars.String("JWT_SECRET", c.jwt_secret);
   std::string previous, accept;
   vars.String("JWT_PREVIOUS_SECRETS", previous);
@@ -199,6 +202,17 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
       ->capture_default_str();
   app.add_option("--refresh-reuse-grace-seconds", c.refresh_reuse_grace_seconds,
                  "refresh token re-presentation grace (REFRESH_REUSE_GRACE_SECONDS)")
+      ->capture_default_str();
+  app.add_option("--login-failure-window-seconds", c.login_failure_window_seconds,
+                 "sliding window of failed logins (LOGIN_FAILURE_WINDOW_SECONDS)")
+      ->capture_default_str();
+  app.add_option("--login-max-failures-per-identifier", c.login_max_failures_per_identifier,
+                 "failed logins per identifier in the window before 429, 0 = off "
+                 "(LOGIN_MAX_FAILURES_PER_IDENTIFIER)")
+      ->capture_default_str();
+  app.add_option("--login-max-failures-per-ip", c.login_max_failures_per_ip,
+                 "failed logins per client IP in the window before 429, 0 = off "
+                 "(LOGIN_MAX_FAILURES_PER_IP)")
       ->capture_default_str();
   app.add_option("--jwt-expired", c.jwt_expired_hours, "access token lifetime in hours (JWT_EXPIRED)")
       ->capture_default_str();
@@ -266,6 +280,11 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
   }
   if (c.session_max_per_user < 0) fail("SESSION_MAX_PER_USER must be >= 0");
   if (c.refresh_reuse_grace_seconds < 0) fail("REFRESH_REUSE_GRACE_SECONDS must be >= 0");
+  if (c.login_failure_window_seconds <= 0) fail("LOGIN_FAILURE_WINDOW_SECONDS must be > 0");
+  if (c.login_max_failures_per_identifier < 0) {
+    fail("LOGIN_MAX_FAILURES_PER_IDENTIFIER must be >= 0");
+  }
+  if (c.login_max_failures_per_ip < 0) fail("LOGIN_MAX_FAILURES_PER_IP must be >= 0");
   if (c.jwt_expired_hours <= 0) fail("JWT_EXPIRED must be > 0 (hours)");
   if (c.jwt_leeway_seconds < 0 || c.jwt_leeway_seconds > 60) {
     fail("JWT_LEEWAY_SECONDS must be between 0 and 60, got " + std::to_string(c.jwt_leeway_seconds));

@@ -11,7 +11,8 @@
 // exit code (0 for --help, 2 for a configuration error) with the text to print.
 // Refusals: JWT_SECRET empty or shorter than 32 bytes (unless --dev, which generates a
 // random secret when none is set), JWT_LEEWAY_SECONDS outside 0..60, non-numbers,
-// out-of-range values, a bad SESSION_BINDING, HTTP_ADDR, DATABASE_URL or
+// out-of-range values (LOGIN_FAILURE_WINDOW_SECONDS must be > 0, the LOGIN_MAX_FAILURES_*
+// limits >= 0), a bad SESSION_BINDING, HTTP_ADDR, DATABASE_URL or
 // TRUSTED_PROXIES. Error texts name the variable, never a secret's value.
 //
 // Thread safety: pure functions (the environment is read through EnvLookup).
@@ -50,6 +51,9 @@ struct ServerConfig {
   std::string session_binding = "warn";  // or "strict"
   int session_max_per_user = 0;
   int refresh_reuse_grace_seconds = 10;
+  int login_failure_window_seconds = 900;
+  int login_max_failures_per_identifier = 10;  // 0 = not throttled
+  int login_max_failures_per_ip = 100;         // 0 = not throttled
   std::string jwt_secret;
   bool jwt_secret_generated = false;  // --dev made one up
   std::vector<std::string> jwt_previous_secrets;

@@ -66,6 +66,10 @@ TEST(ConfigTest, DefaultsOfApiMd) {
   EXPECT_EQ(c.session_touch_interval_seconds, 60);
   EXPECT_EQ(c.session_binding, "warn");
   EXPECT_EQ(c.session_max_per_user, 0);
+  EXPECT_EQ(c.refresh_reuse_grace_seconds, 10);
+  EXPECT_EQ(c.login_failure_window_seconds, 900);
+  EXPECT_EQ(c.login_max_failures_per_identifier, 10);
+  EXPECT_EQ(c.login_max_failures_per_ip, 100);
   EXPECT_EQ(c.jwt_expired_hours, 48);
   EXPECT_EQ(c.jwt_issuer, "sessionkit");
   EXPECT_EQ(c.jwt_leeway_seconds, 30);
@@ -173,6 +177,33 @@ TEST(ConfigTest, RefusesBadValuesNamingEachOne) {
   EXPECT_EQ(out.message.find(kSecret), std::string::npos);
 }
 
+TEST(ConfigTest, LoginThrottleSettingsFromEnvDotEnvAndFlags) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}, {"LOGIN_FAILURE_WINDOW_SECONDS", "60"}}};
+  ConfigOutcome out = Load(env, {"--login-max-failures-per-ip", "0"},
+                           "LOGIN_MAX_FAILURES_PER_IDENTIFIER=3\nLOGIN_FAILURE_WINDOW_SECONDS=5\n");
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->login_failure_window_seconds, 60);     // env over .env
+  EXPECT_EQ(out.config->login_max_failures_per_identifier, 3);  // .env over default
+  EXPECT_EQ(out.config->login_max_failures_per_ip, 0);          // flag: throttling off
+}
+
+TEST(ConfigTest, RefusesBadLoginThrottleSettings) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"LOGIN_FAILURE_WINDOW_SECONDS", "0"},
+           {"LOGIN_MAX_FAILURES_PER_IDENTIFIER", "-1"},
+           {"LOGIN_MAX_FAILURES_PER_IP", "many"}}};
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  for (const char* name : {"LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_MAX_FAILURES_PER_IDENTIFIER",
+                           "LOGIN_MAX_FAILURES_PER_IP"}) {
+    EXPECT_NE(out.message.find(name), std::string::npos) << name << " in " << out.message;
+  }
+  Env negative_window{{{"JWT_SECRET", std::string(kSecret)},
+                       {"LOGIN_FAILURE_WINDOW_SECONDS", "-5"}}};
+  EXPECT_FALSE(Load(negative_window).config);
+}
+
 TEST(ConfigTest, BadAddresses) {
   for (const char* addr : {"::1:80", "host:", ":80", "host:99999", "host:8x", "[::1:80"}) {
     Env env{{{"JWT_SECRET", std::string(kSecret)}, {"HTTP_ADDR", addr}}};
@@ -192,7 +223,10 @@ TEST(ConfigTest, HelpListsEveryOptionAndExitsZero) {
   for (const char* text : {"--http-addr", "--database-url", "--redis-addr", "--dev",
                            "--io-threads", "--hash-threads", "--trusted-proxies",
                            "--jwt-leeway-seconds", "JWT_SECRET", "REDIS_PASSWORD",
-                           "--header-timeout-ms", "--idle-timeout-ms", "--max-connections"}) {
+                           "--header-timeout-ms", "--idle-timeout-ms", "--max-connections",
+                           "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_MAX_FAILURES_PER_IDENTIFIER",
+                           "LOGIN_MAX_FAILURES_PER_IP", "--login-max-failures-per-ip",
+                           "REFRESH_REUSE_GRACE_SECONDS", "SESSION_MAX_PER_USER"}) {
     EXPECT_NE(out.message.find(text), std::string::npos) << text;
   }
 }

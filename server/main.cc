@@ -17,6 +17,7 @@
 #include "server/config.h"
 #include "server/handlers/services.h"
 #include "server/http/http_server.h"
+#include "sessionkit/auth_state_store.h"
 #include "sessionkit/redis_store.h"
 #include "sessionkit/sqlite_store.h"
 
@@ -41,8 +42,15 @@ void SetUpLogging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
-// The session store of the configuration, logged. Exit code on failure (2 config, 1 run).
-sk::Result<sk::SessionStorePtr> OpenSessionStore(const srv::ServerConfig& config, int& exit_code) {
+struct Stores {
+  sk::SessionStorePtr sessions;
+  sk::AuthStateStorePtr auth_state;  // refresh tokens, failed logins: beside the sessions
+};
+
+// The stores of the configuration, logged. Exit code on failure (2 config, 1 run).
+sk::Result<Stores> OpenStores(const srv::ServerConfig& config, int& exit_code) {
+  sk::Result<sk::SessionStorePtr> sessions = sk::Status::Internal("no store");
+  sk::Result<sk::AuthStateStorePtr> auth_state = sk::Status::Internal("no store");
   if (!config.redis_addr.empty()) {
     sk::RedisStoreOptions options;
     if (sk::Status parsed = sk::ParseRedisAddress(config.redis_addr, options); !parsed.ok()) {
@@ -53,13 +61,19 @@ sk::Result<sk::SessionStorePtr> OpenSessionStore(const srv::ServerConfig& config
     options.db = config.redis_db;
     spdlog::info("session store: Redis at {}:{} db {}", options.host, options.port, options.db);
     exit_code = 1;
-    return sk::OpenRedisStore(options);
+    sessions = sk::OpenRedisStore(options);
+    if (sessions.ok()) auth_state = sk::OpenRedisAuthStateStore(options);
+  } else {
+    sk::SqliteStoreOptions options;
+    options.path = config.database_path;
+    spdlog::info("session store: embedded SQLite at {}", options.path);
+    exit_code = 1;
+    sessions = sk::OpenSqliteStore(options);
+    if (sessions.ok()) auth_state = sk::OpenSqliteAuthStateStore(options);
   }
-  sk::SqliteStoreOptions options;
-  options.path = config.database_path;
-  spdlog::info("session store: embedded SQLite at {}", options.path);
-  exit_code = 1;
-  return sk::OpenSqliteStore(options);
+  if (!sessions.ok()) return sessions.status();
+  if (!auth_state.ok()) return auth_state.status();
+  return Stores{std::move(sessions).value(), std::move(auth_state).value()};
 }
 
 int Fail(int code, const std::string& what) {
@@ -80,8 +94,9 @@ int Run(const srv::ServerConfig& config) {
   if (!hasher.ok()) return Fail(1, hasher.status().ToString());
 
   int store_exit = 1;
-  sk::Result<sk::SessionStorePtr> store = OpenSessionStore(config, store_exit);
-  if (!store.ok()) return Fail(store_exit, "session store: " + store.status().ToString());
+  sk::Result<Stores> stores = OpenStores(config, store_exit);
+  if (!stores.ok()) return Fail(store_exit, "session store: " + stores.status().ToString());
+  sk::AuthStateStorePtr auth_state = std::move(stores->auth_state);
 
   sk::ManagerOptions manager_options;
   manager_options.idle_timeout = std::chrono::hours(config.session_ttl_hours);
@@ -91,7 +106,7 @@ int Run(const srv::ServerConfig& config) {
       config.session_binding == "strict" ? sk::BindingPolicy::kStrict : sk::BindingPolicy::kWarn;
   manager_options.max_sessions_per_user = static_cast<std::uint32_t>(config.session_max_per_user);
   sk::Result<std::unique_ptr<sk::SessionManager>> manager =
-      sk::SessionManager::Open(manager_options, std::move(store).value());
+      sk::SessionManager::Open(manager_options, std::move(stores->sessions));
   if (!manager.ok()) return Fail(2, "session manager: " + manager.status().ToString());
 
   sk::JwtOptions jwt_options;
@@ -106,6 +121,15 @@ int Run(const srv::ServerConfig& config) {
       srv::UserStore::Open({.path = config.database_path});
   if (!users.ok()) return Fail(1, "users database: " + users.status().ToString());
 
+  // Successors of spent refresh tokens are derived from JWT_SECRET (refresh_token.h), so
+  // every server sharing the secret hands out the same pair within the grace window.
+  const srv::RefreshTokens refresh_tokens(config.jwt_secret);
+  srv::LoginLimits limits;
+  limits.window = std::chrono::seconds(config.login_failure_window_seconds);
+  limits.max_per_identifier = static_cast<std::uint32_t>(config.login_max_failures_per_identifier);
+  limits.max_per_ip = static_cast<std::uint32_t>(config.login_max_failures_per_ip);
+  const srv::LoginThrottle login_throttle(*auth_state, limits);
+
   srv::WorkerPool workers(config.hash_threads, config.hash_queue);
   srv::Metrics metrics;
   srv::Services services;
@@ -115,7 +139,11 @@ int Run(const srv::ServerConfig& config) {
   services.hasher = &*hasher;
   services.workers = &workers;
   services.metrics = &metrics;
+  services.auth_state = auth_state.get();
+  services.refresh_tokens = &refresh_tokens;
+  services.login_throttle = &login_throttle;
   services.token_lifetime = std::chrono::hours(config.jwt_expired_hours);
+  services.refresh_grace = std::chrono::seconds(config.refresh_reuse_grace_seconds);
   services.issuer = config.jwt_issuer;
 
   srv::HttpServerOptions http;
@@ -137,12 +165,18 @@ int Run(const srv::ServerConfig& config) {
                endpoint.address().to_string(), endpoint.port(), config.io_threads,
                config.hash_threads, config.session_binding,
                config.trusted_proxies.empty() ? "none" : config.trusted_proxies_text);
+  spdlog::info("account security: max {} sessions per user (0 = unlimited), refresh grace {} s, "
+               "login throttle {} failures per identifier / {} per IP in {} s (0 = off)",
+               config.session_max_per_user, config.refresh_reuse_grace_seconds,
+               config.login_max_failures_per_identifier, config.login_max_failures_per_ip,
+               config.login_failure_window_seconds);
 
   server->Run();
 
   // Order matters: nothing may call a Responder after the server's io_context is gone.
   workers.Stop();
   manager->reset();
+  auth_state.reset();
   users->reset();
   server.reset();
   spdlog::info("stopped");

@@ -82,6 +82,14 @@ std::string Metrics::Render() const {
   out += "# TYPE sessionkit_logins_total counter\n";
   fmt::format_to(it, "sessionkit_logins_total{{result=\"ok\"}} {}\n", load(logins_ok_));
   fmt::format_to(it, "sessionkit_logins_total{{result=\"failed\"}} {}\n", load(logins_failed_));
+  fmt::format_to(it, "sessionkit_logins_total{{result=\"throttled\"}} {}\n",
+                 load(logins_throttled_));
+  out += "# HELP sessionkit_refresh_total Refresh-token presentations by outcome.\n";
+  out += "# TYPE sessionkit_refresh_total counter\n";
+  fmt::format_to(it, "sessionkit_refresh_total{{outcome=\"rotated\"}} {}\n", load(refresh_rotated_));
+  fmt::format_to(it, "sessionkit_refresh_total{{outcome=\"grace_replay\"}} {}\n",
+                 load(refresh_replayed_));
+  fmt::format_to(it, "sessionkit_refresh_total{{outcome=\"reused\"}} {}\n", load(refresh_reused_));
   counter("sessionkit_sessions_created_total", "Sessions created by register and login.",
           sessions_created_);
   counter("sessionkit_auth_rejected_total", "Bearer-authenticated requests rejected with 401.",

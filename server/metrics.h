@@ -9,7 +9,8 @@
 //   http_requests_total{route,status}           counter (only non-zero series)
 //   http_request_duration_seconds{route}        histogram
 //   store_errors_total                          requests answered 503 (store down)
-//   logins_total{result="ok"|"failed"}          counter
+//   logins_total{result="ok"|"failed"|"throttled"}  counter
+//   refresh_total{outcome="rotated"|"grace_replay"|"reused"}  counter
 //   sessions_created_total, auth_rejected_total, busy_rejections_total  counters
 //   connections_open, requests_in_flight        gauges
 // Thread safety: every method may be called from any thread.
@@ -40,6 +41,10 @@ class Metrics {
   void StoreError() noexcept { Add(store_errors_); }
   void LoginOk() noexcept { Add(logins_ok_); }
   void LoginFailed() noexcept { Add(logins_failed_); }
+  void LoginThrottled() noexcept { Add(logins_throttled_); }
+  void RefreshRotated() noexcept { Add(refresh_rotated_); }
+  void RefreshReplayed() noexcept { Add(refresh_replayed_); }
+  void RefreshReused() noexcept { Add(refresh_reused_); }
   void SessionCreated() noexcept { Add(sessions_created_); }
   void AuthRejected() noexcept { Add(auth_rejected_); }
   void BusyRejected() noexcept { Add(busy_rejections_); }
@@ -55,6 +60,8 @@ class Metrics {
   // For tests.
   std::uint64_t RequestsForTest(Route route, int status) const noexcept;
   std::uint64_t LoginsFailedForTest() const noexcept { return logins_failed_.load(); }
+  std::uint64_t LoginsThrottledForTest() const noexcept { return logins_throttled_.load(); }
+  std::uint64_t RefreshReusedForTest() const noexcept { return refresh_reused_.load(); }
   std::uint64_t StoreErrorsForTest() const noexcept { return store_errors_.load(); }
 
  private:
@@ -75,6 +82,10 @@ class Metrics {
   Counter store_errors_{0};
   Counter logins_ok_{0};
   Counter logins_failed_{0};
+  Counter logins_throttled_{0};
+  Counter refresh_rotated_{0};
+  Counter refresh_replayed_{0};
+  Counter refresh_reused_{0};
   Counter sessions_created_{0};
   Counter auth_rejected_{0};
   Counter busy_rejections_{0};

@@ -2,18 +2,56 @@
 
 #include <sodium.h>
 
-namespace sessionkit::server {
+#include "src/crypto/hex.h"
+#include "src/crypto/random.h"
+#include "src/crypto/sha256.h"
+#include "src/util/base64url.h"
 
-// Placeholder: see the header. The refresh-token issue replaces this body.
-Result<std::string> IssueRefreshToken() {
-  if (sodium_init() < 0) return Status::Unavailable("CSPRNG unavailable");
+namespace sessionkit::server {
+namespace {
+
+// The successor key: HMAC(JWT_SECRET, label), 32 bytes. The temporary is wiped.
+internal::HmacSha256Key DeriveKey(std::string_view jwt_secret) {
+  internal::Sha256Digest derived = internal::HmacSha256Key(jwt_secret).Mac(kRefreshKeyLabel);
+  internal::HmacSha256Key key(internal::AsBytes(derived));
+  sodium_memzero(derived.data(), derived.size());
+  return key;
+}
+
+bool IsBase64UrlChar(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '_';
+}
+
+}  // namespace
+
+RefreshTokens::RefreshTokens(std::string_view jwt_secret) : key_(DeriveKey(jwt_secret)) {}
+
+Result<std::string> RefreshTokens::Generate() {
   unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof(bytes));
-  char encoded[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-  sodium_bin2base64(encoded, sizeof(encoded), bytes, sizeof(bytes),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  if (Status s = internal::RandomBytes(bytes, sizeof(bytes)); !s.ok()) {
+    return Status::Unavailable("CSPRNG unavailable");
+  }
+  std::string token = internal::Base64UrlEncode(
+      std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
   sodium_memzero(bytes, sizeof(bytes));
-  return std::string(encoded);
+  return token;
+}
+
+bool RefreshTokens::IsWellFormed(std::string_view token) noexcept {
+  if (token.size() != kRefreshTokenChars) return false;
+  for (char c : token) {
+    if (!IsBase64UrlChar(c)) return false;
+  }
+  return true;
+}
+
+std::string RefreshTokens::HashOf(std::string_view token) {
+  return internal::HexLower(internal::AsBytes(internal::Sha256(token)));
+}
+
+std::string RefreshTokens::SuccessorOf(std::string_view spent) const {
+  return internal::Base64UrlEncode(internal::AsBytes(key_.Mac(spent)));
 }
 
 }  // namespace sessionkit::server

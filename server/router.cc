@@ -8,6 +8,8 @@ std::string_view RouteLabel(Route route) noexcept {
     case Route::kLogin: return "login";
     case Route::kLogout: return "logout";
     case Route::kLogoutAll: return "logout_all";
+    case Route::kRefresh: return "refresh";
+    case Route::kChangePassword: return "change_password";
     case Route::kListSessions: return "list_sessions";
     case Route::kRevokeSession: return "revoke_session";
     case Route::kMe: return "users_me";
@@ -43,6 +45,10 @@ RouteMatch MatchRoute(Method method, std::string_view path) noexcept {
   if (path == "/api/auth/logout") return Only(method, Method::kPost, Route::kLogout, "POST");
   if (path == "/api/auth/logout-all") {
     return Only(method, Method::kPost, Route::kLogoutAll, "POST");
+  }
+  if (path == "/api/auth/refresh") return Only(method, Method::kPost, Route::kRefresh, "POST");
+  if (path == "/api/auth/password") {
+    return Only(method, Method::kPost, Route::kChangePassword, "POST");
   }
   if (path == "/api/users/me") return Only(method, Method::kGet, Route::kMe, "GET");
   if (path == kSessionsPath) return Only(method, Method::kGet, Route::kListSessions, "GET");

@@ -24,6 +24,8 @@ enum class Route : std::uint8_t {
   kLogin,
   kLogout,
   kLogoutAll,
+  kRefresh,
+  kChangePassword,
   kListSessions,
   kRevokeSession,
   kMe,

@@ -10,6 +10,8 @@ TEST(RouterTest, KnownRoutesWithTheirMethods) {
   EXPECT_EQ(MatchRoute(Method::kPost, "/api/auth/login").route, Route::kLogin);
   EXPECT_EQ(MatchRoute(Method::kPost, "/api/auth/logout").route, Route::kLogout);
   EXPECT_EQ(MatchRoute(Method::kPost, "/api/auth/logout-all").route, Route::kLogoutAll);
+  EXPECT_EQ(MatchRoute(Method::kPost, "/api/auth/refresh").route, Route::kRefresh);
+  EXPECT_EQ(MatchRoute(Method::kPost, "/api/auth/password").route, Route::kChangePassword);
   EXPECT_EQ(MatchRoute(Method::kGet, "/api/auth/sessions").route, Route::kListSessions);
   EXPECT_EQ(MatchRoute(Method::kGet, "/api/users/me").route, Route::kMe);
   EXPECT_EQ(MatchRoute(Method::kGet, "/healthz").route, Route::kHealthz);
@@ -39,6 +41,11 @@ TEST(RouterTest, WrongMethodIs405WithAllow) {
   m = MatchRoute(Method::kDelete, "/api/auth/sessions");
   EXPECT_EQ(m.route, Route::kWrongMethod);
   EXPECT_EQ(m.allow, "GET");
+  for (std::string_view path : {"/api/auth/refresh", "/api/auth/password"}) {
+    m = MatchRoute(Method::kGet, path);
+    EXPECT_EQ(m.route, Route::kWrongMethod) << path;
+    EXPECT_EQ(m.allow, "POST") << path;
+  }
 }
 
 TEST(RouterTest, VerifyTakesAnyMethodAndSubpath) {

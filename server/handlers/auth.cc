@@ -1,14 +1,18 @@
 // POST /api/auth/register, /login, /logout, /logout-all (API.md §6).
 //
 // Register and login do their slow part (user lookup, argon2id) on the worker pool;
-// unknown user and wrong password cost the same (a dummy argon2id verify) and get the
-// same 401. A bcrypt hash (imported user) is upgraded to argon2id after a good login.
+// unknown user and wrong password cost the same (a dummy argon2id verify), get the
+// same 401 and are counted the same way by the login throttle (login_throttle.h): an
+// identifier or IP past its limit gets 429 with Retry-After before any password check,
+// and a success resets the identifier's failures. A bcrypt hash (imported user) is
+// upgraded to argon2id after a good login.
 #include <spdlog/spdlog.h>
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
+#include "server/handlers/on_worker.h"
 #include "server/json_body.h"
 #include "server/response.h"
 #include "server/users/validation.h"
@@ -22,23 +26,61 @@ bool IsBlank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-// Submits `job` to the password workers, or answers 429 when they are saturated.
-template <class Job>
-void OnWorker(Services& s, Responder& reply, Job job) {
-  auto shared = std::make_shared<Job>(std::move(job));
-  if (!s.workers->Submit([shared] { (*shared)(); })) {
-    s.metrics->BusyRejected();
-    Response r = ErrorResponse(ApiError::kRateLimited, "Server busy; try again later");
-    r.headers.emplace_back("Retry-After", "1");
-    reply(std::move(r));
-  }
-}
-
 void ReplyUserStoreError(Services& s, const Status& status, Responder& reply) {
   MappedError mapped = MapStatus(status, Site::kWrite);
   if (mapped.error == ApiError::kStoreUnavailable) s.metrics->StoreError();
   if (mapped.error == ApiError::kConflict) mapped.message = status.message();  // fixed texts
   reply(ErrorResponse(mapped));
+}
+
+// The worker part of a login that the throttle let through.
+void CheckLogin(Services& s, const std::string& identifier, const std::string& password,
+                std::string id_key, std::string ip_key, ClientInfo client, Responder reply) {
+  Result<User> user = s.users->FindByLogin(identifier);
+  if (!user.ok() && !user.status().IsNotFound()) {
+    return ReplyUserStoreError(s, user.status(), reply);
+  }
+  PasswordCheck check = PasswordCheck::kMismatch;
+  if (user.ok()) {
+    check = s.hasher->Verify(user->password_hash, password);
+  } else {
+    s.hasher->VerifyDummy(password);  // same cost as a wrong password
+  }
+  if (check == PasswordCheck::kMismatch) {
+    s.metrics->LoginFailed();
+    spdlog::info("login failed: identifier={:?} ip={} reason={}", identifier.substr(0, 64),
+                 client.ip, user.ok() ? "wrong password" : "unknown user");
+    // Counted before answering, so the next attempt sees it.
+    return s.login_throttle->RecordFailureAsync(
+        std::move(id_key), std::move(ip_key), ClockOrSystem(s.clock).Now(),
+        [&s, reply](Status recorded) mutable {
+          if (!recorded.ok()) return ReplyUserStoreError(s, recorded, reply);
+          reply(ErrorResponse(ApiError::kInvalidCredentials, kInvalidCredentials));
+        });
+  }
+  if (check == PasswordCheck::kMatchNeedsRehash) {
+    Result<std::string> upgraded = s.hasher->Hash(password);
+    Status saved =
+        upgraded.ok() ? s.users->UpdatePasswordHash(user->id, *upgraded) : upgraded.status();
+    if (saved.ok()) {
+      user->password_hash = std::move(upgraded).value();
+      spdlog::info("password rehashed to argon2id: user_id={}", user->id);
+    } else {
+      spdlog::warn("password rehash not saved: user_id={} ({})", user->id,
+                   CodeName(saved.code()));
+    }
+  }
+  s.metrics->LoginOk();
+  s.login_throttle->ResetIdentifierAsync(
+      id_key, [&s, user = std::move(user).value(), client = std::move(client),
+               reply = std::move(reply)](Status reset) mutable {
+        if (!reset.ok()) {
+          spdlog::warn("failed-login count not reset for user_id={} ({})", user.id,
+                       CodeName(reset.code()));
+        }
+        IssueSession(s, std::move(user), "login", std::move(client), 200, "Login successful",
+                     std::move(reply));
+      });
 }
 
 }  // namespace
@@ -97,41 +139,28 @@ void HandleLogin(Services& s, const Request& req, Responder reply) {
   identifier.erase(0, identifier.find_first_not_of(" \t\r\n"));
   identifier.erase(identifier.find_last_not_of(" \t\r\n") + 1);
 
-  OnWorker(s, reply, [&s, identifier = std::move(identifier), password = std::move(password),
-                      client = ClientInfo::From(req), reply]() mutable {
-    Result<User> user = s.users->FindByLogin(identifier);
-    if (!user.ok() && !user.status().IsNotFound()) {
-      return ReplyUserStoreError(s, user.status(), reply);
-    }
-    PasswordCheck check = PasswordCheck::kMismatch;
-    if (user.ok()) {
-      check = s.hasher->Verify(user->password_hash, password);
-    } else {
-      s.hasher->VerifyDummy(password);  // same cost as a wrong password
-    }
-    if (check == PasswordCheck::kMismatch) {
-      s.metrics->LoginFailed();
-      spdlog::info("login failed: identifier={:?} ip={} reason={}",
-                   identifier.substr(0, 64), client.ip,
-                   user.ok() ? "wrong password" : "unknown user");
-      return reply(ErrorResponse(ApiError::kInvalidCredentials, kInvalidCredentials));
-    }
-    if (check == PasswordCheck::kMatchNeedsRehash) {
-      Result<std::string> upgraded = s.hasher->Hash(password);
-      Status saved = upgraded.ok() ? s.users->UpdatePasswordHash(user->id, *upgraded)
-                                   : upgraded.status();
-      if (saved.ok()) {
-        user->password_hash = std::move(upgraded).value();
-        spdlog::info("password rehashed to argon2id: user_id={}", user->id);
-      } else {
-        spdlog::warn("password rehash not saved: user_id={} ({})", user->id,
-                     CodeName(saved.code()));
-      }
-    }
-    s.metrics->LoginOk();
-    IssueSession(s, std::move(user).value(), "login", std::move(client), 200, "Login successful",
-                 std::move(reply));
-  });
+  std::string id_key = IdentifierKey(identifier);
+  std::string ip_key = IpKey(req.client_ip);
+  TimePoint now = ClockOrSystem(s.clock).Now();
+  s.login_throttle->CheckAsync(
+      id_key, ip_key, now,
+      [&s, identifier = std::move(identifier), password = std::move(password), id_key, ip_key,
+       client = ClientInfo::From(req), reply](Result<std::int64_t> refusal) mutable {
+        if (!refusal.ok()) return ReplyUserStoreError(s, refusal.status(), reply);
+        if (*refusal > 0) {
+          s.metrics->LoginThrottled();
+          spdlog::info("login throttled: identifier={:?} ip={} retry_after={}s",
+                       identifier.substr(0, 64), client.ip, *refusal);
+          return reply(ThrottledResponse(*refusal));
+        }
+        OnWorker(s, reply,
+                 [&s, identifier = std::move(identifier), password = std::move(password),
+                  id_key = std::move(id_key), ip_key = std::move(ip_key),
+                  client = std::move(client), reply]() mutable {
+                   CheckLogin(s, identifier, password, std::move(id_key), std::move(ip_key),
+                              std::move(client), std::move(reply));
+                 });
+      });
 }
 
 void HandleLogout(Services& s, const Request& req, Responder reply) {
@@ -145,6 +174,7 @@ void HandleLogout(Services& s, const Request& req, Responder reply) {
       }
       spdlog::info("session revoked: {} user_id={} reason=logout",
                    ShortSessionId(auth->claims.session_id), auth->claims.user_id);
+      ForgetRefreshTokens(s, auth->claims.session_id);
       reply(SuccessBody().Finish(200, "Logged out"));
     });
   });

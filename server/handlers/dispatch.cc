@@ -10,6 +10,8 @@ void Dispatch(Services& s, const Request& req, const RouteMatch& match, Responde
     case Route::kLogin: return HandleLogin(s, req, std::move(reply));
     case Route::kLogout: return HandleLogout(s, req, std::move(reply));
     case Route::kLogoutAll: return HandleLogoutAll(s, req, std::move(reply));
+    case Route::kRefresh: return HandleRefresh(s, req, std::move(reply));
+    case Route::kChangePassword: return HandleChangePassword(s, req, std::move(reply));
     case Route::kListSessions: return HandleListSessions(s, req, std::move(reply));
     case Route::kRevokeSession: return HandleRevokeSession(s, req, match.param, std::move(reply));
     case Route::kMe: return HandleMe(s, req, std::move(reply));

@@ -21,6 +21,8 @@ void HandleRegister(Services& s, const Request& req, Responder reply);
 void HandleLogin(Services& s, const Request& req, Responder reply);
 void HandleLogout(Services& s, const Request& req, Responder reply);
 void HandleLogoutAll(Services& s, const Request& req, Responder reply);
+void HandleRefresh(Services& s, const Request& req, Responder reply);
+void HandleChangePassword(Services& s, const Request& req, Responder reply);
 void HandleListSessions(Services& s, const Request& req, Responder reply);
 void HandleRevokeSession(Services& s, const Request& req, std::string_view session_id,
                          Responder reply);

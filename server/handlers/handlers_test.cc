@@ -66,6 +66,10 @@ class HandlersTest : public ::testing::Test {
     ASSERT_TRUE(hasher.ok());
     hasher_.emplace(std::move(hasher).value());
     workers_ = std::make_unique<WorkerPool>(1, 4);
+    auto auth_state = OpenSqliteAuthStateStore({.path = dir_.File("auth.db"), .clock = &clock_});
+    ASSERT_TRUE(auth_state.ok()) << auth_state.status().ToString();
+    auth_state_ = std::move(auth_state).value();
+    throttle_.emplace(*auth_state_, LoginLimits{});
 
     services_.sessions = manager_.get();
     services_.jwt = &*jwt_;
@@ -74,6 +78,9 @@ class HandlersTest : public ::testing::Test {
     services_.workers = workers_.get();
     services_.metrics = &metrics_;
     services_.clock = &clock_;
+    services_.auth_state = auth_state_.get();
+    services_.refresh_tokens = &refresh_tokens_;
+    services_.login_throttle = &*throttle_;
   }
 
   void TearDown() override { workers_->Stop(); }
@@ -115,6 +122,9 @@ class HandlersTest : public ::testing::Test {
   std::unique_ptr<UserStore> users_;
   std::optional<PasswordHasher> hasher_;
   std::unique_ptr<WorkerPool> workers_;
+  AuthStateStorePtr auth_state_;
+  RefreshTokens refresh_tokens_{kSecret};
+  std::optional<LoginThrottle> throttle_;
   Metrics metrics_;
   Services services_;
 };

@@ -10,10 +10,13 @@
 #include <cstdint>
 #include <string>
 
+#include "server/login_throttle.h"
 #include "server/metrics.h"
+#include "server/refresh_token.h"
 #include "server/users/password_hasher.h"
 #include "server/users/user_store.h"
 #include "server/worker_pool.h"
+#include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
 #include "sessionkit/jwt.h"
 #include "sessionkit/session_manager.h"
@@ -28,9 +31,14 @@ struct Services {
   WorkerPool* workers = nullptr;  // password hashing and user writes
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;  // nullptr = SystemClock()
+  // Refresh tokens and failed-login windows, beside the sessions (same file / same Redis).
+  AuthStateStore* auth_state = nullptr;
+  const RefreshTokens* refresh_tokens = nullptr;  // successor key from JWT_SECRET
+  const LoginThrottle* login_throttle = nullptr;  // over auth_state
 
   std::chrono::seconds token_lifetime{48 * 3600};  // JWT_EXPIRED
   std::string issuer = "sessionkit";               // JWT_ISSUER
+  std::chrono::seconds refresh_grace{10};          // REFRESH_REUSE_GRACE_SECONDS
 
   // Unix second of the last IP/User-Agent drift warning: at most one a second.
   std::atomic<std::int64_t> last_drift_log{0};

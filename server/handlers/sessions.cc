@@ -4,6 +4,7 @@
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/issue_session.h"
 #include "server/handlers/views.h"
 #include "server/response.h"
 
@@ -55,6 +56,7 @@ void HandleRevokeSession(Services& s, const Request& req, std::string_view sessi
             spdlog::info("session revoked: {} user_id={} reason=revoked by {}",
                          ShortSessionId(id), auth->claims.user_id,
                          ShortSessionId(auth->claims.session_id));
+            ForgetRefreshTokens(s, id);
             SuccessBody body;
             body.data().BeginObject().Key("revoked").Int(1).EndObject();
             reply(body.Finish(200, "Session revoked"));
