@@ -11,6 +11,7 @@
 #include "src/core/auth_state_rules.h"
 #include "src/crypto/hex.h"
 #include "src/crypto/random.h"
+#include "src/store/redis/redis_connect.h"
 #include "src/store/redis/redis_keys.h"
 
 namespace sessionkit {
@@ -400,20 +401,8 @@ Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient>
 }  // namespace internal
 
 Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& options) {
-  internal::RedisClientOptions client_options;
-  client_options.host = options.host;
-  client_options.port = options.port;
-  client_options.password = options.password;
-  client_options.db = options.db;
-  client_options.connections = options.connections;
-  client_options.connect_timeout = options.connect_timeout;
-  client_options.command_timeout = options.command_timeout;
-  client_options.reconnect_backoff_min = options.reconnect_backoff_min;
-  client_options.reconnect_backoff_max = options.reconnect_backoff_max;
-  Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(client_options);
+  Result<std::unique_ptr<RedisClient>> client = internal::ConnectRedisForStore(options);
   if (!client.ok()) return client.status();
-  // As OpenRedisStore: give the first connections their chance; down is not an error.
-  (*client)->WaitForFirstAttempts(options.connect_timeout + std::chrono::milliseconds(100));
   try {
     return internal::OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient>(std::move(client).value()),
                                                options.clock);

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "src/store/redis/redis_client.h"
+#include "src/store/redis/redis_connect.h"
 #include "src/store/redis/redis_keys.h"
 #include "src/store/redis/redis_scripts.h"
 
@@ -375,21 +376,8 @@ void RedisStore::PingAsync(StatusCallback done) {
 }  // namespace
 
 Result<std::shared_ptr<SessionStore>> OpenRedisStore(const RedisStoreOptions& options) {
-  internal::RedisClientOptions client_options;
-  client_options.host = options.host;
-  client_options.port = options.port;
-  client_options.password = options.password;
-  client_options.db = options.db;
-  client_options.connections = options.connections;
-  client_options.connect_timeout = options.connect_timeout;
-  client_options.command_timeout = options.command_timeout;
-  client_options.reconnect_backoff_min = options.reconnect_backoff_min;
-  client_options.reconnect_backoff_max = options.reconnect_backoff_max;
-  Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(client_options);
+  Result<std::unique_ptr<RedisClient>> client = internal::ConnectRedisForStore(options);
   if (!client.ok()) return client.status();
-  // Give the first connections their chance, so that the first call usually succeeds;
-  // an unreachable Redis is not an error here (calls say Unavailable until it is up).
-  (*client)->WaitForFirstAttempts(options.connect_timeout + std::chrono::milliseconds(100));
   try {
     return std::shared_ptr<SessionStore>(
         std::make_shared<RedisStore>(ClockOrSystem(options.clock), std::move(client).value()));

@@ -10,6 +10,7 @@
 
 #include "src/core/auth_state_rules.h"
 #include "src/store/sqlite/connection.h"
+#include "src/store/sqlite/guarded.h"
 #include "src/store/sqlite/schema.h"
 #include "src/store/sqlite/sqlite_error.h"
 
@@ -85,17 +86,10 @@ constexpr ExtraSql kPurgeFailures = {
     "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures "
     "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"};
 
-// Runs an operation, turning an escaping exception (bad_alloc, a mutex system_error)
-// into Internal, so that nothing throws through the store.
+// Guarded(...) for this file's messages.
 template <class Op>
 auto Guarded(Op&& op) -> decltype(op()) {
-  try {
-    return op();
-  } catch (const std::exception& e) {
-    return Status::Internal(std::string("sqlite auth state: unexpected exception: ") + e.what());
-  } catch (...) {
-    return Status::Internal("sqlite auth state: unexpected exception");
-  }
+  return internal::Guarded("sqlite auth state", std::forward<Op>(op));
 }
 
 struct StoredToken {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "src/store/sqlite/connection.h"
+#include "src/store/sqlite/guarded.h"
 #include "src/store/sqlite/schema.h"
 
 namespace sessionkit {
@@ -20,17 +21,10 @@ using internal::WriteTransaction;
 
 namespace {
 
-// Runs an operation, turning an escaping exception (bad_alloc, a mutex system_error)
-// into Internal, so that nothing throws through the store.
+// Guarded(...) for this file's messages.
 template <class Op>
 auto Guarded(Op&& op) -> decltype(op()) {
-  try {
-    return op();
-  } catch (const std::exception& e) {
-    return Status::Internal(std::string("sqlite store: unexpected exception: ") + e.what());
-  } catch (...) {
-    return Status::Internal("sqlite store: unexpected exception");
-  }
+  return internal::Guarded("sqlite store", std::forward<Op>(op));
 }
 
 // What goes into a row besides the record: read back from the record itself, so that

@@ -1,0 +1,25 @@
+#include "src/store/redis/redis_connect.h"
+
+#include <chrono>
+#include <utility>
+
+namespace sessionkit::internal {
+
+Result<std::unique_ptr<RedisClient>> ConnectRedisForStore(const RedisStoreOptions& options) {
+  RedisClientOptions client_options;
+  client_options.host = options.host;
+  client_options.port = options.port;
+  client_options.password = options.password;
+  client_options.db = options.db;
+  client_options.connections = options.connections;
+  client_options.connect_timeout = options.connect_timeout;
+  client_options.command_timeout = options.command_timeout;
+  client_options.reconnect_backoff_min = options.reconnect_backoff_min;
+  client_options.reconnect_backoff_max = options.reconnect_backoff_max;
+  Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(client_options);
+  if (!client.ok()) return client.status();
+  (*client)->WaitForFirstAttempts(options.connect_timeout + std::chrono::milliseconds(100));
+  return client;
+}
+
+}  // namespace sessionkit::internal
