@@ -116,6 +116,13 @@ class Client:
     def verify(self, token, method="GET", path="/api/auth/verify", **kw):
         return self.request(method, path, token=token, **kw)
 
+    def refresh(self, refresh_token, **kw):
+        return self.post("/api/auth/refresh", {"refresh_token": refresh_token}, **kw)
+
+    def change_password(self, token, current, new, **kw):
+        return self.post("/api/auth/password",
+                         {"current_password": current, "new_password": new}, token=token, **kw)
+
 
 def jwt_claims(token):
     part = token.split(".")[1]
