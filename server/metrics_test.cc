@@ -51,5 +51,27 @@ TEST(MetricsTest, EventCounters) {
   EXPECT_NE(text.find("# TYPE sessionkit_store_errors_total counter\n"), std::string::npos);
 }
 
+TEST(MetricsTest, AccountSecurityCounters) {
+  Metrics m;
+  m.LoginThrottled();
+  m.RefreshRotated();
+  m.RefreshRotated();
+  m.RefreshReplayed();
+  m.RefreshReused();
+  m.RecordRequest(Route::kRefresh, 200, microseconds(90));
+  m.RecordRequest(Route::kChangePassword, 401, milliseconds(60));
+  std::string text = m.Render();
+  auto has = [&text](std::string_view line) { return text.find(line) != std::string::npos; };
+  EXPECT_TRUE(has("sessionkit_logins_total{result=\"throttled\"} 1\n")) << text;
+  EXPECT_TRUE(has("# TYPE sessionkit_refresh_total counter\n"));
+  EXPECT_TRUE(has("sessionkit_refresh_total{outcome=\"rotated\"} 2\n"));
+  EXPECT_TRUE(has("sessionkit_refresh_total{outcome=\"grace_replay\"} 1\n"));
+  EXPECT_TRUE(has("sessionkit_refresh_total{outcome=\"reused\"} 1\n"));
+  EXPECT_TRUE(has("sessionkit_http_requests_total{route=\"refresh\",status=\"200\"} 1\n"));
+  EXPECT_TRUE(has("sessionkit_http_requests_total{route=\"change_password\",status=\"401\"} 1\n"));
+  EXPECT_EQ(m.LoginsThrottledForTest(), 1u);
+  EXPECT_EQ(m.RefreshReusedForTest(), 1u);
+}
+
 }  // namespace
 }  // namespace sessionkit::server
