@@ -41,21 +41,37 @@ std::string Sha1Hex(std::string_view data) {
   return out;
 }
 
+// Counts the connections that finished their first attempt (ready or failed), for
+// WaitForFirstAttempts. Shared with the connections, which may outlive the client.
+struct FirstAttempts {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t count = 0;  // guarded by mu
+};
+
 // One pool slot: owns the current link and brings a new one up after each close.
-class RedisConnection {
+// Handlers hold a shared_ptr to it, so it stays valid while its loop still runs handlers
+// after the client is gone (a client on the application's event loops); it keeps its
+// own copy of what it needs for that reason.
+class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
  public:
   RedisConnection(asio::io_context& io, const RedisClientOptions& options,
-                  std::atomic<std::uint64_t>* write_counter, std::function<void()> on_first_attempt)
+                  std::shared_ptr<std::atomic<std::uint64_t>> write_counter,
+                  std::shared_ptr<FirstAttempts> first_attempts)
       : io_(io),
-        options_(options),
-        write_counter_(write_counter),
+        link_options_{options.host, options.port, options.password, options.db,
+                      options.connect_timeout, std::move(write_counter)},
+        backoff_min_(options.reconnect_backoff_min),
+        backoff_max_(options.reconnect_backoff_max),
         strand_(asio::make_strand(io)),
         timer_(strand_),
         backoff_(options.reconnect_backoff_min),
-        on_first_attempt_(std::move(on_first_attempt)) {}
+        first_attempts_(std::move(first_attempts)) {}
+
+  asio::io_context& io() const noexcept { return io_; }
 
   void Start() {
-    asio::post(strand_, [this] { Connect(); });
+    asio::post(strand_, [self = shared_from_this()] { self->Connect(); });
   }
 
   std::shared_ptr<RedisLink> ReadyLink() const {
@@ -78,22 +94,22 @@ class RedisConnection {
       ready_.reset();
     }
     if (link) link->Close(Status::Unavailable("redis store is shutting down"));
-    asio::post(strand_, [this] { timer_.cancel(); });
+    asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
   }
 
  private:
   // On strand_.
   void Connect() {
-    RedisLinkOptions link_options{options_.host, options_.port, options_.password, options_.db,
-                                  options_.connect_timeout, write_counter_};
-    auto link = std::make_shared<RedisLink>(io_, std::move(link_options));
+    auto link = std::make_shared<RedisLink>(io_, link_options_);
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (shutting_down_) return;
       current_ = link;
     }
     RedisLink* raw = link.get();
-    link->Start([this, raw] { OnReady(raw); }, [this, raw](const Status& s) { OnClosed(raw, s); });
+    // The link holds these handlers (and so this slot) until it closes.
+    link->Start([self = shared_from_this(), raw] { self->OnReady(raw); },
+                [self = shared_from_this(), raw](const Status& s) { self->OnClosed(raw, s); });
   }
 
   // On the link's strand.
@@ -102,7 +118,7 @@ class RedisConnection {
       std::lock_guard<std::mutex> lock(mu_);
       if (shutting_down_ || current_.get() != link) return;
       ready_ = current_;
-      backoff_ = options_.reconnect_backoff_min;
+      backoff_ = backoff_min_;
       last_error_.clear();
     }
     FirstAttemptDone();
@@ -121,7 +137,7 @@ class RedisConnection {
       last_error_ = status.message();
     }
     FirstAttemptDone();
-    if (reconnect) asio::post(strand_, [this] { ScheduleReconnect(); });
+    if (reconnect) asio::post(strand_, [self = shared_from_this()] { self->ScheduleReconnect(); });
   }
 
   // On strand_.
@@ -131,22 +147,25 @@ class RedisConnection {
       std::lock_guard<std::mutex> lock(mu_);
       if (shutting_down_) return;
       delay = backoff_;
-      backoff_ = std::min(backoff_ * 2, options_.reconnect_backoff_max);
+      backoff_ = std::min(backoff_ * 2, backoff_max_);
     }
     timer_.expires_after(delay);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) Connect();
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->Connect();
     });
   }
 
   void FirstAttemptDone() {
     if (first_attempt_reported_.exchange(true)) return;
-    on_first_attempt_();
+    std::lock_guard<std::mutex> lock(first_attempts_->mu);
+    ++first_attempts_->count;
+    first_attempts_->cv.notify_all();
   }
 
   asio::io_context& io_;
-  const RedisClientOptions& options_;
-  std::atomic<std::uint64_t>* const write_counter_;
+  const RedisLinkOptions link_options_;
+  const std::chrono::milliseconds backoff_min_;
+  const std::chrono::milliseconds backoff_max_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;  // on strand_
 
@@ -158,7 +177,7 @@ class RedisConnection {
   std::chrono::milliseconds backoff_;   // guarded by mu_
 
   std::atomic<bool> first_attempt_reported_{false};
-  std::function<void()> on_first_attempt_;
+  const std::shared_ptr<FirstAttempts> first_attempts_;
 };
 
 Status ValidateOptions(const RedisClientOptions& o) {
@@ -168,7 +187,13 @@ Status ValidateOptions(const RedisClientOptions& o) {
   if (o.connections < 1 || o.connections > 64) {
     return Status::InvalidArgument("redis connections must be 1..64");
   }
-  if (o.io_threads < 1 || o.io_threads > 16) return Status::InvalidArgument("redis io_threads must be 1..16");
+  if (o.loops.empty() && (o.io_threads < 1 || o.io_threads > 16)) {
+    return Status::InvalidArgument("redis io_threads must be 1..16");
+  }
+  if (o.loops.size() > 64) return Status::InvalidArgument("redis loops must be at most 64");
+  for (boost::asio::io_context* loop : o.loops) {
+    if (loop == nullptr) return Status::InvalidArgument("redis loops must not be null");
+  }
   if (o.connect_timeout.count() <= 0 || o.command_timeout.count() <= 0) {
     return Status::InvalidArgument("redis timeouts must be > 0");
   }
@@ -203,13 +228,24 @@ void DeliverFirst(const ReplyCallback& done, Result<std::vector<RedisReply>> rep
 
 RedisScript::RedisScript(std::string src) : source(std::move(src)), sha1(Sha1Hex(source)) {}
 
-// Everything the I/O threads touch. The threads hold a reference, so a client
-// destroyed from one of its own callbacks stays valid until that thread is done.
+// Everything the I/O threads touch. With its own threads, they hold a reference, so a
+// client destroyed from one of its own callbacks stays valid until that thread is done.
+// On the application's loops, the connections keep what they need themselves and
+// callbacks that come back to the core (Eval's retry) hold a weak reference.
 struct RedisClient::Core {
   // With one I/O thread the concurrency hint 1 lets handlers that post more work (a
   // callback chaining a command) queue it thread-locally instead of waking the reactor.
-  explicit Core(RedisClientOptions o)
-      : options(std::move(o)), io(static_cast<int>(options.io_threads)), work(asio::make_work_guard(io)) {}
+  explicit Core(RedisClientOptions o) : options(std::move(o)) {
+    if (options.loops.empty()) {
+      own_io = std::make_unique<asio::io_context>(static_cast<int>(options.io_threads));
+      work.emplace(asio::make_work_guard(*own_io));
+      loops.push_back(own_io.get());
+    } else {
+      loops = options.loops;
+    }
+  }
+
+  bool external() const noexcept { return own_io == nullptr; }
 
   std::string UnavailableMessage() const {
     std::string message = "redis at " + options.host + ":" + std::to_string(options.port) + " is unavailable";
@@ -220,6 +256,17 @@ struct RedisClient::Core {
     return message;
   }
 
+  // The first of the connections [first, first + count), from `start` round robin,
+  // that takes the commands.
+  bool SubmitTo(std::size_t first, std::size_t count, std::size_t start, std::string_view commands,
+                std::size_t n, SteadyTime deadline, BatchCallback& done) {
+    for (std::size_t i = 0; i < count; ++i) {
+      std::shared_ptr<RedisLink> link = connections[first + (start + i) % count]->ReadyLink();
+      if (link && link->Submit(commands, n, deadline, done)) return true;
+    }
+    return false;
+  }
+
   void Submit(std::string commands, std::size_t count, RepliesCallback done) {
     if (commands.empty()) {
       done(Status::Internal("redis command could not be encoded"));
@@ -227,28 +274,33 @@ struct RedisClient::Core {
     }
     if (!shut.load(std::memory_order_acquire)) {
       const SteadyTime deadline = std::chrono::steady_clock::now() + options.command_timeout;
-      const std::size_t n = connections.size();
       const std::size_t start = next.fetch_add(1, std::memory_order_relaxed);
-      for (std::size_t i = 0; i < n; ++i) {
-        std::shared_ptr<RedisLink> link = connections[(start + i) % n]->ReadyLink();
-        if (link && link->Submit(commands, count, deadline, done)) return;
+      if (external()) {
+        // On one of the loops: that loop's own connections first, so the command is
+        // written, and its callback run, on the calling thread.
+        for (std::size_t l = 0; l < loops.size(); ++l) {
+          if (!loops[l]->get_executor().running_in_this_thread()) continue;
+          if (SubmitTo(l * per_loop, per_loop, start, commands, count, deadline, done)) return;
+          break;
+        }
       }
+      if (SubmitTo(0, connections.size(), start, commands, count, deadline, done)) return;
     }
     done(Status::Unavailable(shut.load() ? "redis store is shutting down" : UnavailableMessage()));
   }
 
   const RedisClientOptions options;
-  asio::io_context io;
+  std::unique_ptr<asio::io_context> own_io;  // null on the application's loops
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::vector<std::unique_ptr<RedisConnection>> connections;
+  std::vector<asio::io_context*> loops;      // where the connections run
+  std::size_t per_loop = 0;                  // connections per loop
+  // Loop-major: loop l has connections [l * per_loop, (l + 1) * per_loop).
+  std::vector<std::shared_ptr<RedisConnection>> connections;
   std::vector<std::thread> threads;
   std::atomic<std::size_t> next{0};
   std::atomic<bool> shut{false};
-  std::atomic<std::uint64_t> writes{0};
-
-  std::mutex first_mu;
-  std::condition_variable first_cv;
-  std::size_t first_attempts = 0;  // guarded by first_mu
+  const std::shared_ptr<std::atomic<std::uint64_t>> writes = std::make_shared<std::atomic<std::uint64_t>>(0);
+  const std::shared_ptr<FirstAttempts> first = std::make_shared<FirstAttempts>();
 };
 
 Result<std::unique_ptr<RedisClient>> RedisClient::Create(const RedisClientOptions& options) {
@@ -256,26 +308,27 @@ Result<std::unique_ptr<RedisClient>> RedisClient::Create(const RedisClientOption
   if (!valid.ok()) return valid;
   try {
     auto core = std::make_shared<Core>(options);
-    Core* raw = core.get();
-    for (std::size_t i = 0; i < options.connections; ++i) {
-      core->connections.push_back(std::make_unique<RedisConnection>(core->io, core->options, &core->writes, [raw] {
-        std::lock_guard<std::mutex> lock(raw->first_mu);
-        ++raw->first_attempts;
-        raw->first_cv.notify_all();
-      }));
+    core->per_loop = options.connections;
+    for (asio::io_context* loop : core->loops) {
+      for (std::size_t i = 0; i < options.connections; ++i) {
+        core->connections.push_back(
+            std::make_shared<RedisConnection>(*loop, core->options, core->writes, core->first));
+      }
     }
     std::unique_ptr<RedisClient> client(new RedisClient(core));
-    for (std::size_t i = 0; i < options.io_threads; ++i) {
-      core->threads.emplace_back([core] {
-        for (;;) {
-          try {
-            core->io.run();
-            return;
-          } catch (...) {
-            // A callback threw; callbacks must not, but the I/O thread keeps serving.
+    if (!core->external()) {
+      for (std::size_t i = 0; i < options.io_threads; ++i) {
+        core->threads.emplace_back([core] {
+          for (;;) {
+            try {
+              core->own_io->run();
+              return;
+            } catch (...) {
+              // A callback threw; callbacks must not, but the I/O thread keeps serving.
+            }
           }
-        }
-      });
+        });
+      }
     }
     for (auto& c : core->connections) c->Start();
     return client;
@@ -289,6 +342,7 @@ RedisClient::RedisClient(std::shared_ptr<Core> core) : core_(std::move(core)) {}
 RedisClient::~RedisClient() {
   core_->shut.store(true, std::memory_order_release);
   for (auto& c : core_->connections) c->Shutdown();
+  if (core_->external()) return;  // the loops close the links; nothing of ours to join
   core_->work.reset();
   for (std::thread& t : core_->threads) {
     if (!t.joinable()) continue;
@@ -301,8 +355,9 @@ RedisClient::~RedisClient() {
 }
 
 void RedisClient::WaitForFirstAttempts(std::chrono::milliseconds limit) {
-  std::unique_lock<std::mutex> lock(core_->first_mu);
-  core_->first_cv.wait_for(lock, limit, [this] { return core_->first_attempts >= core_->connections.size(); });
+  FirstAttempts& first = *core_->first;
+  std::unique_lock<std::mutex> lock(first.mu);
+  first.cv.wait_for(lock, limit, [&] { return first.count >= core_->connections.size(); });
 }
 
 void RedisClient::Submit(std::string commands, std::size_t count, RepliesCallback done) {
@@ -335,12 +390,18 @@ void RedisClient::Pipeline(const std::vector<std::vector<std::string_view>>& com
 void RedisClient::Eval(const RedisScript& script, std::vector<std::string> keys,
                        std::vector<std::string> args, ReplyCallback done) {
   std::string evalsha = EncodeEval("EVALSHA", script.sha1, keys, args);
-  Core* core = core_.get();  // the retry runs on an I/O thread, which keeps the core alive
+  // The retry may come after the client is gone (its loops are the application's).
+  std::weak_ptr<Core> weak_core = core_;
   Submit(std::move(evalsha), 1,
-         [core, script = &script, keys = std::move(keys), args = std::move(args),
+         [weak_core = std::move(weak_core), script = &script, keys = std::move(keys), args = std::move(args),
           done = std::move(done)](Result<std::vector<RedisReply>> replies) mutable {
            if (!replies.ok() || (*replies)[0].ErrorCode() != "NOSCRIPT") {
              DeliverFirst(done, std::move(replies));
+             return;
+           }
+           std::shared_ptr<Core> core = weak_core.lock();
+           if (!core) {
+             done(Status::Unavailable("redis store is shutting down"));
              return;
            }
            core->Submit(EncodeEval("EVAL", script->source, keys, args), 1,
@@ -356,6 +417,6 @@ std::size_t RedisClient::ReadyConnections() const {
   return n;
 }
 
-std::uint64_t RedisClient::WritesForTest() const { return core_->writes.load(std::memory_order_relaxed); }
+std::uint64_t RedisClient::WritesForTest() const { return core_->writes->load(std::memory_order_relaxed); }
 
 }  // namespace sessionkit::internal

@@ -6,6 +6,17 @@
 // round trip. Concurrent submissions on one connection share a write (auto-pipelining);
 // replies are matched in FIFO order and callbacks run on an I/O thread.
 //
+// Event loops: by default the client runs its own io_context on `io_threads` threads.
+// Given `loops` (the application's Asio event loops, each run by exactly one thread),
+// it runs `connections` links on each loop instead and starts no thread: a command
+// submitted from a loop's thread goes out on that loop's link (together with the other
+// commands queued there in the same turn of the loop) and its callback runs on that same
+// thread, so a caller on the loop never waits for another thread. Submissions from
+// other threads go round robin. The loops must be running for connections to come up
+// (WaitForFirstAttempts only times out otherwise), and must outlive the client and
+// every handler queued on them; a client destroyed while they run has its links closed
+// there, and callbacks still pending get Unavailable.
+//
 // Failure model: when no connection is ready the callback gets Unavailable at once,
 // inline (no unbounded queue). A command unanswered after command_timeout fails with
 // Unavailable, and its connection is closed (failing everything queued on it). Closed
@@ -32,6 +43,10 @@
 #include "sessionkit/result.h"
 #include "src/store/redis/redis_reply.h"
 
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace sessionkit::internal {
 
 struct RedisClientOptions {
@@ -39,8 +54,9 @@ struct RedisClientOptions {
   int port = 6379;
   std::string password;
   int db = 0;
-  std::size_t connections = 2;
-  std::size_t io_threads = 1;
+  std::size_t connections = 2;  // per loop when `loops` is given
+  std::size_t io_threads = 1;   // ignored when `loops` is given
+  std::vector<boost::asio::io_context*> loops;  // not owned; see the header comment
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{1000};
   std::chrono::milliseconds reconnect_backoff_min{50};

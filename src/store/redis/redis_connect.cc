@@ -5,7 +5,9 @@
 
 namespace sessionkit::internal {
 
-Result<std::unique_ptr<RedisClient>> ConnectRedisForStore(const RedisStoreOptions& options) {
+namespace {
+
+RedisClientOptions ClientOptionsFor(const RedisStoreOptions& options) {
   RedisClientOptions client_options;
   client_options.host = options.host;
   client_options.port = options.port;
@@ -16,10 +18,27 @@ Result<std::unique_ptr<RedisClient>> ConnectRedisForStore(const RedisStoreOption
   client_options.command_timeout = options.command_timeout;
   client_options.reconnect_backoff_min = options.reconnect_backoff_min;
   client_options.reconnect_backoff_max = options.reconnect_backoff_max;
-  Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(client_options);
+  return client_options;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RedisClient>> ConnectRedisForStore(const RedisStoreOptions& options) {
+  Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(ClientOptionsFor(options));
   if (!client.ok()) return client.status();
   (*client)->WaitForFirstAttempts(options.connect_timeout + std::chrono::milliseconds(100));
   return client;
+}
+
+Result<std::shared_ptr<RedisClient>> ConnectRedisOnLoops(const RedisStoreOptions& options,
+                                                        std::vector<boost::asio::io_context*> loops) {
+  if (loops.empty()) return Status::InvalidArgument("no event loop given for the redis client");
+  RedisClientOptions client_options = ClientOptionsFor(options);
+  client_options.loops = std::move(loops);
+  Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(client_options);
+  if (!client.ok()) return client.status();
+  (*client)->WaitForFirstAttempts(options.connect_timeout + std::chrono::milliseconds(100));
+  return std::shared_ptr<RedisClient>(std::move(client).value());
 }
 
 }  // namespace sessionkit::internal

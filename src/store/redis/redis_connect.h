@@ -1,4 +1,5 @@
-// ConnectRedisForStore: the RedisClient behind a public Redis-backed store.
+// ConnectRedisForStore: the RedisClient behind a public Redis-backed store; and the
+// variants for an application that runs the client on its own event loops.
 //
 // Maps RedisStoreOptions onto the internal client options, starts the client and gives
 // its first connections their chance (up to connect_timeout + 100 ms) so that the first
@@ -8,6 +9,7 @@
 #define SESSIONKIT_STORE_REDIS_REDIS_CONNECT_H_
 
 #include <memory>
+#include <vector>
 
 #include "sessionkit/redis_store.h"
 #include "sessionkit/result.h"
@@ -16,6 +18,19 @@
 namespace sessionkit::internal {
 
 Result<std::unique_ptr<RedisClient>> ConnectRedisForStore(const RedisStoreOptions& options);
+
+// The same on the application's event loops (redis_client.h): options.connections links
+// on each loop, no thread of the client's own. The loops should be running already, for
+// the first attempts to be waited for. Shared: one client may serve the session store
+// (OpenRedisStoreOn) and the auth-state store (OpenRedisAuthStateStoreOn) together.
+Result<std::shared_ptr<RedisClient>> ConnectRedisOnLoops(const RedisStoreOptions& options,
+                                                        std::vector<boost::asio::io_context*> loops);
+
+// The Redis session store of redis_store.h on a client the caller provides (defined in
+// redis_store.cc). `clock` nullptr = SystemClock(); not owned. InvalidArgument for a null
+// client.
+Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisClient> client,
+                                                      const Clock* clock);
 
 }  // namespace sessionkit::internal
 

@@ -46,7 +46,7 @@ struct RedisLinkOptions {
   std::string password;  // AUTH when non-empty; never put in a message
   int db = 0;            // SELECT when non-zero
   std::chrono::milliseconds connect_timeout{1000};
-  std::atomic<std::uint64_t>* write_counter = nullptr;  // counts socket writes (tests)
+  std::shared_ptr<std::atomic<std::uint64_t>> write_counter;  // counts socket writes (tests)
 };
 
 class RedisLink : public std::enable_shared_from_this<RedisLink> {

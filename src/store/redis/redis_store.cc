@@ -54,7 +54,7 @@ bool IsDecimal(std::string_view s) {
 
 class RedisStore final : public SessionStore, public std::enable_shared_from_this<RedisStore> {
  public:
-  RedisStore(const Clock& clock, std::unique_ptr<RedisClient> client)
+  RedisStore(const Clock& clock, std::shared_ptr<RedisClient> client)
       : clock_(clock), client_(std::move(client)) {}
 
   void InsertAsync(const Session& s, std::uint32_t max_per_user,
@@ -84,7 +84,7 @@ class RedisStore final : public SessionStore, public std::enable_shared_from_thi
   void CountFrom(std::string cursor, std::uint64_t counted, ResultCallback<std::uint64_t> done);
 
   const Clock& clock_;
-  const std::unique_ptr<RedisClient> client_;
+  const std::shared_ptr<RedisClient> client_;
 };
 
 // --- insert ------------------------------------------------------------------------
@@ -378,12 +378,23 @@ void RedisStore::PingAsync(StatusCallback done) {
 Result<std::shared_ptr<SessionStore>> OpenRedisStore(const RedisStoreOptions& options) {
   Result<std::unique_ptr<RedisClient>> client = internal::ConnectRedisForStore(options);
   if (!client.ok()) return client.status();
+  return internal::OpenRedisStoreOn(std::shared_ptr<RedisClient>(std::move(client).value()),
+                                    options.clock);
+}
+
+namespace internal {
+
+Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisClient> client,
+                                                      const Clock* clock) {
+  if (!client) return Status::InvalidArgument("redis store needs a client");
   try {
     return std::shared_ptr<SessionStore>(
-        std::make_shared<RedisStore>(ClockOrSystem(options.clock), std::move(client).value()));
+        std::make_shared<RedisStore>(ClockOrSystem(clock), std::move(client)));
   } catch (const std::bad_alloc&) {
     return Status::Internal("out of memory creating the redis store");
   }
 }
+
+}  // namespace internal
 
 }  // namespace sessionkit
