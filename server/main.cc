@@ -20,6 +20,8 @@
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/redis_store.h"
 #include "sessionkit/sqlite_store.h"
+#include "src/store/redis/redis_auth_state.h"
+#include "src/store/redis/redis_connect.h"
 
 namespace sk = sessionkit;
 namespace srv = sessionkit::server;
@@ -48,7 +50,11 @@ struct Stores {
 };
 
 // The stores of the configuration, logged. Exit code on failure (2 config, 1 run).
-sk::Result<Stores> OpenStores(const srv::ServerConfig& config, int& exit_code) {
+// With Redis, one client serves both stores and runs its connections on the server's
+// event loops (`loops`, running): a validation's command goes out, and its reply comes
+// back, on the loop of the connection that asked, with no thread hop.
+sk::Result<Stores> OpenStores(const srv::ServerConfig& config,
+                              std::vector<boost::asio::io_context*> loops, int& exit_code) {
   sk::Result<sk::SessionStorePtr> sessions = sk::Status::Internal("no store");
   sk::Result<sk::AuthStateStorePtr> auth_state = sk::Status::Internal("no store");
   if (!config.redis_addr.empty()) {
@@ -60,9 +66,13 @@ sk::Result<Stores> OpenStores(const srv::ServerConfig& config, int& exit_code) {
     options.password = config.redis_password;
     options.db = config.redis_db;
     spdlog::info("session store: Redis at {}:{} db {}", options.host, options.port, options.db);
+    options.connections = 1;  // per loop: one pipeline per thread batches the most
     exit_code = 1;
-    sessions = sk::OpenRedisStore(options);
-    if (sessions.ok()) auth_state = sk::OpenRedisAuthStateStore(options);
+    sk::Result<std::shared_ptr<sk::internal::RedisClient>> client =
+        sk::internal::ConnectRedisOnLoops(options, std::move(loops));
+    if (!client.ok()) return client.status();
+    sessions = sk::internal::OpenRedisStoreOn(*client, options.clock);
+    if (sessions.ok()) auth_state = sk::internal::OpenRedisAuthStateStoreOn(*client, options.clock);
   } else {
     sk::SqliteStoreOptions options;
     options.path = config.database_path;
@@ -93,8 +103,24 @@ int Run(const srv::ServerConfig& config) {
   sk::Result<srv::PasswordHasher> hasher = srv::PasswordHasher::Create();
   if (!hasher.ok()) return Fail(1, hasher.status().ToString());
 
+  // The HTTP server first: its event loops run the Redis connections too. Destroyed
+  // last, after everything that may still answer a request (see the end of Run).
+  srv::Metrics metrics;
+  srv::Services services;
+  srv::HttpServerOptions http;
+  http.host = config.http_host;
+  http.port = config.http_port;
+  http.threads = config.io_threads;
+  http.max_connections = config.max_connections;
+  http.limits.max_body_bytes = srv::kMaxBodyBytes;
+  http.limits.header_timeout = std::chrono::milliseconds(config.header_timeout_ms);
+  http.limits.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
+  http.limits.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+  auto server = std::make_unique<srv::HttpServer>(http, services, config.trusted_proxies);
+  server->StartLoops();
+
   int store_exit = 1;
-  sk::Result<Stores> stores = OpenStores(config, store_exit);
+  sk::Result<Stores> stores = OpenStores(config, server->loops().contexts(), store_exit);
   if (!stores.ok()) return Fail(store_exit, "session store: " + stores.status().ToString());
   sk::AuthStateStorePtr auth_state = std::move(stores->auth_state);
 
@@ -131,8 +157,6 @@ int Run(const srv::ServerConfig& config) {
   const srv::LoginThrottle login_throttle(*auth_state, limits);
 
   srv::WorkerPool workers(config.hash_threads, config.hash_queue);
-  srv::Metrics metrics;
-  srv::Services services;
   services.sessions = manager->get();
   services.jwt = &*jwt;
   services.users = users->get();
@@ -146,16 +170,6 @@ int Run(const srv::ServerConfig& config) {
   services.refresh_grace = std::chrono::seconds(config.refresh_reuse_grace_seconds);
   services.issuer = config.jwt_issuer;
 
-  srv::HttpServerOptions http;
-  http.host = config.http_host;
-  http.port = config.http_port;
-  http.threads = config.io_threads;
-  http.max_connections = config.max_connections;
-  http.limits.max_body_bytes = srv::kMaxBodyBytes;
-  http.limits.header_timeout = std::chrono::milliseconds(config.header_timeout_ms);
-  http.limits.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
-  http.limits.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
-  auto server = std::make_unique<srv::HttpServer>(http, services, config.trusted_proxies);
   if (sk::Status listening = server->Listen(); !listening.ok()) {
     return Fail(1, "HTTP_ADDR " + config.http_addr + ": " + listening.message());
   }
@@ -173,7 +187,7 @@ int Run(const srv::ServerConfig& config) {
 
   server->Run();
 
-  // Order matters: nothing may call a Responder after the server's io_context is gone.
+  // Order matters: nothing may call a Responder after the server's event loops are gone.
   workers.Stop();
   manager->reset();
   auth_state.reset();

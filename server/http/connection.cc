@@ -47,7 +47,7 @@ std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
-Connection::Connection(net::ip::tcp::socket&& socket, ServerState& state)
+Connection::Connection(Socket&& socket, ServerState& state)
     : state_(state), stream_(std::move(socket)) {
   state_.open_connections.fetch_add(1, std::memory_order_relaxed);
   state_.services->metrics->ConnectionOpened();
@@ -64,7 +64,7 @@ Connection::~Connection() {
 }
 
 void Connection::Start() {
-  // Run the first read on the connection's strand.
+  // Run the first read on the connection's loop.
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
 }
 

@@ -9,14 +9,17 @@
 // close, so the client sees the answer instead of a connection reset.
 //
 // A parsed request is routed and dispatched to the handlers with a Responder that
-// points back here; the handler may answer from any thread and Send() posts the write
-// onto this connection's strand. The parsed message stays alive until the response is
+// points back here; the handler may answer from any thread: Send() writes at once when
+// called on the connection's event loop (a store callback on the same loop) and posts
+// the write there otherwise. The parsed message stays alive until the response is
 // written, so the handler's Request views stay valid. All socket work runs on the
-// strand; shared_from_this() in each completion keeps the connection alive.
+// connection's loop, which one thread runs (event_loops.h), so no strand is needed;
+// shared_from_this() in each completion keeps the connection alive.
 #ifndef SESSIONKIT_SERVER_HTTP_CONNECTION_H_
 #define SESSIONKIT_SERVER_HTTP_CONNECTION_H_
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -52,7 +55,11 @@ struct ServerState {
 
 class Connection final : public std::enable_shared_from_this<Connection>, public ResponseSink {
  public:
-  Connection(boost::asio::ip::tcp::socket&& socket, ServerState& state);
+  using Executor = boost::asio::io_context::executor_type;
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
+  using Stream = boost::beast::basic_stream<boost::asio::ip::tcp, Executor>;
+
+  Connection(Socket&& socket, ServerState& state);
   ~Connection() override;
 
   void Start();
@@ -76,7 +83,7 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void FinishInFlight();
 
   ServerState& state_;
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::request<boost::beast::http::string_body> message_;

@@ -4,8 +4,6 @@
 
 #include <boost/asio/post.hpp>
 #include <csignal>
-#include <thread>
-#include <vector>
 
 namespace sessionkit::server {
 
@@ -15,20 +13,23 @@ using tcp = net::ip::tcp;
 HttpServer::HttpServer(const HttpServerOptions& options, Services& services,
                        const TrustedProxies& proxies)
     : options_(options),
-      ioc_(static_cast<int>(options.threads == 0 ? 1 : options.threads)),
-      signals_(ioc_),
-      drain_timer_(ioc_) {
+      loops_(options.threads),
+      signals_(loops_.at(0)),
+      drain_timer_(loops_.at(0)) {
   state_.services = &services;
   state_.proxies = &proxies;
   state_.limits = options.limits;
-  listener_ = std::make_shared<Listener>(ioc_, state_, options.max_connections);
+  listener_ = std::make_shared<Listener>(loops_, state_, options.max_connections);
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() {
+  loops_.Stop();
+  loops_.Join();
+}
 
 Status HttpServer::Listen() {
   boost::beast::error_code ec;
-  tcp::resolver resolver(ioc_);
+  tcp::resolver resolver(loops_.at(0));
   auto results = resolver.resolve(options_.host, std::to_string(options_.port),
                                   tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
@@ -49,17 +50,12 @@ void HttpServer::Run() {
     BeginShutdown();
   });
   listener_->Start();
-
-  std::vector<std::thread> extra;
-  unsigned threads = options_.threads == 0 ? 1 : options_.threads;
-  extra.reserve(threads - 1);
-  for (unsigned i = 1; i < threads; ++i) extra.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
-  for (std::thread& t : extra) t.join();
+  loops_.Start();
+  loops_.Join();
 }
 
 void HttpServer::RequestStop() {
-  net::post(ioc_, [this] { BeginShutdown(); });
+  net::post(loops_.at(0), [this] { BeginShutdown(); });
 }
 
 void HttpServer::BeginShutdown() {
@@ -75,7 +71,7 @@ void HttpServer::PollDrain(std::chrono::steady_clock::time_point deadline) {
   std::int64_t in_flight = state_.services->metrics->in_flight();
   if (in_flight <= 0 || std::chrono::steady_clock::now() >= deadline) {
     if (in_flight > 0) spdlog::warn("{} requests still in flight at the drain deadline", in_flight);
-    ioc_.stop();
+    loops_.Stop();
     return;
   }
   drain_timer_.expires_after(std::chrono::milliseconds(10));

@@ -1,14 +1,18 @@
-// HttpServer: the io_context, its threads, the listener, and the shutdown sequence.
+// HttpServer: the event loops (event_loops.h), the listener, and the shutdown sequence.
 //
-// Listen() binds (port 0 picks a free port; endpoint() tells which). Run() runs the
-// I/O threads on the calling thread plus threads-1 others until a stop: SIGINT or
-// SIGTERM (Run installs the handler) or RequestStop(). A stop closes the listener,
-// turns keep-alive off, waits for requests in flight to be answered (up to
-// drain_timeout), then stops the io_context and joins its threads; Run then returns.
+// The I/O threads are the server's event loops; StartLoops() starts them early so that
+// a store can run its connections on them (loops()) before the server listens.
+// Listen() binds (port 0 picks a free port; endpoint() tells which). Run() starts the
+// loops if needed and the listener, and returns after a stop: SIGINT or SIGTERM (Run
+// installs the handler) or RequestStop(). Accepted connections are spread over the
+// loops. A stop closes the listener, turns keep-alive off, waits for requests in flight
+// to be answered (up to drain_timeout), then stops the loops and joins their threads.
 //
 // Destroy the HttpServer only after everything that may still call a Responder (the
-// worker pool, the session store's threads) has stopped: a late Send posts onto this
-// io_context, which must still exist (it no longer runs, so nothing is written).
+// worker pool, the session store) has stopped: a late Send posts onto a loop, which
+// must still exist (it no longer runs, so nothing is written). The destructor stops
+// the loops if they still run, and destroys what is queued on them (connections
+// included) before the rest of the server.
 // Thread safety: RequestStop may be called from any thread; the rest from one.
 #ifndef SESSIONKIT_SERVER_HTTP_HTTP_SERVER_H_
 #define SESSIONKIT_SERVER_HTTP_HTTP_SERVER_H_
@@ -25,6 +29,7 @@
 #include "server/client_ip.h"
 #include "server/handlers/services.h"
 #include "server/http/connection.h"
+#include "server/http/event_loops.h"
 #include "server/http/listener.h"
 #include "sessionkit/status.h"
 
@@ -33,7 +38,7 @@ namespace sessionkit::server {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
-  unsigned threads = 1;
+  unsigned threads = 1;  // event loops
   std::size_t max_connections = 10000;
   ConnectionLimits limits;
   std::chrono::milliseconds drain_timeout{10000};
@@ -45,6 +50,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();
+
+  EventLoops& loops() noexcept { return loops_; }
+  void StartLoops() { loops_.Start(); }
 
   Status Listen();
   boost::asio::ip::tcp::endpoint endpoint() const;
@@ -58,7 +66,7 @@ class HttpServer {
 
   HttpServerOptions options_;
   ServerState state_;
-  boost::asio::io_context ioc_;
+  EventLoops loops_;  // after state_: queued connections are destroyed while it exists
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_timer_;
   std::shared_ptr<Listener> listener_;

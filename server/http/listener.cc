@@ -10,13 +10,12 @@ namespace sessionkit::server {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Listener::Listener(net::io_context& ioc, ServerState& state, std::size_t max_connections)
-    : ioc_(ioc),
+Listener::Listener(EventLoops& loops, ServerState& state, std::size_t max_connections)
+    : loops_(loops),
       state_(state),
       max_connections_(max_connections),
-      strand_(net::make_strand(ioc)),
-      acceptor_(strand_),
-      retry_timer_(strand_) {}
+      acceptor_(loops.at(0).get_executor()),
+      retry_timer_(loops.at(0).get_executor()) {}
 
 Status Listener::Open(const tcp::endpoint& endpoint) {
   boost::beast::error_code ec;
@@ -34,11 +33,11 @@ tcp::endpoint Listener::local_endpoint() const {
 }
 
 void Listener::Start() {
-  net::post(strand_, [self = shared_from_this()] { self->Accept(); });
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] { self->Accept(); });
 }
 
 void Listener::Stop() {
-  net::post(strand_, [self = shared_from_this()] {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::beast::error_code ec;
     self->acceptor_.close(ec);
     self->retry_timer_.cancel();
@@ -47,12 +46,12 @@ void Listener::Stop() {
 
 void Listener::Accept() {
   if (!acceptor_.is_open()) return;
-  // Each connection gets its own strand.
-  acceptor_.async_accept(net::make_strand(ioc_),
+  // The socket is created on the next loop; the handler runs here, on loop 0.
+  acceptor_.async_accept(loops_.Next().get_executor(),
                          boost::beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
 }
 
-void Listener::OnAccept(boost::beast::error_code ec, tcp::socket socket) {
+void Listener::OnAccept(boost::beast::error_code ec, Connection::Socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(

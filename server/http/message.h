@@ -3,8 +3,8 @@
 // The connection fills a Request with views into the message it parsed (one parse per
 // request) and keeps that message alive until the handler has replied. A handler
 // answers exactly once through its Responder, from any thread: the Responder hands the
-// Response to its sink (the connection), which posts the write back to the
-// connection's strand. After replying, a handler must not touch the Request again.
+// Response to its sink (the connection), which writes it on the connection's event
+// loop. After replying, a handler must not touch the Request again.
 //
 // Thread safety: a Request is read by one handler chain at a time; Responder may be
 // moved to and invoked from any thread (once).
