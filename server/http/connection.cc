@@ -1,6 +1,8 @@
 #include "server/http/connection.h"
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/version.hpp>
 
 #include "server/error_map.h"
@@ -44,6 +46,44 @@ IpAddress ToIpAddress(const net::ip::address& address) {
 }
 
 std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+// A header value as sent: CR, LF and NUL dropped, so that no value can end the header
+// early or start another one.
+void AppendHeaderValue(std::string& out, std::string_view value) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\r' || c == '\n' || c == '\0') {
+      out.append(value.data() + start, i - start);
+      start = i + 1;
+    }
+  }
+  out.append(value.data() + start, value.size() - start);
+}
+
+void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ", 2);
+  AppendHeaderValue(out, value);
+  out.append("\r\n", 2);
+}
+
+void AppendDecimal(std::string& out, std::size_t n) {
+  char digits[20];
+  char* end = digits + sizeof digits;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  out.append(p, static_cast<std::size_t>(end - p));
+}
+
+// Responses whose body is at most this long go out in the head's buffer (one copy,
+// one contiguous write); longer bodies are written from their own string.
+constexpr std::size_t kInlineBodyBytes = 4096;
+// Buffers that grew past this for one large response are given back afterwards.
+constexpr std::size_t kKeptBufferBytes = 64 * 1024;
 
 }  // namespace
 
@@ -176,27 +216,50 @@ void Connection::Send(Response response) {
                 });
 }
 
+// The head is serialized by hand into a buffer the connection keeps (Beast's
+// serializer allocated and walked a field list for every response): status line,
+// Content-Type, the handler's headers, Connection when it differs from the version's
+// default, Content-Length.
 void Connection::Write(Response r) {
   state_.services->metrics->RecordRequest(match_.route, r.status,
                                           std::chrono::steady_clock::now() - started_);
+  const bool http10 = message_.version() == 10;
   bool keep_alive = !r.close && message_.keep_alive() &&
                     !state_.draining.load(std::memory_order_relaxed);
-  response_.emplace(static_cast<http::status>(r.status), message_.version() == 10 ? 10 : 11);
-  auto& res = *response_;
-  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-  for (auto& [name, value] : r.headers) res.set(name, value);
-  res.keep_alive(keep_alive);
-  std::size_t length = r.body.size();
-  if (!head_) res.body() = std::move(r.body);
-  res.content_length(length);  // HEAD: the length of the body a GET would get
+  std::string& out = response_head_;
+  out.clear();
+  out.append(http10 ? "HTTP/1.0 " : "HTTP/1.1 ", 9);
+  AppendDecimal(out, static_cast<std::size_t>(r.status));
+  out.push_back(' ');
+  out.append(Sv(http::obsolete_reason(static_cast<http::status>(r.status))));
+  out.append("\r\n", 2);
+  if (!r.content_type.empty()) AppendHeader(out, "Content-Type", r.content_type);
+  for (const auto& [name, value] : r.headers) AppendHeader(out, name, value);
+  if (http10 && keep_alive) out.append("Connection: keep-alive\r\n");
+  if (!http10 && !keep_alive) out.append("Connection: close\r\n");
+  out.append("Content-Length: ", 16);
+  AppendDecimal(out, r.body.size());  // HEAD: the length of the body a GET would get
+  out.append("\r\n\r\n", 4);
+
+  std::array<net::const_buffer, 2> buffers{net::buffer(out), net::const_buffer()};
+  if (!head_) {
+    if (r.body.size() <= kInlineBodyBytes) {
+      out.append(r.body);
+      buffers[0] = net::buffer(out);
+    } else {
+      response_body_ = std::move(r.body);
+      buffers[1] = net::buffer(response_body_);
+    }
+  }
 
   stream_.expires_after(state_.limits.body_timeout);
-  http::async_write(stream_, res,
-                    beast::bind_front_handler(&Connection::OnWrite, shared_from_this(), keep_alive));
+  net::async_write(stream_, buffers,
+                   beast::bind_front_handler(&Connection::OnWrite, shared_from_this(), keep_alive));
 }
 
 void Connection::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
-  response_.reset();
+  if (response_head_.capacity() > kKeptBufferBytes) std::string().swap(response_head_);
+  std::string().swap(response_body_);
   FinishInFlight();
   message_ = {};
   request_ = Request{};

@@ -87,7 +87,10 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::request<boost::beast::http::string_body> message_;
-  std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  // The response being written: the head serialized here (capacity kept across
+  // requests, so a response costs no allocation) and the body moved in.
+  std::string response_head_;
+  std::string response_body_;
   std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
   IpAddress peer_;
   std::string peer_text_;
