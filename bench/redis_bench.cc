@@ -3,6 +3,8 @@
 //   BM_RedisGetBlocking/threads:N N callers on threads, blocking Get
 //   BM_RedisGetPipelined/W        GetAsync with W calls in flight (W = 64: 64 concurrent
 //                                 callers sharing the store's connections)
+//   BM_RedisValidatePipelined/W   SessionManager::ValidateAsync (format check, GET, decode,
+//                                 expiry and owner checks; no sliding write) with W in flight
 // After the benchmarks, the same server is measured with redis-benchmark
 // (`-t get -c 64 -n 200000 -P 1` and `-P 16`) as the reference for the transport. Note
 // that redis-benchmark's GET hits a missing key (a tiny reply), while the store reads a
@@ -12,12 +14,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "sessionkit/redis_store.h"
+#include "sessionkit/session_manager.h"
 #include "testing/redis_server.h"
 #include "testing/session_factory.h"
 
@@ -31,6 +35,7 @@ constexpr int kSessions = 1000;
 struct Shared {
   std::unique_ptr<RedisServer> server;
   SessionStorePtr store;
+  std::unique_ptr<SessionManager> manager;
   std::vector<std::string> ids;
 };
 
@@ -53,11 +58,15 @@ BENCHMARK(BM_RedisGetBlocking)->UseRealTime();
 BENCHMARK(BM_RedisGetBlocking)->Threads(8)->UseRealTime();
 BENCHMARK(BM_RedisGetBlocking)->Threads(64)->UseRealTime();
 
-// Keeps `window` GetAsync calls in flight until `total` have completed.
+// One asynchronous operation on the n-th id; calls done(ok) exactly once.
+using AsyncOp = std::function<void(std::size_t n, std::function<void(bool)> done)>;
+
+// Keeps `window` operations in flight until `total` have completed: each completion
+// starts the next one, as a server's many concurrent requests do.
 class Window {
  public:
-  Window(SessionStore& store, std::size_t window, std::size_t total)
-      : store_(store), window_(window), total_(total) {}
+  Window(AsyncOp op, std::size_t window, std::size_t total)
+      : op_(std::move(op)), window_(window), total_(total) {}
 
   bool Run() {
     for (std::size_t i = 0; i < window_ && i < total_; ++i) Issue();
@@ -70,15 +79,15 @@ class Window {
   void Issue() {
     const std::size_t n = issued_.fetch_add(1);
     if (n >= total_) return;
-    store_.GetAsync(g_shared->ids[n % g_shared->ids.size()], [this](Result<Session> r) {
-      if (!r.ok()) failures_.fetch_add(1);
+    op_(n, [this](bool ok) {
+      if (!ok) failures_.fetch_add(1);
       Issue();  // the next call from the same "caller"
       std::lock_guard<std::mutex> lock(mu_);
       if (++completed_ == total_) cv_.notify_one();
     });
   }
 
-  SessionStore& store_;
+  const AsyncOp op_;
   const std::size_t window_;
   const std::size_t total_;
   std::atomic<std::size_t> issued_{0};
@@ -88,19 +97,35 @@ class Window {
   std::size_t completed_ = 0;
 };
 
-void BM_RedisGetPipelined(benchmark::State& state) {
+void RunWindowed(benchmark::State& state, const AsyncOp& op) {
   const auto window = static_cast<std::size_t>(state.range(0));
   constexpr std::size_t kPerIteration = 20000;
   for (auto _ : state) {
-    Window w(*g_shared->store, window, kPerIteration);
+    Window w(op, window, kPerIteration);
     if (!w.Run()) {
-      state.SkipWithError("a GetAsync failed");
+      state.SkipWithError("an asynchronous call failed");
       break;
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kPerIteration));
 }
+
+void BM_RedisGetPipelined(benchmark::State& state) {
+  RunWindowed(state, [](std::size_t n, std::function<void(bool)> done) {
+    g_shared->store->GetAsync(g_shared->ids[n % g_shared->ids.size()],
+                              [done = std::move(done)](Result<Session> r) { done(r.ok()); });
+  });
+}
 BENCHMARK(BM_RedisGetPipelined)->Arg(1)->Arg(16)->Arg(64)->Arg(256)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_RedisValidatePipelined(benchmark::State& state) {
+  RunWindowed(state, [](std::size_t n, std::function<void(bool)> done) {
+    const std::string& id = g_shared->ids[n % g_shared->ids.size()];
+    g_shared->manager->ValidateAsync({.session_id = id},
+                                     [done = std::move(done)](Result<Validation> v) { done(v.ok()); });
+  });
+}
+BENCHMARK(BM_RedisValidatePipelined)->Arg(1)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Runs redis-benchmark against the same server and prints its summary lines.
 void RunRedisBenchmark(const RedisServer& server, int pipeline) {
@@ -148,6 +173,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   shared.store = *store;
+  // A touch interval longer than the run: validations read, they do not write.
+  shared.manager = SessionManager::Open({.touch_interval = std::chrono::hours(24)}, shared.store).value();
   const TimePoint now = SystemClock().Now();
   for (int i = 0; i < kSessions; ++i) {
     Session s = testing::MakeTestSession(testing::TestSessionId(i + 1), "user" + std::to_string(i % 100),
