@@ -156,7 +156,10 @@ int Run(const srv::ServerConfig& config) {
   limits.max_per_ip = static_cast<std::uint32_t>(config.login_max_failures_per_ip);
   const srv::LoginThrottle login_throttle(*auth_state, limits);
 
-  srv::WorkerPool workers(config.hash_threads, config.hash_queue);
+  // Password hashing runs below the I/O threads' priority: logins under load wait for
+  // CPU instead of starving validations (docs/performance.md, target 4).
+  constexpr int kPasswordWorkerNice = 10;
+  srv::WorkerPool workers(config.hash_threads, config.hash_queue, kPasswordWorkerNice);
   services.sessions = manager->get();
   services.jwt = &*jwt;
   services.users = users->get();

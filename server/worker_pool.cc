@@ -1,11 +1,17 @@
 #include "server/worker_pool.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 namespace sessionkit::server {
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity)
-    : capacity_(queue_capacity) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice)
+    : capacity_(queue_capacity), nice_(nice) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
@@ -50,6 +56,14 @@ bool WorkerPool::stopping() const {
 }
 
 void WorkerPool::Run() {
+  if (nice_ != 0) {
+    // Linux keeps a nice value per thread (inherited from the creating thread): this
+    // thread's only, relative to what it inherited.
+    const auto self = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int inherited = getpriority(PRIO_PROCESS, self);
+    if (errno == 0) (void)setpriority(PRIO_PROCESS, self, std::clamp(inherited + nice_, -20, 19));
+  }
   while (true) {
     std::function<void()> job;
     {

@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <future>
 #include <thread>
 
@@ -49,6 +55,28 @@ TEST(WorkerPoolTest, StopDropsQueuedJobsAndRefusesNewOnes) {
   EXPECT_FALSE(dropped_ran.load());
   EXPECT_FALSE(pool.Submit([] {}));
   pool.Stop();  // idempotent
+}
+
+int ThreadNice() {
+  errno = 0;
+  return getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+}
+
+TEST(WorkerPoolTest, WorkersRunAtTheGivenNiceAndTheCallerIsUnchanged) {
+  const int caller_before = ThreadNice();
+  WorkerPool pool(2, 4, 10);
+  std::promise<int> seen[2];
+  for (auto& p : seen) ASSERT_TRUE(pool.Submit([&p] { p.set_value(ThreadNice()); }));
+  for (auto& p : seen) EXPECT_EQ(p.get_future().get(), std::min(caller_before + 10, 19));
+  EXPECT_EQ(ThreadNice(), caller_before);
+}
+
+TEST(WorkerPoolTest, NiceZeroLeavesThePriorityAlone) {
+  const int caller = ThreadNice();
+  WorkerPool pool(1, 4);
+  std::promise<int> seen;
+  ASSERT_TRUE(pool.Submit([&seen] { seen.set_value(ThreadNice()); }));
+  EXPECT_EQ(seen.get_future().get(), caller);
 }
 
 }  // namespace
