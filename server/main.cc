@@ -163,6 +163,10 @@ int Run(const srv::ServerConfig& config) {
   services.sessions = manager->get();
   services.jwt = &*jwt;
   services.users = users->get();
+  // /me's profile lookups stay in memory for a minute (profile_cache.h says why that is
+  // safe); sessions themselves are read from the store on every request.
+  srv::ProfileCache profiles(**users, nullptr, std::chrono::seconds(60));
+  services.profiles = &profiles;
   services.hasher = &*hasher;
   services.workers = &workers;
   services.metrics = &metrics;

@@ -14,6 +14,7 @@
 #include "server/metrics.h"
 #include "server/refresh_token.h"
 #include "server/users/password_hasher.h"
+#include "server/users/profile_cache.h"
 #include "server/users/user_store.h"
 #include "server/worker_pool.h"
 #include "sessionkit/auth_state_store.h"
@@ -27,6 +28,7 @@ struct Services {
   SessionManager* sessions = nullptr;
   const JwtCodec* jwt = nullptr;
   UserStore* users = nullptr;
+  ProfileCache* profiles = nullptr;  // /me's user lookups; nullptr = straight to `users`
   const PasswordHasher* hasher = nullptr;
   WorkerPool* workers = nullptr;  // password hashing and user writes
   Metrics* metrics = nullptr;

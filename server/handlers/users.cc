@@ -10,8 +10,10 @@ namespace sessionkit::server {
 
 void HandleMe(Services& s, const Request& req, Responder reply) {
   Authenticate(s, req, std::move(reply), [&s](AuthContextPtr auth, Responder reply) {
-    // A primary-key read on the local database: short enough for this thread.
-    Result<User> user = s.users->FindById(auth->claims.user_id);
+    // The profile from memory (profile_cache.h) or a primary-key read on the local
+    // database: short enough for this thread either way.
+    Result<User> user = s.profiles != nullptr ? s.profiles->Find(auth->claims.user_id)
+                                              : s.users->FindById(auth->claims.user_id);
     if (!user.ok() && !user.status().IsNotFound()) {
       s.metrics->StoreError();
       return reply(ErrorResponse(MapStatus(user.status(), Site::kResource)));
