@@ -110,7 +110,8 @@ void Connection::Start() {
 
 void Connection::WaitForRequest() {
   if (state_.draining.load(std::memory_order_relaxed)) return Close();
-  parser_.emplace();
+  data_.Clear();
+  parser_.emplace(data_);
   parser_->header_limit(static_cast<std::uint32_t>(state_.limits.max_header_bytes));
   parser_->body_limit(state_.limits.max_body_bytes);
   if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
@@ -134,11 +135,8 @@ void Connection::ReadHeader() {
 
 void Connection::OnHeader(beast::error_code ec, std::size_t) {
   if (ec) return FailRead(ec);
-  const auto& header = parser_->get();
-  auto expect = header.find(http::field::expect);
-  if (expect != header.end() && beast::iequals(expect->value(), "100-continue") &&
-      !parser_->is_done()) {
-    continue_.emplace(http::status::continue_, header.version());
+  if (data_.expect_continue() && !parser_->is_done()) {
+    continue_.emplace(http::status::continue_, data_.version());
     stream_.expires_after(state_.limits.body_timeout);
     http::async_write(stream_, *continue_,
                       beast::bind_front_handler(&Connection::OnContinueWritten, shared_from_this()));
@@ -174,6 +172,8 @@ void Connection::FailRead(beast::error_code ec) {
   match_ = RouteMatch{};
   started_ = std::chrono::steady_clock::now();
   head_ = false;
+  http10_ = false;  // answered as HTTP/1.1 whatever was parsed, and closed
+  keep_alive_ = false;
   Response r = ec == http::error::body_limit
                    ? ErrorResponse(ApiError::kPayloadTooLarge, "Request body too large (max 1 MiB)")
                : ec == http::error::header_limit
@@ -186,22 +186,23 @@ void Connection::FailRead(beast::error_code ec) {
 
 void Connection::OnRequest() {
   stream_.expires_never();  // the handler runs with no socket operation pending
-  message_ = parser_->release();
+  keep_alive_ = parser_->keep_alive();
+  http10_ = data_.version() == 10;
   parser_.reset();
   started_ = std::chrono::steady_clock::now();
   in_flight_ = true;
   state_.services->metrics->RequestStarted();
 
-  std::string_view target = Sv(message_.target());
-  request_.method = ToMethod(message_.method());
+  std::string_view target = data_.target();
+  request_.method = ToMethod(data_.method());
   head_ = request_.method == Method::kHead;
   request_.path = target.substr(0, target.find('?'));
-  request_.authorization = Sv(message_[http::field::authorization]);
-  request_.user_agent = Sv(message_[http::field::user_agent]);
-  request_.device_id = Sv(message_["X-Device-Id"]);
-  request_.body = message_.body();
+  request_.authorization = data_.authorization();
+  request_.user_agent = data_.user_agent();
+  request_.device_id = data_.device_id();
+  request_.body = data_.body();
   if (state_.proxies != nullptr && !state_.proxies->empty()) {
-    request_.client_ip = state_.proxies->ClientIp(peer_, Sv(message_["X-Forwarded-For"]));
+    request_.client_ip = state_.proxies->ClientIp(peer_, data_.forwarded_for());
   } else {
     request_.client_ip = peer_text_;
   }
@@ -223,8 +224,8 @@ void Connection::Send(Response response) {
 void Connection::Write(Response r) {
   state_.services->metrics->RecordRequest(match_.route, r.status,
                                           std::chrono::steady_clock::now() - started_);
-  const bool http10 = message_.version() == 10;
-  bool keep_alive = !r.close && message_.keep_alive() &&
+  const bool http10 = http10_;
+  bool keep_alive = !r.close && keep_alive_ &&
                     !state_.draining.load(std::memory_order_relaxed);
   std::string& out = response_head_;
   out.clear();
@@ -261,8 +262,7 @@ void Connection::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
   if (response_head_.capacity() > kKeptBufferBytes) std::string().swap(response_head_);
   std::string().swap(response_body_);
   FinishInFlight();
-  message_ = {};
-  request_ = Request{};
+  request_ = Request{};  // its views die with data_'s next Clear()
   if (ec) return Close();
   if (linger_) return LingerClose();
   if (!keep_alive) return Close();

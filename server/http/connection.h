@@ -1,7 +1,8 @@
 // Connection: one client socket, HTTP/1.1 with keep-alive, one request at a time.
 //
-// Each request gets a fresh parser with a header limit and a body limit (1 MiB: more
-// is answered 413 and the connection closed, without reading the body). Three timers
+// Each request gets a fresh parser (request_parser.h: only what the handlers read, in
+// storage reused from request to request) with a header limit and a body limit (1 MiB:
+// more is answered 413 and the connection closed, without reading the body). Three timers
 // drop slow or silent clients: idle (keep-alive connection with no request yet),
 // header (the whole header must arrive once the request started) and body (after the
 // header). A parse error is answered 400 and the connection closed. After such an early
@@ -32,6 +33,7 @@
 #include "server/client_ip.h"
 #include "server/handlers/services.h"
 #include "server/http/message.h"
+#include "server/http/request_parser.h"
 #include "server/router.h"
 
 namespace sessionkit::server {
@@ -85,8 +87,10 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   ServerState& state_;
   Stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  boost::beast::http::request<boost::beast::http::string_body> message_;
+  RequestData data_;                    // the request being handled (reused)
+  std::optional<RequestParser> parser_;  // one per request, over data_
+  bool http10_ = false;                  // of the request being answered
+  bool keep_alive_ = true;
   // The response being written: the head serialized here (capacity kept across
   // requests, so a response costs no allocation) and the body moved in.
   std::string response_head_;

@@ -1,0 +1,80 @@
+#include "server/http/request_parser.h"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+
+namespace sessionkit::server {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+// Buffers that grew past this for one large request are given back afterwards.
+constexpr std::size_t kKeptBytes = 64 * 1024;
+
+}  // namespace
+
+void RequestData::Clear() {
+  method_ = http::verb::unknown;
+  version_ = 11;
+  expect_continue_ = false;
+  if (text_.capacity() > kKeptBytes) std::string().swap(text_);
+  text_.clear();
+  target_ = authorization_ = user_agent_ = device_id_ = forwarded_for_ = Slice{};
+  if (body_.capacity() > kKeptBytes) std::string().swap(body_);
+  body_.clear();
+}
+
+void RequestData::Keep(Slice& slice, std::string_view value) {
+  if (slice.set) return;  // the first of a repeated header, as Beast's lookup gave
+  slice.offset = static_cast<std::uint32_t>(text_.size());
+  slice.size = static_cast<std::uint32_t>(value.size());
+  slice.set = true;
+  text_.append(value);
+}
+
+void RequestParser::on_request_impl(http::verb method, string_view, string_view target,
+                                    int version, error_code&) {
+  data_.method_ = method;
+  data_.version_ = version;
+  data_.Keep(data_.target_, target);
+}
+
+void RequestParser::on_field_impl(http::field name, string_view name_string, string_view value,
+                                  error_code&) {
+  switch (name) {
+    case http::field::authorization: return data_.Keep(data_.authorization_, value);
+    case http::field::user_agent: return data_.Keep(data_.user_agent_, value);
+    case http::field::expect:
+      if (boost::beast::iequals(value, "100-continue")) data_.expect_continue_ = true;
+      return;
+    case http::field::unknown:
+      if (boost::beast::iequals(name_string, "X-Device-Id")) {
+        data_.Keep(data_.device_id_, value);
+      } else if (boost::beast::iequals(name_string, "X-Forwarded-For")) {
+        data_.Keep(data_.forwarded_for_, value);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                                      error_code&) {
+  // The body limit was checked against Content-Length before this is called.
+  if (content_length) data_.body_.reserve(static_cast<std::size_t>(*content_length));
+}
+
+std::size_t RequestParser::on_body_impl(string_view body, error_code&) {
+  data_.body_.append(body.data(), body.size());
+  return body.size();
+}
+
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, string_view body, error_code&) {
+  data_.body_.append(body.data(), body.size());
+  return body.size();
+}
+
+}  // namespace sessionkit::server
