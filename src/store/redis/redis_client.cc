@@ -258,8 +258,9 @@ struct RedisClient::Core {
 
   // The first of the connections [first, first + count), from `start` round robin,
   // that takes the commands.
+  template <class Callback>  // BatchCallback or SingleCallback
   bool SubmitTo(std::size_t first, std::size_t count, std::size_t start, std::string_view commands,
-                std::size_t n, SteadyTime deadline, BatchCallback& done) {
+                std::size_t n, SteadyTime deadline, Callback& done) {
     for (std::size_t i = 0; i < count; ++i) {
       std::shared_ptr<RedisLink> link = connections[first + (start + i) % count]->ReadyLink();
       if (link && link->Submit(commands, n, deadline, done)) return true;
@@ -267,7 +268,9 @@ struct RedisClient::Core {
     return false;
   }
 
-  void Submit(std::string commands, std::size_t count, RepliesCallback done) {
+  // `commands` is copied before this returns; `done` may run inline (Unavailable).
+  template <class Callback>
+  void Submit(std::string_view commands, std::size_t count, Callback done) {
     if (commands.empty()) {
       done(Status::Internal("redis command could not be encoded"));
       return;
@@ -361,17 +364,31 @@ void RedisClient::WaitForFirstAttempts(std::chrono::milliseconds limit) {
 }
 
 void RedisClient::Submit(std::string commands, std::size_t count, RepliesCallback done) {
-  core_->Submit(std::move(commands), count, std::move(done));
+  core_->Submit(std::string_view(commands), count, std::move(done));
 }
 
+namespace {
+
+// One command encoded into this thread's buffer (kept, unless a large command grew it):
+// the link copies it into its output before the submission returns.
+template <class Args>
+std::string_view EncodeHere(const Args& args) {
+  thread_local std::string buffer;
+  if (buffer.capacity() > 64 * 1024) std::string().swap(buffer);
+  buffer.clear();
+  AppendRedisCommand(buffer, args);
+  return buffer;
+}
+
+}  // namespace
+
+// A single command's reply goes straight to `done` (no vector, no wrapping callback).
 void RedisClient::Command(const std::vector<std::string_view>& args, ReplyCallback done) {
-  Submit(FormatRedisCommand(args), 1, [done = std::move(done)](Result<std::vector<RedisReply>> replies) {
-    DeliverFirst(done, std::move(replies));
-  });
+  core_->Submit(EncodeHere(args), 1, std::move(done));
 }
 
 void RedisClient::Command(std::initializer_list<std::string_view> args, ReplyCallback done) {
-  Command(std::vector<std::string_view>(args), std::move(done));
+  core_->Submit(EncodeHere(args), 1, std::move(done));
 }
 
 void RedisClient::Pipeline(const std::vector<std::vector<std::string_view>>& commands, RepliesCallback done) {
@@ -404,10 +421,7 @@ void RedisClient::Eval(const RedisScript& script, std::vector<std::string> keys,
              done(Status::Unavailable("redis store is shutting down"));
              return;
            }
-           core->Submit(EncodeEval("EVAL", script->source, keys, args), 1,
-                        [done = std::move(done)](Result<std::vector<RedisReply>> r) {
-                          DeliverFirst(done, std::move(r));
-                        });
+           core->Submit(EncodeEval("EVAL", script->source, keys, args), 1, std::move(done));
          });
 }
 

@@ -131,14 +131,17 @@ void RedisLink::Handshake() {
   Submit(commands, count, connect_deadline_, done);
 }
 
-bool RedisLink::Submit(std::string_view commands, std::size_t count, SteadyTime deadline,
-                       BatchCallback& done) {
+// Appends the commands and queues the entry; `take` moves the caller's callback into the
+// queued entry only once the link is known to be open (else the caller keeps it).
+template <class Take>
+bool RedisLink::Enqueue(std::string_view commands, Pending&& entry, Take take) {
   bool post_flush = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return false;
     out_.append(commands);
-    pending_.push_back(Pending{count, deadline, std::move(done)});
+    pending_.push_back(std::move(entry));
+    take(pending_.back());
     if (!write_scheduled_) {
       write_scheduled_ = true;
       post_flush = true;
@@ -146,6 +149,18 @@ bool RedisLink::Submit(std::string_view commands, std::size_t count, SteadyTime 
   }
   if (post_flush) asio::post(strand_, [self = shared_from_this()] { self->Flush(); });
   return true;
+}
+
+bool RedisLink::Submit(std::string_view commands, std::size_t count, SteadyTime deadline,
+                       BatchCallback& done) {
+  Pending entry{count, deadline, nullptr, nullptr};
+  return Enqueue(commands, std::move(entry), [&](Pending& queued) { queued.done = std::move(done); });
+}
+
+bool RedisLink::Submit(std::string_view command, std::size_t count, SteadyTime deadline,
+                       SingleCallback& done) {
+  Pending entry{count, deadline, nullptr, nullptr};
+  return Enqueue(command, std::move(entry), [&](Pending& queued) { queued.single = std::move(done); });
 }
 
 // Writes everything queued so far in one write, then loops until the queue is empty.
@@ -256,25 +271,33 @@ void RedisLink::OnData(std::size_t n) {
 }
 
 void RedisLink::Deliver(RedisReply reply) {
-  partial_.push_back(std::move(reply));
-  BatchCallback done;
+  BatchCallback batch;
+  SingleCallback single;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (pending_.empty()) {
-      done = nullptr;
-    } else {
-      if (partial_.size() < pending_.front().count) return;
-      done = std::move(pending_.front().done);
+    if (!pending_.empty()) {
+      Pending& front = pending_.front();
+      if (front.single) {
+        single = std::move(front.single);
+      } else {
+        partial_.push_back(std::move(reply));
+        if (partial_.size() < front.count) return;
+        batch = std::move(front.done);
+      }
       pending_.pop_front();
     }
   }
-  if (!done) {
+  if (single) {
+    single(std::move(reply));
+    return;
+  }
+  if (!batch) {
     Fail(Status::Unavailable("redis at " + Where() + " sent a reply nobody asked for"));
     return;
   }
   std::vector<RedisReply> replies;
   replies.swap(partial_);
-  done(std::move(replies));
+  batch(std::move(replies));
 }
 
 void RedisLink::Fail(const Status& status) {
@@ -299,7 +322,13 @@ void RedisLink::Fail(const Status& status) {
     on_closed(status);
   }
   on_ready_ = nullptr;
-  for (Pending& p : failed) p.done(status);
+  for (Pending& p : failed) {
+    if (p.single) {
+      p.single(status);
+    } else {
+      p.done(status);
+    }
+  }
 }
 
 }  // namespace sessionkit::internal

@@ -39,6 +39,7 @@ namespace sessionkit::internal {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 using BatchCallback = std::function<void(Result<std::vector<RedisReply>>)>;
+using SingleCallback = std::function<void(Result<RedisReply>)>;
 
 struct RedisLinkOptions {
   std::string host;
@@ -66,6 +67,10 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   // false (leaving `done` untouched) if the link is closed.
   bool Submit(std::string_view commands, std::size_t count, SteadyTime deadline,
               BatchCallback& done);
+  // The same for one command (`count` must be 1) whose reply goes to `done` as it is,
+  // without a vector around it.
+  bool Submit(std::string_view command, std::size_t count, SteadyTime deadline,
+              SingleCallback& done);
 
   // Closes the link from any thread; queued entries fail with `status`.
   void Close(Status status);
@@ -75,8 +80,11 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   struct Pending {
     std::size_t count;
     SteadyTime deadline;
-    BatchCallback done;
+    BatchCallback done;     // a batch, or
+    SingleCallback single;  // one command's reply
   };
+  template <class Take>
+  bool Enqueue(std::string_view commands, Pending&& entry, Take take);
 
   void Connect();
   void ConnectTo(std::vector<boost::asio::ip::tcp::endpoint> endpoints);

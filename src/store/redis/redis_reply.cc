@@ -100,6 +100,43 @@ std::string FormatRedisCommand(std::initializer_list<std::string_view> args) {
   return FormatRedisCommand(std::vector<std::string_view>(args));
 }
 
+namespace {
+
+void AppendDecimal(std::string& out, std::size_t n) {
+  char digits[20];
+  char* end = digits + sizeof digits;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  out.append(p, static_cast<std::size_t>(end - p));
+}
+
+template <class Args>
+void AppendCommand(std::string& out, const Args& args) {
+  out.push_back('*');
+  AppendDecimal(out, args.size());
+  out.append("\r\n", 2);
+  for (std::string_view a : args) {
+    out.push_back('$');
+    AppendDecimal(out, a.size());
+    out.append("\r\n", 2);
+    out.append(a);
+    out.append("\r\n", 2);
+  }
+}
+
+}  // namespace
+
+void AppendRedisCommand(std::string& out, const std::vector<std::string_view>& args) {
+  AppendCommand(out, args);
+}
+
+void AppendRedisCommand(std::string& out, std::initializer_list<std::string_view> args) {
+  AppendCommand(out, args);
+}
+
 RedisReplyReader::RedisReplyReader() : reader_(redisReaderCreate()) {}
 
 RedisReplyReader::~RedisReplyReader() {

@@ -55,6 +55,11 @@ Status StatusFromErrorReply(const RedisReply& reply, std::string_view what);
 std::string FormatRedisCommand(const std::vector<std::string_view>& args);
 std::string FormatRedisCommand(std::initializer_list<std::string_view> args);
 
+// Appends the same bytes to `out` without hiredis and without allocating when `out`
+// has the room (the client's hot path encodes into a reused buffer).
+void AppendRedisCommand(std::string& out, const std::vector<std::string_view>& args);
+void AppendRedisCommand(std::string& out, std::initializer_list<std::string_view> args);
+
 // Incremental RESP parser over hiredis's redisReader: Feed() bytes as they arrive,
 // then call Next() until it yields nothing. A protocol error is sticky (Internal).
 // Not thread-safe; one per connection.

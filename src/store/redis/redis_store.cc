@@ -123,7 +123,9 @@ void RedisStore::GetAsync(std::string_view session_id, ResultCallback<Session> d
 }
 
 void RedisStore::GetAttempt(std::string id, int retries, ResultCallback<Session> done) {
-  const std::string key = SessionKey(id);
+  // The hot path: the key is built in this thread's buffer (Command encodes it at once).
+  thread_local std::string key;
+  key.assign(internal::kSessionKeyPrefix).append(id);
   client_->Command({"GET", key}, [self = shared_from_this(), id = std::move(id), retries,
                                   done = std::move(done)](Result<RedisReply> reply) mutable {
     if (Status st = ReplyStatus(reply, "redis GET"); !st.ok()) return done(st);
