@@ -1,0 +1,130 @@
+#include "server/http/request_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <string>
+
+namespace sessionkit::server {
+namespace {
+
+namespace http = boost::beast::http;
+
+// Feeds `wire` in pieces of `step` bytes (the parser keeps what it has not consumed, as a
+// connection's buffer does). Returns the error of the last put, if any.
+boost::beast::error_code Parse(RequestParser& parser, const std::string& wire, std::size_t step) {
+  std::string pending;
+  boost::beast::error_code ec;
+  for (std::size_t at = 0; at < wire.size() && !parser.is_done(); at += step) {
+    pending += wire.substr(at, step);
+    std::size_t used = parser.put(boost::asio::buffer(pending), ec);
+    if (ec == http::error::need_more) {
+      ec = {};
+      continue;
+    }
+    if (ec) return ec;
+    pending.erase(0, used);
+  }
+  return ec;
+}
+
+TEST(RequestParserTest, KeepsTheHeadersHandlersRead) {
+  const std::string wire =
+      "GET /api/auth/verify/extra?x=1 HTTP/1.1\r\n"
+      "Host: example\r\n"
+      "authorization: Bearer abc.def.ghi\r\n"
+      "User-Agent: tester/1\r\n"
+      "x-device-id: dev-42\r\n"
+      "X-Forwarded-For: 203.0.113.7, 10.0.0.1\r\n"
+      "Authorization: Bearer second\r\n"
+      "X-Forwarded-For: 198.51.100.1\r\n"
+      "Accept: */*\r\n"
+      "\r\n";
+  for (std::size_t step : {wire.size(), std::size_t{1}, std::size_t{7}}) {
+    RequestData data;
+    RequestParser parser(data);
+    ASSERT_FALSE(Parse(parser, wire, step)) << "step " << step;
+    ASSERT_TRUE(parser.is_done());
+    EXPECT_EQ(data.method(), http::verb::get);
+    EXPECT_EQ(data.version(), 11);
+    EXPECT_EQ(data.target(), "/api/auth/verify/extra?x=1");
+    EXPECT_EQ(data.authorization(), "Bearer abc.def.ghi") << "the first one, as Beast's lookup";
+    EXPECT_EQ(data.user_agent(), "tester/1");
+    EXPECT_EQ(data.device_id(), "dev-42");
+    EXPECT_EQ(data.forwarded_for(), "203.0.113.7, 10.0.0.1");
+    EXPECT_FALSE(data.expect_continue());
+    EXPECT_TRUE(data.body().empty());
+    EXPECT_TRUE(parser.keep_alive());
+  }
+}
+
+TEST(RequestParserTest, AbsentHeadersAreEmpty) {
+  RequestData data;
+  RequestParser parser(data);
+  ASSERT_FALSE(Parse(parser, "HEAD /healthz HTTP/1.0\r\n\r\n", 64));
+  EXPECT_EQ(data.method(), http::verb::head);
+  EXPECT_EQ(data.version(), 10);
+  EXPECT_TRUE(data.authorization().empty());
+  EXPECT_TRUE(data.user_agent().empty());
+  EXPECT_TRUE(data.device_id().empty());
+  EXPECT_TRUE(data.forwarded_for().empty());
+  EXPECT_FALSE(parser.keep_alive()) << "HTTP/1.0 without keep-alive";
+}
+
+TEST(RequestParserTest, BodiesWithLengthOrChunksAndExpectContinue) {
+  {
+    RequestData data;
+    RequestParser parser(data);
+    ASSERT_FALSE(Parse(parser,
+                       "POST /api/auth/login HTTP/1.1\r\nContent-Length: 11\r\n"
+                       "Expect: 100-Continue\r\n\r\n{\"a\":\"bc\"}\n",
+                       3));
+    EXPECT_EQ(data.method(), http::verb::post);
+    EXPECT_TRUE(data.expect_continue());
+    EXPECT_EQ(data.body(), "{\"a\":\"bc\"}\n");
+  }
+  {
+    RequestData data;
+    RequestParser parser(data);
+    ASSERT_FALSE(Parse(parser,
+                       "POST /api/auth/login HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "4\r\n{\"a\"\r\n6;ext=1\r\n:\"bc\"}\r\n0\r\n\r\n",
+                       5));
+    EXPECT_EQ(data.body(), "{\"a\":\"bc\"}");
+  }
+}
+
+TEST(RequestParserTest, LimitsAreBeasts) {
+  RequestData data;
+  RequestParser parser(data);
+  parser.body_limit(4);
+  EXPECT_EQ(Parse(parser, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 64),
+            http::error::body_limit);
+
+  RequestData other;
+  RequestParser small(other);
+  small.header_limit(32);
+  EXPECT_EQ(Parse(small, "GET / HTTP/1.1\r\nUser-Agent: " + std::string(64, 'u') + "\r\n\r\n", 128),
+            http::error::header_limit);
+}
+
+TEST(RequestParserTest, ClearForgetsTheRequestForTheNextParser) {
+  RequestData data;
+  {
+    RequestParser parser(data);
+    ASSERT_FALSE(Parse(parser, "PUT /a HTTP/1.1\r\nAuthorization: x\r\nContent-Length: 2\r\n\r\nhi", 64));
+  }
+  data.Clear();
+  EXPECT_TRUE(data.target().empty());
+  EXPECT_TRUE(data.authorization().empty());
+  EXPECT_TRUE(data.body().empty());
+  RequestParser next(data);
+  ASSERT_FALSE(Parse(next, "GET /b HTTP/1.1\r\nUser-Agent: y\r\n\r\n", 64));
+  EXPECT_EQ(data.target(), "/b");
+  EXPECT_TRUE(data.authorization().empty());
+  EXPECT_EQ(data.user_agent(), "y");
+}
+
+}  // namespace
+}  // namespace sessionkit::server
