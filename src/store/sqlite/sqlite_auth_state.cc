@@ -12,6 +12,7 @@
 #include "src/store/sqlite/connection.h"
 #include "src/store/sqlite/guarded.h"
 #include "src/store/sqlite/schema.h"
+#include "src/store/sqlite/writer_lock.h"
 #include "src/store/sqlite/sqlite_error.h"
 
 namespace sessionkit {
@@ -407,12 +408,7 @@ Status SqliteAuthStateStore::RunResetFailures(std::string_view key) {
 // --- writer lock and purge -------------------------------------------------------------
 
 Result<std::unique_lock<std::timed_mutex>> SqliteAuthStateStore::LockWriter() {
-  std::unique_lock<std::timed_mutex> lock(writer_, std::defer_lock);
-  if (!lock.try_lock_for(options_.busy_timeout)) {
-    return Status::Unavailable("sqlite: another write in this process held the database for " +
-                               std::to_string(options_.busy_timeout.count()) + " ms");
-  }
-  return lock;
+  return internal::LockWriter(writer_, options_.busy_timeout);
 }
 
 void SqliteAuthStateStore::MaybePurge(SqliteConnection& connection) {

@@ -8,6 +8,7 @@
 #include "src/store/sqlite/connection.h"
 #include "src/store/sqlite/guarded.h"
 #include "src/store/sqlite/schema.h"
+#include "src/store/sqlite/writer_lock.h"
 
 namespace sessionkit {
 
@@ -365,12 +366,7 @@ Status SqliteStore::RunPing() {
 // --- writer lock and purge -------------------------------------------------------------
 
 Result<std::unique_lock<std::timed_mutex>> SqliteStore::LockWriter() {
-  std::unique_lock<std::timed_mutex> lock(writer_, std::defer_lock);
-  if (!lock.try_lock_for(options_.busy_timeout)) {
-    return Status::Unavailable("sqlite: another write in this process held the database for " +
-                               std::to_string(options_.busy_timeout.count()) + " ms");
-  }
-  return lock;
+  return internal::LockWriter(writer_, options_.busy_timeout);
 }
 
 void SqliteStore::MaybePurge(SqliteConnection& connection, std::int64_t now_ms) {
