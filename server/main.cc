@@ -20,8 +20,6 @@
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/redis_store.h"
 #include "sessionkit/sqlite_store.h"
-#include "src/store/redis/redis_auth_state.h"
-#include "src/store/redis/redis_connect.h"
 
 namespace sk = sessionkit;
 namespace srv = sessionkit::server;
@@ -68,11 +66,10 @@ sk::Result<Stores> OpenStores(const srv::ServerConfig& config,
     spdlog::info("session store: Redis at {}:{} db {}", options.host, options.port, options.db);
     options.connections = 1;  // per loop: one pipeline per thread batches the most
     exit_code = 1;
-    sk::Result<std::shared_ptr<sk::internal::RedisClient>> client =
-        sk::internal::ConnectRedisOnLoops(options, std::move(loops));
-    if (!client.ok()) return client.status();
-    sessions = sk::internal::OpenRedisStoreOn(*client, options.clock);
-    if (sessions.ok()) auth_state = sk::internal::OpenRedisAuthStateStoreOn(*client, options.clock);
+    sk::Result<sk::RedisStores> redis = sk::OpenRedisStoresOnLoops(options, loops);
+    if (!redis.ok()) return redis.status();
+    sessions = std::move(redis->sessions);
+    auth_state = std::move(redis->auth_state);
   } else {
     sk::SqliteStoreOptions options;
     options.path = config.database_path;

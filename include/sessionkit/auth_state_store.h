@@ -16,7 +16,7 @@
 // window are trimmed as the key is written, and purged in bounded batches otherwise.
 //
 // Conventions are those of session_store.h: every *Async callback runs exactly once,
-// inline (SQLite) or on the store's I/O thread (Redis); string_views are copied before
+// inline (SQLite) or on the Redis client's I/O thread (see redis_store.h); string_views are copied before
 // the call returns; blocking wrappers are for tools and tests, never for an I/O thread.
 // Times are kept at millisecond precision (issued_at, rotated_at and failure times
 // rounded down, expires_at rounded up). A token is live while now < expires_at; an
@@ -37,10 +37,8 @@
 #include <string_view>
 
 #include "sessionkit/clock.h"
-#include "sessionkit/redis_store.h"
 #include "sessionkit/result.h"
 #include "sessionkit/session_store.h"
-#include "sessionkit/sqlite_store.h"
 #include "sessionkit/status.h"
 
 namespace sessionkit {
@@ -154,15 +152,9 @@ class AuthStateStore {
 
 using AuthStateStorePtr = std::shared_ptr<AuthStateStore>;
 
-// The embedded backend: its own tables (refresh_tokens, login_failures) in the session
-// store's database file (options.path), so reuse can delete the session in the same
-// transaction. Same option checks and errors as OpenSqliteStore.
-Result<AuthStateStorePtr> OpenSqliteAuthStateStore(const SqliteStoreOptions& options);
-
-// The Redis backend, on its own pipelined client (same options as OpenRedisStore; does
-// not fail when Redis is down: calls answer Unavailable until it is reachable). Keys are
-// listed in docs/account-security-storage.md.
-Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& options);
+// The factories live in the backends' headers: OpenSqliteAuthStateStore in
+// sessionkit/sqlite_store.h, OpenRedisAuthStateStore and OpenRedisStoresOnLoops in
+// sessionkit/redis_store.h.
 
 }  // namespace sessionkit
 

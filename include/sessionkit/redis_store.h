@@ -1,21 +1,43 @@
-// The Redis session store: the Go services' key layout (API.md §2-3) on a real Redis.
+// The Redis backend: the session store in the Go services' key layout (API.md §2-3)
+// and the auth-state store (auth_state_store.h) on a real Redis.
 //
 // `session:<id>` holds the JSON record with EX = remaining lifetime;
 // `user_sessions:<user_id>` is a set of ids with a TTL at least its longest member's.
-// Commands from concurrent callers are pipelined on a few connections; callbacks run
-// on the store's I/O thread(s). Redis down or slow -> Unavailable within
-// command_timeout; the store reconnects with backoff and recovers without a restart.
+// Commands from concurrent callers are pipelined on a few connections. Redis down or
+// slow -> Unavailable within command_timeout; the stores reconnect with backoff and
+// recover without a restart. Thread-safe.
+//
+// Two ways to run the client's I/O:
+// - OpenRedisStore / OpenRedisAuthStateStore: each store gets its own client, which runs
+//   its own I/O thread; callbacks run on that thread.
+// - OpenRedisStoresOnLoops: both stores share one client whose connections live on the
+//   application's Boost.Asio event loops (an HTTP server's I/O threads), so a command
+//   sent from a loop's thread goes out on that loop's connection and its callback runs
+//   on that same thread: no thread hop, no thread of the client's own.
+//   Design choice: the loops are passed as `boost::asio::io_context*`, only
+//   forward-declared here, so this header includes nothing from Boost and a program that
+//   does not use this function needs no Boost at all. A std-only executor interface
+//   (post a task) was rejected: the client's sockets and timers must be created on the
+//   loop's own io_context to be serviced by it, and an abstract "post" cannot give them
+//   one without a hop through a second reactor.
 #ifndef SESSIONKIT_REDIS_STORE_H_
 #define SESSIONKIT_REDIS_STORE_H_
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
+#include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
 #include "sessionkit/result.h"
 #include "sessionkit/session_store.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace sessionkit {
 
@@ -24,7 +46,8 @@ struct RedisStoreOptions {
   int port = 6379;
   std::string password;   // AUTH when non-empty (REDIS_PASSWORD); never logged
   int db = 0;             // SELECT when non-zero (REDIS_DB)
-  std::size_t connections = 2;  // pipelined connections shared by all callers
+  // Pipelined connections shared by all callers; with OpenRedisStoresOnLoops, per loop.
+  std::size_t connections = 2;
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{1000};
   std::chrono::milliseconds reconnect_backoff_min{50};
@@ -38,6 +61,27 @@ Status ParseRedisAddress(std::string_view address, RedisStoreOptions& options);
 // Creates the store and starts connecting. Does not fail when Redis is down (calls
 // return Unavailable until it is reachable); InvalidArgument for bad options.
 Result<std::shared_ptr<SessionStore>> OpenRedisStore(const RedisStoreOptions& options);
+
+// The Redis AuthStateStore, on its own pipelined client (same options and errors as
+// OpenRedisStore). Keys are listed in docs/account-security-storage.md.
+Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& options);
+
+// Both Redis stores on one client shared between them.
+struct RedisStores {
+  SessionStorePtr sessions;
+  AuthStateStorePtr auth_state;
+};
+
+// Opens both stores on one client that runs options.connections pipelined connections on
+// each of `loops` and starts no thread (see the top of this file). Each loop must be run
+// by exactly one thread, should be running already (the first connection attempts are
+// waited for, up to connect_timeout + 100 ms), and must outlive the stores and every
+// handler queued on it; the pointers are not owned. A command submitted from a loop's
+// thread is written on that loop's connection (batched with the others of the same turn)
+// and answered on that thread; from any other thread, connections are used round robin.
+// Does not fail when Redis is down. InvalidArgument for bad options or no loop.
+Result<RedisStores> OpenRedisStoresOnLoops(const RedisStoreOptions& options,
+                                           std::span<boost::asio::io_context* const> loops);
 
 }  // namespace sessionkit
 

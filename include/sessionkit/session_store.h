@@ -2,10 +2,11 @@
 //
 // The interface is asynchronous: each *Async method takes a completion callback that
 // is invoked exactly once, either inline before the call returns (the SQLite store,
-// whose work is a local file access) or later on a thread owned by the store (the Redis
-// store, whose round trips never block the caller). A callback must be quick and must
-// not call the blocking wrappers of the same store (that can deadlock the store's I/O
-// thread); to chain work, call another *Async method. string_view arguments are copied
+// whose work is a local file access) or later on the Redis client's I/O thread (the
+// Redis store, whose round trips never block the caller: the client's own thread, or
+// the application's event loop that sent the command, see redis_store.h). A callback
+// must be quick and must not call the blocking wrappers of the same store (that can
+// deadlock the store's I/O thread); to chain work, call another *Async method. string_view arguments are copied
 // before the *Async call returns. Callbacks may be invoked on any thread.
 //
 // Blocking wrappers (Get, Insert, ...) wait for the callback and are for simple

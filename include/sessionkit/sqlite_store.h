@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
 #include "sessionkit/result.h"
 #include "sessionkit/session_store.h"
@@ -37,6 +38,12 @@ class SqliteStore;
 
 // Opens (creating if needed) the database. Unavailable if the file cannot be opened.
 Result<std::shared_ptr<SessionStore>> OpenSqliteStore(const SqliteStoreOptions& options);
+
+// The embedded AuthStateStore (auth_state_store.h): its own tables (refresh_tokens,
+// login_failures) in the session store's database file (options.path), so reuse can
+// delete the session in the same transaction. Same option checks and errors as
+// OpenSqliteStore.
+Result<AuthStateStorePtr> OpenSqliteAuthStateStore(const SqliteStoreOptions& options);
 
 }  // namespace sessionkit
 

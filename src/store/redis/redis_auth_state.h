@@ -1,6 +1,7 @@
 // RedisAuthStateStore: the AuthStateStore of include/sessionkit/auth_state_store.h on Redis.
-// Internal; open it with OpenRedisAuthStateStore (its own client) or, to share one
-// pipelined client with other stores, with OpenRedisAuthStateStoreOn below.
+// Internal; open it with OpenRedisAuthStateStore (its own client) or
+// OpenRedisStoresOnLoops (sessionkit/redis_store.h); OpenRedisAuthStateStoreOn below
+// puts it on a client shared with other stores.
 //
 // Keys (docs/account-security-storage.md has the full table):
 //   refresh_token:<token_hash>    hash {session_id, user_id, issued_at, expires_at, and once
@@ -16,7 +17,7 @@
 // Atomicity: issue, rotate (including reuse's DEL session:<id> + SREM
 // user_sessions:<uid> + the family's deletion), revoke and record-failure are each one
 // Lua script; peek is one read-only script; reset one DEL. Every operation is one round
-// trip; callbacks run on the client's I/O thread. Time decisions use the caller's `now`
+// trip; callbacks run on the client's I/O thread (see redis_client.h). Time decisions use the caller's `now`
 // (or the store clock), never Redis' clock. Thread-safe.
 #ifndef SESSIONKIT_STORE_REDIS_REDIS_AUTH_STATE_H_
 #define SESSIONKIT_STORE_REDIS_REDIS_AUTH_STATE_H_

@@ -1,5 +1,7 @@
 #include "src/store/redis/redis_connect.h"
 
+#include "src/store/redis/redis_auth_state.h"
+
 #include <chrono>
 #include <utility>
 
@@ -42,3 +44,19 @@ Result<std::shared_ptr<RedisClient>> ConnectRedisOnLoops(const RedisStoreOptions
 }
 
 }  // namespace sessionkit::internal
+
+namespace sessionkit {
+
+Result<RedisStores> OpenRedisStoresOnLoops(const RedisStoreOptions& options,
+                                           std::span<boost::asio::io_context* const> loops) {
+  Result<std::shared_ptr<internal::RedisClient>> client = internal::ConnectRedisOnLoops(
+      options, std::vector<boost::asio::io_context*>(loops.begin(), loops.end()));
+  if (!client.ok()) return client.status();
+  Result<SessionStorePtr> sessions = internal::OpenRedisStoreOn(*client, options.clock);
+  if (!sessions.ok()) return sessions.status();
+  Result<AuthStateStorePtr> auth_state = internal::OpenRedisAuthStateStoreOn(*client, options.clock);
+  if (!auth_state.ok()) return auth_state.status();
+  return RedisStores{std::move(sessions).value(), std::move(auth_state).value()};
+}
+
+}  // namespace sessionkit

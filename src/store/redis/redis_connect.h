@@ -22,7 +22,9 @@ Result<std::unique_ptr<RedisClient>> ConnectRedisForStore(const RedisStoreOption
 // The same on the application's event loops (redis_client.h): options.connections links
 // on each loop, no thread of the client's own. The loops should be running already, for
 // the first attempts to be waited for. Shared: one client may serve the session store
-// (OpenRedisStoreOn) and the auth-state store (OpenRedisAuthStateStoreOn) together.
+// (OpenRedisStoreOn) and the auth-state store (OpenRedisAuthStateStoreOn) together, as
+// the public OpenRedisStoresOnLoops (sessionkit/redis_store.h, defined in
+// redis_connect.cc) does.
 Result<std::shared_ptr<RedisClient>> ConnectRedisOnLoops(const RedisStoreOptions& options,
                                                         std::vector<boost::asio::io_context*> loops);
 
