@@ -3,28 +3,6 @@
 #include "server/time_format.h"
 
 namespace sessionkit::server {
-namespace {
-
-bool LooksLikeJsonNumber(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E')) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// A numeric id keeps its JSON type (a defensive check keeps the output valid JSON).
-void WriteUserId(internal::JsonWriter& w, const std::string& id, bool is_number) {
-  if (is_number && LooksLikeJsonNumber(id)) {
-    w.Raw(id);
-  } else {
-    w.String(id);
-  }
-}
-
-}  // namespace
 
 void WriteUser(internal::JsonWriter& w, const User& user) {
   w.BeginObject()
@@ -38,7 +16,7 @@ void WriteUser(internal::JsonWriter& w, const User& user) {
 
 void WriteUserFromClaims(internal::JsonWriter& w, const AccessClaims& claims) {
   w.BeginObject().Key("id");
-  WriteUserId(w, claims.user_id, claims.user_id_is_number);
+  internal::WriteUserId(w, claims.user_id, claims.user_id_is_number);
   w.Key("username").String(claims.username)
       .Key("email").String(claims.email)
       .Key("role").String(claims.role.empty() ? std::string_view("user") : claims.role)
@@ -48,7 +26,7 @@ void WriteUserFromClaims(internal::JsonWriter& w, const AccessClaims& claims) {
 
 void WriteSession(internal::JsonWriter& w, const Session& s, bool current) {
   w.BeginObject().Key("id").String(s.id).Key("user_id");
-  WriteUserId(w, s.user_id, s.user_id_is_number);
+  internal::WriteUserId(w, s.user_id, s.user_id_is_number);
   w.Key("username").String(s.username)
       .Key("purpose").String(s.purpose)
       .Key("ip_address").String(s.ip_address)

@@ -58,16 +58,4 @@ Status CheckFailureWindow(std::string_view key, std::chrono::milliseconds window
   return Status::Ok();
 }
 
-std::int64_t MillisFloor(TimePoint t) noexcept {
-  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::int64_t MillisCeil(TimePoint t) noexcept {
-  return std::chrono::ceil<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-TimePoint FromMillis(std::int64_t ms) noexcept {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
-}
-
 }  // namespace sessionkit::internal

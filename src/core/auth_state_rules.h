@@ -1,8 +1,9 @@
 // Input checks and time units shared by the AuthStateStore backends. Internal.
 //
 // Both backends refuse the same input with the same codes (InvalidArgument) before any
-// I/O, and keep times as Unix milliseconds: issued_at, rotated_at and failure times
-// rounded down, expires_at rounded up (a token never dies earlier than asked).
+// I/O, and keep times as Unix milliseconds (src/util/unix_millis.h): issued_at,
+// rotated_at and failure times rounded down, expires_at rounded up (a token never dies
+// earlier than asked).
 // Pure functions; thread-safe.
 #ifndef SESSIONKIT_CORE_AUTH_STATE_RULES_H_
 #define SESSIONKIT_CORE_AUTH_STATE_RULES_H_
@@ -30,10 +31,6 @@ Status CheckIssue(const RefreshRecord& record, TimePoint now);
 Status CheckRotate(const RotateRequest& request);
 Status CheckFailureKey(std::string_view key);
 Status CheckFailureWindow(std::string_view key, std::chrono::milliseconds window);
-
-std::int64_t MillisFloor(TimePoint t) noexcept;
-std::int64_t MillisCeil(TimePoint t) noexcept;
-TimePoint FromMillis(std::int64_t ms) noexcept;
 
 }  // namespace sessionkit::internal
 

@@ -1,4 +1,4 @@
-// Input checks and millisecond units shared by the AuthStateStore backends.
+// Input checks shared by the AuthStateStore backends.
 #include "src/core/auth_state_rules.h"
 
 #include <gtest/gtest.h>
@@ -62,16 +62,6 @@ TEST(AuthStateRulesTest, FailureChecks) {
   EXPECT_EQ(CheckFailureWindow("", 1s).code(), Code::kInvalidArgument);
   EXPECT_TRUE(CheckFailureKey(std::string(kMaxFailureKeyBytes, 'k')).ok());
   EXPECT_EQ(CheckFailureKey(std::string(kMaxFailureKeyBytes + 1, 'k')).code(), Code::kInvalidArgument);
-}
-
-TEST(AuthStateRulesTest, MillisecondsRoundDownOrUpAlsoBefore1970) {
-  const TimePoint t = TimePoint(1'500'000ns);
-  EXPECT_EQ(MillisFloor(t), 1);
-  EXPECT_EQ(MillisCeil(t), 2);
-  EXPECT_EQ(MillisFloor(TimePoint(-1'500'000ns)), -2);
-  EXPECT_EQ(MillisCeil(TimePoint(-1'500'000ns)), -1);
-  EXPECT_EQ(MillisCeil(TimePoint(2ms)), 2);
-  EXPECT_EQ(FromMillis(1737367200123), TimePoint(1737367200123ms));
 }
 
 TEST(AuthStateRulesTest, OutcomeNamesAreStable) {

@@ -58,13 +58,6 @@ bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) noexcept {
   });
 }
 
-// A JSON integer literal: -?(0|[1-9][0-9]*).
-bool IsJsonIntegerLiteral(std::string_view s) noexcept {
-  if (!s.empty() && s.front() == '-') s.remove_prefix(1);
-  if (s.empty() || (s.size() > 1 && s.front() == '0')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // What Verify reads from the payload, before the semantic checks.
 struct ParsedClaims {
   AccessClaims claims;
@@ -278,19 +271,14 @@ Result<JwtCodec> JwtCodec::Create(JwtOptions options) {
 }
 
 std::string JwtCodec::Sign(const AccessClaims& c) const {
-  // A user_id flagged as a number is written as one only if it is a valid JSON integer;
-  // anything else is written as a string rather than producing invalid JSON.
-  const bool user_id_as_number = c.user_id_is_number && IsJsonIntegerLiteral(c.user_id);
   std::string payload;
   payload.reserve(256 + c.user_id.size() + c.username.size() + c.email.size());
   internal::JsonWriter w(payload);
   w.BeginObject();
+  // A user_id flagged as a number is written as one only if it is a valid JSON integer;
+  // anything else is written as a string rather than producing invalid JSON.
   w.Key("user_id");
-  if (user_id_as_number) {
-    w.Raw(c.user_id);
-  } else {
-    w.String(c.user_id);
-  }
+  internal::WriteUserId(w, c.user_id, c.user_id_is_number);
   w.Key("session_id").String(c.session_id);
   w.Key("device_id").String(c.device_id);
   w.Key("last_ip").String(c.last_ip);

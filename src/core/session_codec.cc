@@ -94,18 +94,6 @@ std::string_view TrimTrailingSpace(std::string_view s) {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// -?(0|[1-9][0-9]*): a JSON integer literal of any size.
-bool IsJsonInteger(std::string_view s) {
-  std::size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i == s.size()) return false;
-  if (s[i] == '0') return i + 1 == s.size();
-  for (; i < s.size(); ++i) {
-    if (!IsDigit(s[i])) return false;
-  }
-  return true;
-}
-
 // The full JSON number grammar: int [frac] [exp].
 bool IsJsonNumber(std::string_view s) {
   std::size_t i = 0;
@@ -242,7 +230,7 @@ Status ReadUserId(od::value& v, Session& s) {
   if (auto e = v.type().get(type)) return JsonError("user_id", e);
   if (type == od::json_type::number) {
     const std::string_view token = TrimTrailingSpace(v.raw_json_token());
-    if (!IsJsonInteger(token)) return FieldError("user_id", "must be a string or an integer");
+    if (!internal::IsJsonInteger(token)) return FieldError("user_id", "must be a string or an integer");
     s.user_id.assign(token);
     s.user_id_is_number = true;
     return Status::Ok();
@@ -427,11 +415,7 @@ std::string EncodeSession(const Session& s) {
   w.BeginObject();
   w.Key("id").String(s.id);
   w.Key("user_id");
-  if (s.user_id_is_number && IsJsonInteger(s.user_id)) {
-    w.Raw(s.user_id);
-  } else {
-    w.String(s.user_id);
-  }
+  internal::WriteUserId(w, s.user_id, s.user_id_is_number);
   w.Key("username").String(s.username);
   w.Key("purpose").String(s.purpose);
   w.Key("ip_address").String(s.ip_address);

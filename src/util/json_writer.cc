@@ -74,4 +74,23 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+bool IsJsonInteger(std::string_view s) noexcept {
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i == s.size()) return false;
+  if (s[i] == '0') return i + 1 == s.size();
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
+void WriteUserId(JsonWriter& w, std::string_view user_id, bool is_number) {
+  if (is_number && IsJsonInteger(user_id)) {
+    w.Raw(user_id);
+  } else {
+    w.String(user_id);
+  }
+}
+
 }  // namespace sessionkit::internal

@@ -6,6 +6,10 @@
 // that strict parsers (Python's json, Go's encoding/json) accept.
 // The writer does not check structure (the caller balances Begin/End); it only inserts
 // commas. Not thread-safe; one writer per output.
+//
+// Also here, because every writer of a session record, a token or an API view needs
+// them: IsJsonInteger and WriteUserId (user ids keep the JSON type they were read with,
+// API.md §2).
 #ifndef SESSIONKIT_UTIL_JSON_WRITER_H_
 #define SESSIONKIT_UTIL_JSON_WRITER_H_
 
@@ -58,6 +62,13 @@ class JsonWriter {
   bool first_ = true;
   bool after_key_ = false;
 };
+
+// True iff `s` is a JSON integer literal of any size: -?(0|[1-9][0-9]*).
+bool IsJsonInteger(std::string_view s) noexcept;
+
+// Writes a user id: as a JSON number when it was read as one (`is_number`) and is an
+// integer literal, else as a string (so the output is valid JSON whatever the flag says).
+void WriteUserId(JsonWriter& w, std::string_view user_id, bool is_number);
 
 }  // namespace sessionkit::internal
 

@@ -13,16 +13,19 @@
 #include "src/crypto/random.h"
 #include "src/store/redis/redis_connect.h"
 #include "src/store/redis/redis_keys.h"
+#include "src/util/unix_millis.h"
 
 namespace sessionkit {
 namespace {
 
-using internal::FromMillis;
-using internal::MillisCeil;
-using internal::MillisFloor;
+using internal::FromUnixMillis;
 using internal::RedisClient;
 using internal::RedisReply;
 using internal::RedisScript;
+using internal::ReplyStatus;
+using internal::UnexpectedReply;
+using internal::UnixMillisCeil;
+using internal::UnixMillisFloor;
 
 // Shared by the refresh scripts. Times are Unix ms as decimal strings; tonumber() keeps
 // them exact (doubles hold integers up to 2^53). Records without expires_at (written by
@@ -148,19 +151,6 @@ const RedisScript& PeekFailuresScript() {
   return *script;
 }
 
-// Transport failures stay as they are (Unavailable); error replies are mapped.
-Status ReplyStatus(const Result<RedisReply>& reply, std::string_view what) {
-  if (!reply.ok()) return reply.status();
-  if (reply->is_error()) return internal::StatusFromErrorReply(*reply, what);
-  return Status::Ok();
-}
-
-Status Unexpected(std::string_view what, const RedisReply& reply) {
-  std::string shown = reply.DebugString();
-  if (shown.size() > 120) shown = shown.substr(0, 120) + "...";
-  return Status::Internal(std::string(what) + ": unexpected reply " + shown);
-}
-
 // A decimal integer (or a score Redis printed as a double) -> int64.
 bool ParseMillis(std::string_view text, std::int64_t& out) {
   if (text.empty() || text.size() > 40) return false;
@@ -181,14 +171,14 @@ Result<FailureWindow> ParseWindow(const Result<RedisReply>& reply, std::string_v
   if (Status st = ReplyStatus(reply, what); !st.ok()) return st;
   const RedisReply& r = *reply;
   if (!r.is_array() || r.elements.empty() || !r.elements[0].is_integer() || r.elements[0].integer < 0) {
-    return Unexpected(what, r);
+    return UnexpectedReply(what, r);
   }
   FailureWindow out;
   out.count = static_cast<std::uint64_t>(r.elements[0].integer);
   if (out.count == 0) return out;
   std::int64_t oldest_ms = 0;
-  if (r.elements.size() < 2 || !ParseMillis(r.elements[1].str, oldest_ms)) return Unexpected(what, r);
-  out.oldest = FromMillis(oldest_ms);
+  if (r.elements.size() < 2 || !ParseMillis(r.elements[1].str, oldest_ms)) return UnexpectedReply(what, r);
+  out.oldest = FromUnixMillis(oldest_ms);
   return out;
 }
 
@@ -219,15 +209,15 @@ class RedisAuthStateStore final : public AuthStateStore {
 void RedisAuthStateStore::IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) {
   const TimePoint now = clock_.Now();
   if (Status st = internal::CheckIssue(record, now); !st.ok()) return done(st);
-  const std::int64_t now_ms = MillisFloor(now);
-  const std::int64_t expires_ms = MillisCeil(record.expires_at);
+  const std::int64_t now_ms = UnixMillisFloor(now);
+  const std::int64_t expires_ms = UnixMillisCeil(record.expires_at);
   client_->Eval(IssueScript(), {internal::RefreshTokenKey(record.token_hash)},
                 {record.token_hash, record.session_id, record.user_id,
-                 Millis(MillisFloor(record.issued_at)), Millis(expires_ms),
+                 Millis(UnixMillisFloor(record.issued_at)), Millis(expires_ms),
                  Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), Millis(now_ms)},
                 [done = std::move(done)](Result<RedisReply> reply) {
                   if (Status st = ReplyStatus(reply, "redis issue refresh"); !st.ok()) return done(st);
-                  if (!reply->is_integer()) return done(Unexpected("redis issue refresh", *reply));
+                  if (!reply->is_integer()) return done(UnexpectedReply("redis issue refresh", *reply));
                   if (reply->integer == 0) return done(Status::Conflict("a live refresh token has this hash"));
                   done(Status::Ok());
                 });
@@ -250,7 +240,7 @@ void RedisAuthStateStore::GetRefreshAsync(std::string_view token_hash,
           if (r.is_error()) return done(internal::StatusFromErrorReply(r, kWhat));
         }
         const RedisReply& fields = (*replies)[0];
-        if (!fields.is_array() || fields.elements.size() % 2 != 0) return done(Unexpected(kWhat, fields));
+        if (!fields.is_array() || fields.elements.size() % 2 != 0) return done(UnexpectedReply(kWhat, fields));
         if (fields.elements.empty()) return done(Status::NotFound("no such refresh token"));
         RefreshRecord out;
         out.token_hash = hash;
@@ -266,21 +256,21 @@ void RedisAuthStateStore::GetRefreshAsync(std::string_view token_hash,
           } else if (name == "next") {
             out.successor_hash = value;
           } else if (name == "issued_at" || name == "expires_at" || name == "rotated_at") {
-            if (!ParseMillis(value, ms)) return done(Unexpected(kWhat, fields));
+            if (!ParseMillis(value, ms)) return done(UnexpectedReply(kWhat, fields));
             if (name == "issued_at") {
-              out.issued_at = FromMillis(ms);
+              out.issued_at = FromUnixMillis(ms);
             } else if (name == "expires_at") {
-              out.expires_at = FromMillis(ms);
+              out.expires_at = FromUnixMillis(ms);
               has_expiry = true;
             } else {
-              out.rotated_at = FromMillis(ms);
+              out.rotated_at = FromUnixMillis(ms);
               out.state = RefreshState::kSpent;
             }
           }
         }
         if (!has_expiry) {  // a Go-written record: its TTL is its life
           const RedisReply& pttl = (*replies)[1];
-          if (!pttl.is_integer()) return done(Unexpected(kWhat, pttl));
+          if (!pttl.is_integer()) return done(UnexpectedReply(kWhat, pttl));
           if (pttl.integer == -2) return done(Status::NotFound("no such refresh token"));  // gone since
           // -1: no TTL at all, so nothing but a delete ends it.
           out.expires_at = pttl.integer >= 0 ? now + std::chrono::milliseconds(pttl.integer)
@@ -296,8 +286,8 @@ void RedisAuthStateStore::GetRefreshAsync(std::string_view token_hash,
 void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
                                              ResultCallback<RefreshRotation> done) {
   if (Status st = internal::CheckRotate(request); !st.ok()) return done(st);
-  const std::int64_t now_ms = MillisFloor(request.now);
-  const std::int64_t expires_ms = MillisCeil(request.successor_expires_at);
+  const std::int64_t now_ms = UnixMillisFloor(request.now);
+  const std::int64_t expires_ms = UnixMillisCeil(request.successor_expires_at);
   client_->Eval(
       RotateScript(),
       {internal::RefreshTokenKey(request.presented_hash), internal::RefreshTokenKey(request.successor_hash)},
@@ -308,7 +298,7 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
         constexpr std::string_view kWhat = "redis rotate refresh";
         if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
         const RedisReply& r = *reply;
-        if (!r.is_array() || r.elements.empty()) return done(Unexpected(kWhat, r));
+        if (!r.is_array() || r.elements.empty()) return done(UnexpectedReply(kWhat, r));
         const std::string& verdict = r.elements[0].str;
         if (verdict == "unknown") return done(Status::NotFound("no such refresh token"));
         if (verdict == "conflict") return done(Status::Conflict("a live refresh token has the successor's hash"));
@@ -320,15 +310,15 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
         } else if (verdict == "reused") {
           out.outcome = RotateOutcome::kReused;
         } else {
-          return done(Unexpected(kWhat, r));
+          return done(UnexpectedReply(kWhat, r));
         }
         std::int64_t rotated_ms = 0;
         if (r.elements.size() != 5 || !ParseMillis(r.elements[3].str, rotated_ms)) {
-          return done(Unexpected(kWhat, r));
+          return done(UnexpectedReply(kWhat, r));
         }
         out.session_id = r.elements[1].str;
         out.user_id = r.elements[2].str;
-        out.rotated_at = FromMillis(rotated_ms);
+        out.rotated_at = FromUnixMillis(rotated_ms);
         out.successor_hash = r.elements[4].str;
         done(std::move(out));
       });
@@ -336,12 +326,12 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
 
 void RedisAuthStateStore::RevokeRefreshForSessionAsync(std::string_view session_id,
                                                        ResultCallback<std::uint64_t> done) {
-  const std::string now_ms = Millis(MillisFloor(clock_.Now()));
+  const std::string now_ms = Millis(UnixMillisFloor(clock_.Now()));
   client_->Eval(RevokeScript(), {internal::RefreshFamilyKey(session_id)},
                 {std::string(session_id), now_ms}, [done = std::move(done)](Result<RedisReply> reply) {
                   if (Status st = ReplyStatus(reply, "redis revoke refresh"); !st.ok()) return done(st);
                   if (!reply->is_integer() || reply->integer < 0) {
-                    return done(Unexpected("redis revoke refresh", *reply));
+                    return done(UnexpectedReply("redis revoke refresh", *reply));
                   }
                   done(static_cast<std::uint64_t>(reply->integer));
                 });
@@ -356,7 +346,7 @@ void RedisAuthStateStore::RecordFailureAsync(std::string_view key, TimePoint now
   // Two failures in one millisecond (from any server) must both count: unique members.
   Result<std::string> nonce = internal::RandomBytes(8);
   if (!nonce.ok()) return done(nonce.status());
-  const std::int64_t now_ms = MillisFloor(now);
+  const std::int64_t now_ms = UnixMillisFloor(now);
   std::string member = Millis(now_ms) + ":" + internal::HexLower(*nonce);
   client_->Eval(RecordFailureScript(), {internal::LoginFailuresKey(key)},
                 {Millis(now_ms), Millis(now_ms - window.count()), std::move(member), Millis(window.count())},
@@ -370,7 +360,7 @@ void RedisAuthStateStore::PeekFailuresAsync(std::string_view key, TimePoint now,
                                             ResultCallback<FailureWindow> done) {
   if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return done(st);
   client_->Eval(PeekFailuresScript(), {internal::LoginFailuresKey(key)},
-                {Millis(MillisFloor(now) - window.count())}, [done = std::move(done)](Result<RedisReply> reply) {
+                {Millis(UnixMillisFloor(now) - window.count())}, [done = std::move(done)](Result<RedisReply> reply) {
                   done(ParseWindow(reply, "redis peek login failures"));
                 });
 }
@@ -379,7 +369,7 @@ void RedisAuthStateStore::ResetFailuresAsync(std::string_view key, StatusCallbac
   if (Status st = internal::CheckFailureKey(key); !st.ok()) return done(st);
   client_->Command({"DEL", internal::LoginFailuresKey(key)}, [done = std::move(done)](Result<RedisReply> reply) {
     if (Status st = ReplyStatus(reply, "redis reset login failures"); !st.ok()) return done(st);
-    if (!reply->is_integer()) return done(Unexpected("redis reset login failures", *reply));
+    if (!reply->is_integer()) return done(UnexpectedReply("redis reset login failures", *reply));
     done(Status::Ok());
   });
 }

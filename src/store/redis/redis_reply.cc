@@ -78,6 +78,18 @@ Status StatusFromErrorReply(const RedisReply& reply, std::string_view what) {
   return Status::Internal(std::move(message));
 }
 
+Status ReplyStatus(const Result<RedisReply>& reply, std::string_view what) {
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return StatusFromErrorReply(*reply, what);
+  return Status::Ok();
+}
+
+Status UnexpectedReply(std::string_view what, const RedisReply& reply) {
+  std::string shown = reply.DebugString();
+  if (shown.size() > 120) shown = shown.substr(0, 120) + "...";
+  return Status::Internal(std::string(what) + ": unexpected reply " + shown);
+}
+
 std::string FormatRedisCommand(const std::vector<std::string_view>& args) {
   std::vector<const char*> argv;
   std::vector<std::size_t> argvlen;

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sessionkit/result.h"
 #include "sessionkit/status.h"
 
 namespace sessionkit::internal {
@@ -50,6 +51,14 @@ struct RedisReply {
 // (LOADING, BUSY, MASTERDOWN, READONLY, TRYAGAIN, CLUSTERDOWN, OOM, NOAUTH), Internal
 // otherwise. `what` names the operation ("redis GET").
 Status StatusFromErrorReply(const RedisReply& reply, std::string_view what);
+
+// The Status of a command's outcome, for the stores: a transport failure as it is
+// (Unavailable), an error reply as StatusFromErrorReply maps it, OK for any other reply.
+Status ReplyStatus(const Result<RedisReply>& reply, std::string_view what);
+
+// Internal "<what>: unexpected reply <reply, cut at 120 bytes>", for a reply of a shape
+// the command never returns.
+Status UnexpectedReply(std::string_view what, const RedisReply& reply);
 
 // Encodes one command as RESP (a multibulk of bulk strings), with hiredis's formatter.
 std::string FormatRedisCommand(const std::vector<std::string_view>& args);

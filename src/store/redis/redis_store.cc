@@ -25,24 +25,13 @@ namespace {
 using internal::IndexKey;
 using internal::RedisClient;
 using internal::RedisReply;
+using internal::ReplyStatus;
 using internal::SessionKey;
+using internal::UnexpectedReply;
 
 constexpr int kGetRetries = 1;               // re-reads after losing a race with a rewrite
 constexpr std::size_t kCountBatch = 1000;    // SCAN COUNT for Count()
 constexpr std::size_t kMaxScanLimit = 10000;
-
-// Transport failures stay as they are (Unavailable); error replies are mapped.
-Status ReplyStatus(const Result<RedisReply>& reply, std::string_view what) {
-  if (!reply.ok()) return reply.status();
-  if (reply->is_error()) return internal::StatusFromErrorReply(*reply, what);
-  return Status::Ok();
-}
-
-Status Unexpected(std::string_view what, const RedisReply& reply) {
-  std::string shown = reply.DebugString();
-  if (shown.size() > 120) shown = shown.substr(0, 120) + "...";
-  return Status::Internal(std::string(what) + ": unexpected reply " + shown);
-}
 
 std::vector<std::string_view> Views(const std::vector<std::string>& strings) {
   return {strings.begin(), strings.end()};
@@ -107,7 +96,7 @@ void RedisStore::InsertAsync(const Session& s, std::uint32_t max_per_user,
                   if (Status st = ReplyStatus(reply, "redis insert"); !st.ok()) return done(st);
                   const RedisReply& r = *reply;
                   if (!r.is_array() || r.elements.empty() || !r.elements[0].is_integer()) {
-                    return done(Unexpected("redis insert", r));
+                    return done(UnexpectedReply("redis insert", r));
                   }
                   if (r.elements[0].integer == 0) return done(Status::Conflict("session id exists"));
                   std::vector<std::string> evicted;
@@ -130,7 +119,7 @@ void RedisStore::GetAttempt(std::string id, int retries, ResultCallback<Session>
                                   done = std::move(done)](Result<RedisReply> reply) mutable {
     if (Status st = ReplyStatus(reply, "redis GET"); !st.ok()) return done(st);
     if (reply->is_nil()) return done(Status::NotFound("no such session"));
-    if (!reply->is_string()) return done(Unexpected("redis GET", *reply));
+    if (!reply->is_string()) return done(UnexpectedReply("redis GET", *reply));
     Result<Session> session = DecodeSession(reply->str);
     if (!session.ok()) {
       return done(Status::Malformed("redis: the stored record for " + ShortSessionId(id) +
@@ -177,7 +166,7 @@ void RedisStore::TouchAsync(const Session& current, TimePoint last_seen, TimePoi
                  std::to_string(ttl + internal::kIndexTtlSlack.count()), at.seconds, at.nanos},
                 [done = std::move(done)](Result<RedisReply> reply) {
                   if (Status st = ReplyStatus(reply, "redis touch"); !st.ok()) return done(st);
-                  if (!reply->is_integer()) return done(Unexpected("redis touch", *reply));
+                  if (!reply->is_integer()) return done(UnexpectedReply("redis touch", *reply));
                   if (reply->integer == 0) return done(Status::NotFound("no such session"));
                   done(Status::Ok());
                 });
@@ -194,7 +183,7 @@ void RedisStore::DeleteAsync(std::string_view session_id, ResultCallback<bool> d
                                   done = std::move(done)](Result<RedisReply> reply) mutable {
     if (Status st = ReplyStatus(reply, "redis GET"); !st.ok()) return done(st);
     if (reply->is_nil()) return done(false);
-    if (!reply->is_string()) return done(Unexpected("redis GET", *reply));
+    if (!reply->is_string()) return done(UnexpectedReply("redis GET", *reply));
     Result<Session> session = DecodeSession(reply->str);
     const bool live = session.ok() && self->clock_.Now() < session->expires_at;
     const std::string key = SessionKey(id);
@@ -221,7 +210,7 @@ void RedisStore::DeleteAllForUserAsync(std::string_view user_id, std::string_vie
   client_->Eval(internal::DeleteAllScript(), {IndexKey(user_id)}, {std::string(keep_session_id)},
                 [self = shared_from_this(), done = std::move(done)](Result<RedisReply> reply) {
                   if (Status st = ReplyStatus(reply, "redis delete-all"); !st.ok()) return done(st);
-                  if (!reply->is_array()) return done(Unexpected("redis delete-all", *reply));
+                  if (!reply->is_array()) return done(UnexpectedReply("redis delete-all", *reply));
                   const TimePoint now = self->clock_.Now();
                   std::uint64_t live = 0;
                   for (const RedisReply& raw : reply->elements) {
@@ -240,7 +229,7 @@ void RedisStore::ListForUserAsync(std::string_view user_id, ResultCallback<std::
   client_->Command({"SMEMBERS", index}, [self = shared_from_this(), user = std::move(user),
                                          done = std::move(done)](Result<RedisReply> reply) mutable {
     if (Status st = ReplyStatus(reply, "redis SMEMBERS"); !st.ok()) return done(st);
-    if (!reply->is_array()) return done(Unexpected("redis SMEMBERS", *reply));
+    if (!reply->is_array()) return done(UnexpectedReply("redis SMEMBERS", *reply));
     std::vector<std::string> ids;
     for (RedisReply& member : reply->elements) ids.push_back(std::move(member.str));
     if (ids.empty()) return done(std::vector<Session>());
@@ -256,7 +245,7 @@ void RedisStore::ListRecords(std::string user_id, std::vector<std::string> ids,
   client_->Command(Views(args), [self = shared_from_this(), user_id = std::move(user_id), ids = std::move(ids),
                                  done = std::move(done)](Result<RedisReply> reply) mutable {
     if (Status st = ReplyStatus(reply, "redis MGET"); !st.ok()) return done(st);
-    if (!reply->is_array() || reply->elements.size() != ids.size()) return done(Unexpected("redis MGET", *reply));
+    if (!reply->is_array() || reply->elements.size() != ids.size()) return done(UnexpectedReply("redis MGET", *reply));
     const TimePoint now = self->clock_.Now();
     std::vector<Session> live;
     std::vector<std::string> missing;
@@ -318,7 +307,7 @@ void RedisStore::ScanStep(std::string cursor, std::size_t count,
         if (Status st = ReplyStatus(reply, "redis SCAN"); !st.ok()) return done(st);
         const RedisReply& r = *reply;
         if (!r.is_array() || r.elements.size() != 2 || !r.elements[1].is_array()) {
-          return done(Unexpected("redis SCAN", r));
+          return done(UnexpectedReply("redis SCAN", r));
         }
         std::string next = r.elements[0].str;
         std::vector<std::string> args = {"MGET"};
@@ -328,7 +317,7 @@ void RedisStore::ScanStep(std::string cursor, std::size_t count,
         store->client_->Command(Views(args), [self = std::move(self), next = std::move(next),
                                               done = std::move(done)](Result<RedisReply> values) mutable {
           if (Status st = ReplyStatus(values, "redis MGET"); !st.ok()) return done(st);
-          if (!values->is_array()) return done(Unexpected("redis MGET", *values));
+          if (!values->is_array()) return done(UnexpectedReply("redis MGET", *values));
           const TimePoint now = self->clock_.Now();
           std::vector<Session> live;
           for (const RedisReply& value : values->elements) {
@@ -370,7 +359,7 @@ void RedisStore::ScanAsync(std::string_view cursor, std::size_t limit, ResultCal
 void RedisStore::PingAsync(StatusCallback done) {
   client_->Command({"PING"}, [done = std::move(done)](Result<RedisReply> reply) {
     if (Status st = ReplyStatus(reply, "redis PING"); !st.ok()) return done(st);
-    if (!reply->is_status("PONG")) return done(Unexpected("redis PING", *reply));
+    if (!reply->is_status("PONG")) return done(UnexpectedReply("redis PING", *reply));
     done(Status::Ok());
   });
 }

@@ -108,12 +108,4 @@ Status EnsureSchema(sqlite3* db) {
   return result;
 }
 
-std::int64_t UnixMillisFloor(TimePoint t) noexcept {
-  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::int64_t UnixMillisCeil(TimePoint t) noexcept {
-  return std::chrono::ceil<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 }  // namespace sessionkit::internal

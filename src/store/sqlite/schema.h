@@ -22,6 +22,7 @@
 
 #include "sessionkit/clock.h"
 #include "sessionkit/status.h"
+#include "src/util/unix_millis.h"
 
 struct sqlite3;
 
@@ -58,9 +59,7 @@ const char* SqlName(Sql which) noexcept;
 // otherwise. Runs in one BEGIN IMMEDIATE transaction, so concurrent openers agree.
 Status EnsureSchema(sqlite3* db);
 
-// Column time unit: Unix milliseconds.
-std::int64_t UnixMillisFloor(TimePoint t) noexcept;
-std::int64_t UnixMillisCeil(TimePoint t) noexcept;
+// Column time unit: Unix milliseconds (UnixMillisFloor/Ceil of src/util/unix_millis.h).
 
 }  // namespace sessionkit::internal
 

@@ -14,14 +14,15 @@
 #include "src/store/sqlite/schema.h"
 #include "src/store/sqlite/writer_lock.h"
 #include "src/store/sqlite/sqlite_error.h"
+#include "src/util/unix_millis.h"
 
 namespace sessionkit {
 
 using internal::ConnectionPool;
 using internal::ExtraSql;
-using internal::FromMillis;
-using internal::MillisCeil;
-using internal::MillisFloor;
+using internal::FromUnixMillis;
+using internal::UnixMillisCeil;
+using internal::UnixMillisFloor;
 using internal::Sql;
 using internal::SqliteConnection;
 using internal::StatementRun;
@@ -156,7 +157,7 @@ Result<FailureWindow> ReadWindow(SqliteConnection& connection, std::string_view 
   if (!*row) return Status::Internal("sqlite: count of login failures returned no row");
   FailureWindow out;
   out.count = static_cast<std::uint64_t>(window.Int(0));
-  if (out.count > 0) out.oldest = FromMillis(window.Int(1));
+  if (out.count > 0) out.oldest = FromUnixMillis(window.Int(1));
   return out;
 }
 
@@ -252,9 +253,9 @@ Status SqliteAuthStateStore::RunIssue(const RefreshRecord& record) {
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
-  const std::int64_t now_ms = MillisFloor(now);
+  const std::int64_t now_ms = UnixMillisFloor(now);
   if (Status st = InsertToken(**connection, record.token_hash, record.session_id, record.user_id,
-                              MillisFloor(record.issued_at), MillisCeil(record.expires_at), now_ms);
+                              UnixMillisFloor(record.issued_at), UnixMillisCeil(record.expires_at), now_ms);
       !st.ok()) {
     return st;
   }
@@ -266,7 +267,7 @@ Result<RefreshRecord> SqliteAuthStateStore::RunGet(std::string_view token_hash) 
   if (!internal::IsTokenHash(token_hash)) {
     return Status::InvalidArgument("token_hash is not 64 lowercase hex");
   }
-  const std::int64_t now_ms = MillisFloor(clock_.Now());
+  const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
   Result<ConnectionPool::Lease> connection = pool_.Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::optional<StoredToken>> token = ReadToken(**connection, token_hash);
@@ -279,11 +280,11 @@ Result<RefreshRecord> SqliteAuthStateStore::RunGet(std::string_view token_hash) 
   out.token_hash = token_hash;
   out.session_id = std::move(t.session_id);
   out.user_id = std::move(t.user_id);
-  out.issued_at = FromMillis(t.issued_ms);
-  out.expires_at = FromMillis(t.expires_ms);
+  out.issued_at = FromUnixMillis(t.issued_ms);
+  out.expires_at = FromUnixMillis(t.expires_ms);
   if (t.spent) {
     out.state = RefreshState::kSpent;
-    out.rotated_at = FromMillis(t.rotated_ms);
+    out.rotated_at = FromUnixMillis(t.rotated_ms);
     out.successor_hash = std::move(t.successor_hash);
   }
   return out;
@@ -291,7 +292,7 @@ Result<RefreshRecord> SqliteAuthStateStore::RunGet(std::string_view token_hash) 
 
 Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& request) {
   if (Status st = internal::CheckRotate(request); !st.ok()) return st;
-  const std::int64_t now_ms = MillisFloor(request.now);
+  const std::int64_t now_ms = UnixMillisFloor(request.now);
   Result<ConnectionPool::Lease> connection = pool_.Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
@@ -312,7 +313,7 @@ Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& req
     out.user_id = t.user_id;
     if (!t.spent) {
       if (Status st = InsertToken(**connection, request.successor_hash, t.session_id, t.user_id,
-                                  now_ms, MillisCeil(request.successor_expires_at), now_ms);
+                                  now_ms, UnixMillisCeil(request.successor_expires_at), now_ms);
           !st.ok()) {
         return st;
       }
@@ -321,10 +322,10 @@ Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& req
       if (Status st = spend.Run(); !st.ok()) return st;
       if (spend.changes() != 1) return Status::Internal("sqlite: refresh token changed under the write lock");
       out.outcome = RotateOutcome::kRotated;
-      out.rotated_at = FromMillis(now_ms);
+      out.rotated_at = FromUnixMillis(now_ms);
       out.successor_hash = request.successor_hash;
     } else {
-      out.rotated_at = FromMillis(t.rotated_ms);
+      out.rotated_at = FromUnixMillis(t.rotated_ms);
       out.successor_hash = std::move(t.successor_hash);
       if (now_ms - t.rotated_ms <= request.grace.count()) {
         out.outcome = RotateOutcome::kGraceReplay;
@@ -345,7 +346,7 @@ Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& req
 }
 
 Result<std::uint64_t> SqliteAuthStateStore::RunRevoke(std::string_view session_id) {
-  const std::int64_t now_ms = MillisFloor(clock_.Now());
+  const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
   Result<ConnectionPool::Lease> connection = pool_.Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
@@ -361,7 +362,7 @@ Result<std::uint64_t> SqliteAuthStateStore::RunRevoke(std::string_view session_i
 Result<FailureWindow> SqliteAuthStateStore::RunRecordFailure(std::string_view key, TimePoint now,
                                                              std::chrono::milliseconds window) {
   if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return st;
-  const std::int64_t now_ms = MillisFloor(now);
+  const std::int64_t now_ms = UnixMillisFloor(now);
   const std::int64_t cutoff_ms = now_ms - window.count();
   Result<ConnectionPool::Lease> connection = pool_.Acquire();
   if (!connection.ok()) return connection.status();
@@ -391,7 +392,7 @@ Result<FailureWindow> SqliteAuthStateStore::RunPeekFailures(std::string_view key
   if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return st;
   Result<ConnectionPool::Lease> connection = pool_.Acquire();
   if (!connection.ok()) return connection.status();
-  return ReadWindow(**connection, key, MillisFloor(now) - window.count());
+  return ReadWindow(**connection, key, UnixMillisFloor(now) - window.count());
 }
 
 Status SqliteAuthStateStore::RunResetFailures(std::string_view key) {
@@ -412,7 +413,7 @@ Result<std::unique_lock<std::timed_mutex>> SqliteAuthStateStore::LockWriter() {
 }
 
 void SqliteAuthStateStore::MaybePurge(SqliteConnection& connection) {
-  const std::int64_t now_ms = MillisFloor(clock_.Now());
+  const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
   if (now_ms < next_purge_ms_) return;
   const std::int64_t interval_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.purge_interval).count();
@@ -437,7 +438,7 @@ Result<std::uint64_t> SqliteAuthStateStore::PurgeBatch(SqliteConnection& connect
 
 Result<std::uint64_t> SqliteAuthStateStore::PurgeExpired() {
   return Guarded([&]() -> Result<std::uint64_t> {
-    const std::int64_t now_ms = MillisFloor(clock_.Now());
+    const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
     Result<ConnectionPool::Lease> connection = pool_.Acquire();
     if (!connection.ok()) return connection.status();
     Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();

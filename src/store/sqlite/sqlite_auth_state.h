@@ -8,7 +8,7 @@
 //     index refresh_tokens_by_session(session_id), refresh_tokens_by_expiry(expires_at)
 //   login_failures(key, at_ms, expires_at = at_ms + the window it was recorded with)
 //     index login_failures_by_key(key, at_ms), login_failures_by_expiry(expires_at)
-// Times are Unix milliseconds (auth_state_rules.h).
+// Times are Unix milliseconds (auth_state_rules.h, src/util/unix_millis.h).
 //
 // Atomicity. Rotation reads the token, decides and writes (spend + successor, or delete
 // the session's row in `sessions` and the token family) in one BEGIN IMMEDIATE
