@@ -5,6 +5,7 @@
 
 #include <future>
 
+#include "sessionkit/sqlite_store.h"
 #include "testing/temp_dir.h"
 
 namespace sessionkit::server {

@@ -11,6 +11,7 @@
 
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
+#include "sessionkit/sqlite_store.h"
 #include "testing/raw_sqlite.h"
 #include "testing/temp_dir.h"
 

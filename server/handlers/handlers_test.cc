@@ -11,6 +11,7 @@
 
 #include "server/handlers/bearer.h"
 #include "server/handlers/views.h"
+#include "sessionkit/sqlite_store.h"
 #include "testing/memory_store.h"
 #include "testing/temp_dir.h"
 
