@@ -15,10 +15,12 @@
 #include <thread>
 #include <vector>
 
+#include "sessionkit/redis_store.h"
 #include "src/core/blocking.h"
 #include "src/store/redis/redis_client.h"
 #include "src/store/redis/redis_test_helpers.h"
 #include "testing/redis_server.h"
+#include "testing/session_factory.h"
 
 namespace sessionkit::internal {
 namespace {
@@ -132,6 +134,44 @@ TEST_F(RedisClientLoopsTest, ALinkOnEveryLoopAndTheReplyOnTheCallingLoop) {
   Result<RedisReply> outside = WaitFor<RedisReply>([&](auto cb) { client->Command({"PING"}, std::move(cb)); });
   ASSERT_TRUE(outside.ok()) << outside.status().ToString();
   EXPECT_TRUE(outside->is_status("PONG"));
+}
+
+// The public API: both stores on one client on the loops, answered on the calling loop.
+TEST_F(RedisClientLoopsTest, PublicOpenRedisStoresOnLoopsSharesOneClientOnTheLoops) {
+  RedisStoreOptions options;
+  options.host = server_->host();
+  options.port = server_->port();
+  options.password = server_->password();
+  options.connections = 1;
+  EXPECT_EQ(OpenRedisStoresOnLoops(options, {}).status().code(), Code::kInvalidArgument);
+
+  Loops loops(2);
+  const std::vector<asio::io_context*> pointers = loops.pointers();
+  Result<RedisStores> stores = OpenRedisStoresOnLoops(options, pointers);
+  ASSERT_TRUE(stores.ok()) << stores.status().ToString();
+  ASSERT_TRUE(stores->sessions && stores->auth_state);
+
+  const Session s = sessionkit::testing::MakeTestSession(sessionkit::testing::TestSessionId(1), "u1",
+                                                         SystemClock().Now());
+  ASSERT_TRUE(stores->sessions->Insert(s).ok());
+  for (int i = 0; i < 2; ++i) {
+    std::promise<std::thread::id> answered_on;
+    std::promise<Result<Session>> got;
+    loops.RunOn(i, [&] {
+      stores->sessions->GetAsync(s.id, [&](Result<Session> r) {
+        answered_on.set_value(std::this_thread::get_id());
+        got.set_value(std::move(r));
+      });
+    });
+    Result<Session> r = got.get_future().get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->user_id, "u1");
+    EXPECT_EQ(answered_on.get_future().get(), loops.thread_of(i)) << "loop " << i;
+  }
+  Result<FailureWindow> window =
+      stores->auth_state->RecordFailure("id:someone", SystemClock().Now(), 60s);
+  ASSERT_TRUE(window.ok()) << window.status().ToString();
+  EXPECT_EQ(window->count, 1u);
 }
 
 // Commands queued in one turn of the loop go out in one write, answered in order.
