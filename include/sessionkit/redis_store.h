@@ -17,9 +17,10 @@
 //   Design choice: the loops are passed as `boost::asio::io_context*`, only
 //   forward-declared here, so this header includes nothing from Boost and a program that
 //   does not use this function needs no Boost at all. A std-only executor interface
-//   (post a task) was rejected: the client's sockets and timers must be created on the
-//   loop's own io_context to be serviced by it, and an abstract "post" cannot give them
-//   one without a hop through a second reactor.
+//   (post a task) was rejected: the client's sockets and timers must be registered with
+//   the loop's own reactor (its io_context) for their completions to run on the loop;
+//   an abstract "post" offers no reactor, so the client would need one of its own, on
+//   its own thread, and every reply would hop from that thread to the caller's loop.
 #ifndef SESSIONKIT_REDIS_STORE_H_
 #define SESSIONKIT_REDIS_STORE_H_
 
