@@ -5,7 +5,7 @@
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/sqlite_store.h"
-#include "testing/temp_dir.h"
+#include "testing/conformance.h"
 #include "tests/auth_state_conformance/auth_state_conformance.h"
 
 namespace sessionkit::testing {
@@ -13,7 +13,7 @@ namespace {
 
 class SqliteHarness final : public AuthStateHarness {
  public:
-  SqliteHarness() : path_(dir_.File("sessionkit.db")) {
+  SqliteHarness() : path_(file_.path()) {
     auto sessions = OpenSqliteStore(Options());
     if (!sessions.ok()) {
       ADD_FAILURE() << "OpenSqliteStore: " << sessions.status().ToString();
@@ -35,7 +35,7 @@ class SqliteHarness final : public AuthStateHarness {
  private:
   SqliteStoreOptions Options() { return {.path = path_, .clock = &clock}; }
 
-  TempDir dir_;  // first member: removed after the stores are gone
+  SqliteTestFile file_;  // first member: removed after the stores are gone
   std::string path_;
   SessionStorePtr sessions_;
   AuthStateStorePtr store_;
@@ -46,7 +46,7 @@ AuthStateBackend SqliteBackend() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, AuthStateConformanceTest, ::testing::Values(SqliteBackend()),
-                         AuthStateBackendName);
+                         BackendName<AuthStateHarness>);
 
 }  // namespace
 }  // namespace sessionkit::testing

@@ -1,0 +1,52 @@
+#include "testing/conformance.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
+namespace sessionkit::testing {
+
+Result<RedisServer*> SharedRedisServer() {
+  // Leaked on purpose: the server outlives every test and static destructor order.
+  static Result<std::unique_ptr<RedisServer>>* server =
+      new Result<std::unique_ptr<RedisServer>>(RedisServer::Start());
+  if (!server->ok()) return server->status();
+  return server->value().get();
+}
+
+Result<RedisServer*> FlushedRedisServer() {
+  Result<RedisServer*> server = SharedRedisServer();
+  if (!server.ok()) return server.status();
+  auto flushed = (*server)->Command({"FLUSHALL"});
+  if (!flushed.ok()) return flushed.status();
+  if (!flushed->is_status("OK")) return Status::Internal("FLUSHALL: " + flushed->DebugString());
+  return server;
+}
+
+RedisStoreOptions RedisTestOptions(const RedisServer& server, const Clock* clock) {
+  RedisStoreOptions options;
+  options.host = server.host();
+  options.port = server.port();
+  options.command_timeout = std::chrono::seconds(10);  // sanitizer builds are slow
+  options.clock = clock;
+  return options;
+}
+
+Result<int> UnusedLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return Status::Internal("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  if (!ok) return Status::Internal("bind/getsockname failed");
+  return static_cast<int>(ntohs(addr.sin_port));
+}
+
+}  // namespace sessionkit::testing
