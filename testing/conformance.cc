@@ -5,8 +5,31 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+
+#include "testing/raw_sqlite.h"
 
 namespace sessionkit::testing {
+
+Status BreakSqliteFile(const std::string& path) {
+  {
+    auto raw = RawSqlite::Open(path);
+    if (!raw.ok()) return raw.status();
+    if (Status st = (*raw)->Exec("CREATE TABLE IF NOT EXISTS broken_by_test (x);"
+                                 "INSERT INTO broken_by_test VALUES (1);"
+                                 "PRAGMA wal_checkpoint(TRUNCATE);");
+        !st.ok()) {
+      return st;
+    }
+  }
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  if (!file.seekg(0, std::ios::end)) return Status::Internal("cannot open " + path);
+  const std::string garbage(static_cast<std::size_t>(file.tellg()), 'B');
+  file.seekp(0);
+  file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  if (!file.flush()) return Status::Internal("cannot overwrite " + path);
+  return Status::Ok();
+}
 
 Result<RedisServer*> SharedRedisServer() {
   // Leaked on purpose: the server outlives every test and static destructor order.

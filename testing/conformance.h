@@ -13,7 +13,8 @@
 //                            ::testing::Values(SqliteBackend()), BackendName<StoreHarness>);
 //
 // The backends' fixtures are here too: SqliteTestFile (a fresh database file in its own
-// temporary directory), SharedRedisServer (one real redis-server per test binary,
+// temporary directory), BreakSqliteFile (takes a database away from the stores open on
+// it), SharedRedisServer (one real redis-server per test binary,
 // started on first use), FlushedRedisServer (the same, emptied for the next test),
 // RedisTestOptions (store options pointing at it) and UnusedLoopbackPort (a port nobody
 // listens on, to take a backend away).
@@ -89,6 +90,13 @@ class SqliteTestFile {
   TempDir dir_;
   std::string path_;
 };
+
+// Turns the database at `path` into a file that is no longer a database, behind the back
+// of the stores open on it (as a failed disk or an operator's mistake would): another
+// connection writes, so their connections must re-read the file on their next call,
+// checkpoints the WAL into the file, and then every byte of the file is overwritten.
+// From then on every operation of those stores fails with SQLITE_NOTADB (Unavailable).
+Status BreakSqliteFile(const std::string& path);
 
 // The binary's redis-server, started on first use (on a free loopback port) and never
 // stopped before exit; a start failure is returned to every caller (never a skip).

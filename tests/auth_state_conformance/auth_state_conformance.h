@@ -6,7 +6,8 @@
 // test reading time from the harness's ManualClock, a session store on the same data (to
 // check that reuse deletes the session) and a way to open a second, independent store
 // object on the same data (a second server). OpenUnreachable is optional: backends that
-// can be taken away (Redis) return a store whose backend is down; tests that need it are
+// can be taken away (Redis: a port nobody listens on; SQLite: a file that is no longer a
+// database) return a store whose backend is down; tests that need it are
 // skipped, with a message, for the others. Each backend instantiates the suite in its own
 // *_instance_test.cc (testing/conformance.h has the shared plumbing and the backends'
 // fixtures):

@@ -102,7 +102,7 @@ TEST_P(AuthStateConformanceTest, TimesKeepMillisecondsRoundingExpiryUp) {
 TEST_P(AuthStateConformanceTest, IssueOverALiveHashIsConflictAndKeepsTheOriginal) {
   SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "a", now())));
   SK_EXPECT_CODE(store().IssueRefresh(MakeToken(1, TestSessionId(2), "b", now())),
-                      Code::kConflict);
+                 Code::kConflict);
   auto got = store().GetRefresh(TokenHash(1));
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->session_id, TestSessionId(1));
@@ -136,7 +136,7 @@ TEST_P(AuthStateConformanceTest, IssueRejectsMalformedInput) {
   SK_EXPECT_CODE(store().IssueRefresh(bad_session), Code::kInvalidArgument);
 
   SK_EXPECT_CODE(store().IssueRefresh(MakeToken(1, TestSessionId(1), "", now())),
-                      Code::kInvalidArgument);
+                 Code::kInvalidArgument);
 
   RefreshRecord dead = MakeToken(1, TestSessionId(1), "u", now());
   dead.expires_at = now();
@@ -279,7 +279,7 @@ TEST_P(AuthStateConformanceTest, ReuseAfterGraceDeletesTheSessionAndTheTokenFami
   SK_EXPECT_CODE(store().GetRefresh(TokenHash(1)).status(), Code::kNotFound);
   SK_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);
   SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now())).status(),
-                      Code::kNotFound);
+                 Code::kNotFound);
   // The user's other session and its token are untouched.
   EXPECT_TRUE(sessions().Get(other.id).ok());
   EXPECT_EQ(store().GetRefresh(TokenHash(7))->state, RefreshState::kActive);
@@ -311,7 +311,7 @@ TEST_P(AuthStateConformanceTest, ReuseWhenTheSessionIsAlreadyGoneStillKillsTheFa
 
 TEST_P(AuthStateConformanceTest, UnknownTokenIsNotFound) {
   SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
-                      Code::kNotFound);
+                 Code::kNotFound);
   SK_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);
 }
 
@@ -322,9 +322,9 @@ TEST_P(AuthStateConformanceTest, ExpiredTokenIsNotFoundActiveOrSpent) {
   clock().Advance(seconds(60));
   // Expiry is judged by the request's `now`.
   SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
-                      Code::kNotFound);
+                 Code::kNotFound);
   SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(3), TokenHash(4), now())).status(),
-                      Code::kNotFound);
+                 Code::kNotFound);
   SK_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);  // nothing rotated
   // One millisecond earlier it was still live.
   auto earlier = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now() - milliseconds(1)));
@@ -335,11 +335,11 @@ TEST_P(AuthStateConformanceTest, ExpiredTokenIsNotFoundActiveOrSpent) {
 TEST_P(AuthStateConformanceTest, RotateRejectsMalformedInputWithoutChangingAnything) {
   SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   SK_EXPECT_CODE(store().RotateRefresh(Rotation("x", TokenHash(2), now())).status(),
-                      Code::kInvalidArgument);
+                 Code::kInvalidArgument);
   SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), "y", now())).status(),
-                      Code::kInvalidArgument);
+                 Code::kInvalidArgument);
   SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(1), now())).status(),
-                      Code::kInvalidArgument);
+                 Code::kInvalidArgument);
   SK_EXPECT_CODE(
       store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now(), milliseconds(-1))).status(),
       Code::kInvalidArgument);
@@ -355,7 +355,7 @@ TEST_P(AuthStateConformanceTest, RotatingOntoALiveHashIsConflictAndChangesNothin
   SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "a", now())));
   SK_ASSERT_OK(store().IssueRefresh(MakeToken(2, TestSessionId(2), "b", now())));
   SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
-                      Code::kConflict);
+                 Code::kConflict);
   EXPECT_EQ(store().GetRefresh(TokenHash(1))->state, RefreshState::kActive);
   EXPECT_EQ(store().GetRefresh(TokenHash(2))->session_id, TestSessionId(2));
 }
@@ -528,11 +528,11 @@ TEST_P(AuthStateConformanceTest, KeysAreIndependentOpaqueStrings) {
 TEST_P(AuthStateConformanceTest, FailureOperationsRejectBadInput) {
   SK_EXPECT_CODE(store().RecordFailure("", now(), kWindow).status(), Code::kInvalidArgument);
   SK_EXPECT_CODE(store().RecordFailure(std::string(513, 'k'), now(), kWindow).status(),
-                      Code::kInvalidArgument);
+                 Code::kInvalidArgument);
   SK_EXPECT_CODE(store().RecordFailure("id:x", now(), milliseconds(0)).status(),
-                      Code::kInvalidArgument);
+                 Code::kInvalidArgument);
   SK_EXPECT_CODE(store().PeekFailures("id:x", now(), milliseconds(-5)).status(),
-                      Code::kInvalidArgument);
+                 Code::kInvalidArgument);
   SK_EXPECT_CODE(store().PeekFailures("", now(), kWindow).status(), Code::kInvalidArgument);
   SK_EXPECT_CODE(store().ResetFailures(""), Code::kInvalidArgument);
   EXPECT_TRUE(store().RecordFailure(std::string(512, 'k'), now(), kWindow).ok());
@@ -569,7 +569,7 @@ TEST_P(AuthStateConformanceTest, UnreachableBackendIsUnavailableForEveryOperatio
   SK_EXPECT_CODE(s.IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())), Code::kUnavailable);
   SK_EXPECT_CODE(s.GetRefresh(TokenHash(1)).status(), Code::kUnavailable);
   SK_EXPECT_CODE(s.RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
-                      Code::kUnavailable);
+                 Code::kUnavailable);
   SK_EXPECT_CODE(s.RevokeRefreshForSession(TestSessionId(1)).status(), Code::kUnavailable);
   SK_EXPECT_CODE(s.RecordFailure("id:x", now(), kWindow).status(), Code::kUnavailable);
   SK_EXPECT_CODE(s.PeekFailures("id:x", now(), kWindow).status(), Code::kUnavailable);
