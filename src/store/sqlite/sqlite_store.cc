@@ -93,7 +93,9 @@ Result<std::shared_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
   Result<internal::SqliteDatabasePtr> database =
       internal::SqliteDatabase::Open(options, kMaxConnections, "sqlite store");
   if (!database.ok()) return database.status();
-  return OnDatabase(std::move(database).value());
+  return Guarded([&]() -> Result<std::shared_ptr<SqliteStore>> {
+    return OnDatabase(std::move(database).value());
+  });
 }
 
 std::shared_ptr<SqliteStore> SqliteStore::OnDatabase(internal::SqliteDatabasePtr database) {

@@ -121,6 +121,12 @@ Result<std::shared_ptr<SqliteUserStore>> SqliteUserStore::Open(const SqliteStore
   return OnDatabase(std::move(database).value());
 }
 
+Result<UserStorePtr> OpenSqliteUserStore(const SqliteStoreOptions& options) {
+  Result<std::shared_ptr<SqliteUserStore>> store = SqliteUserStore::Open(options);
+  if (!store.ok()) return store.status();
+  return UserStorePtr(std::move(store).value());
+}
+
 Result<std::shared_ptr<SqliteUserStore>> SqliteUserStore::OnDatabase(
     internal::SqliteDatabasePtr database) {
   return Guarded([&]() -> Result<std::shared_ptr<SqliteUserStore>> {

@@ -1,5 +1,6 @@
 // The SQLite user store beyond the conformance suite: files it cannot open, restarts,
-// files written by earlier builds, and the three stores of a file on one database.
+// files written by earlier builds, and the stores of a file on one database (one writer
+// lock).
 #include "src/store/sqlite/sqlite_user_store.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,8 @@
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/sqlite_store.h"
+#include "src/store/sqlite/database.h"
+#include "src/store/sqlite/sqlite_store.h"
 #include "testing/raw_sqlite.h"
 #include "testing/session_factory.h"
 #include "testing/temp_dir.h"
@@ -122,6 +125,34 @@ TEST(SqliteUserStoreTest, OpenSqliteStoresGivesTheFilesThreeStores) {
 
   EXPECT_EQ(OpenSqliteStores({.path = ""}).status().code(), Code::kInvalidArgument);
   EXPECT_TRUE(OpenSqliteStores({.path = dir.File("no/such/dir/x.db")}).status().IsUnavailable());
+}
+
+// Stores on one SqliteDatabase take its one writer lock: while it is held, every store's
+// writes wait busy_timeout and fail Unavailable; reads go on (WAL).
+TEST(SqliteUserStoreTest, StoresOnOneDatabaseShareItsWriterLock) {
+  TempDir dir;
+  ManualClock clock;
+  auto database = internal::SqliteDatabase::Open(
+      {.path = dir.File("shared.db"), .busy_timeout = std::chrono::milliseconds(100), .clock = &clock},
+      internal::SqliteDatabase::kSharedConnections, "test");
+  ASSERT_TRUE(database.ok()) << database.status().ToString();
+  std::shared_ptr<SqliteStore> sessions = SqliteStore::OnDatabase(*database);
+  auto users = SqliteUserStore::OnDatabase(*database);
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  Result<User> before = (*users)->Create("lee", "lee@example.com", "h");
+  ASSERT_TRUE(before.ok());
+
+  auto held = (*database)->LockWriter();
+  ASSERT_TRUE(held.ok());
+  EXPECT_TRUE((*users)->Create("max", "max@example.com", "h").status().IsUnavailable());
+  EXPECT_TRUE((*users)->UpdatePasswordHash(before->id, "h2").IsUnavailable());
+  EXPECT_TRUE(sessions->Insert(testing::MakeTestSession(testing::TestSessionId(1), before->id,
+                                                        clock.Now()))
+                  .status()
+                  .IsUnavailable());
+  EXPECT_TRUE((*users)->FindByLogin("lee").ok()) << "reads do not take the writer lock";
+  held->unlock();
+  EXPECT_TRUE((*users)->Create("max", "max@example.com", "h").ok());
 }
 
 }  // namespace

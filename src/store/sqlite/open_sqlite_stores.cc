@@ -1,5 +1,5 @@
-// The public factories of include/sessionkit/sqlite_store.h that build more than the
-// session store: the user store alone, and every store on one shared database.
+// OpenSqliteStores (include/sessionkit/sqlite_store.h): the session, auth-state and user
+// stores of one file on one shared SqliteDatabase (database.h).
 #include <memory>
 #include <utility>
 
@@ -12,12 +12,6 @@
 #include "src/store/sqlite/sqlite_user_store.h"
 
 namespace sessionkit {
-
-Result<UserStorePtr> OpenSqliteUserStore(const SqliteStoreOptions& options) {
-  Result<std::shared_ptr<SqliteUserStore>> store = SqliteUserStore::Open(options);
-  if (!store.ok()) return store.status();
-  return UserStorePtr(std::move(store).value());
-}
 
 Result<SqliteStores> OpenSqliteStores(const SqliteStoreOptions& options) {
   Result<internal::SqliteDatabasePtr> database = internal::SqliteDatabase::Open(
