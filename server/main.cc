@@ -45,6 +45,7 @@ void SetUpLogging(const std::string& level) {
 struct Stores {
   sk::SessionStorePtr sessions;
   sk::AuthStateStorePtr auth_state;  // refresh tokens, failed logins: beside the sessions
+  sk::UserStorePtr users;            // with SQLite sessions, on the same database
 };
 
 // The stores of the configuration, logged. Exit code on failure (2 config, 1 run).
@@ -75,8 +76,11 @@ sk::Result<Stores> OpenStores(const srv::ServerConfig& config,
     options.path = config.database_path;
     spdlog::info("session store: embedded SQLite at {}", options.path);
     exit_code = 1;
-    sessions = sk::OpenSqliteStore(options);
-    if (sessions.ok()) auth_state = sk::OpenSqliteAuthStateStore(options);
+    // One database for the file's three stores: one pool, one writer lock.
+    sk::Result<sk::SqliteStores> stores = sk::OpenSqliteStores(options);
+    if (!stores.ok()) return stores.status();
+    return Stores{std::move(stores->sessions), std::move(stores->auth_state),
+                  std::move(stores->users)};
   }
   if (!sessions.ok()) return sessions.status();
   if (!auth_state.ok()) return auth_state.status();
@@ -140,9 +144,12 @@ int Run(const srv::ServerConfig& config) {
   sk::Result<sk::JwtCodec> jwt = sk::JwtCodec::Create(std::move(jwt_options));
   if (!jwt.ok()) return Fail(2, "JWT configuration: " + std::string(sk::CodeName(jwt.status().code())));
 
-  sk::Result<std::unique_ptr<srv::UserStore>> users =
-      srv::UserStore::Open({.path = config.database_path});
-  if (!users.ok()) return Fail(1, "users database: " + users.status().ToString());
+  sk::UserStorePtr users = std::move(stores->users);
+  if (users == nullptr) {  // sessions in Redis: the users stay in the local database file
+    sk::Result<sk::UserStorePtr> opened = sk::OpenSqliteUserStore({.path = config.database_path});
+    if (!opened.ok()) return Fail(1, "users database: " + opened.status().ToString());
+    users = std::move(opened).value();
+  }
 
   // Successors of spent refresh tokens are derived from JWT_SECRET (refresh_token.h), so
   // every server sharing the secret hands out the same pair within the grace window.
@@ -159,10 +166,10 @@ int Run(const srv::ServerConfig& config) {
   srv::WorkerPool workers(config.hash_threads, config.hash_queue, kPasswordWorkerNice);
   services.sessions = manager->get();
   services.jwt = &*jwt;
-  services.users = users->get();
+  services.users = users.get();
   // /me's profile lookups stay in memory for a minute (profile_cache.h says why that is
   // safe); sessions themselves are read from the store on every request.
-  srv::ProfileCache profiles(**users, nullptr, std::chrono::seconds(60));
+  srv::ProfileCache profiles(*users, nullptr, std::chrono::seconds(60));
   services.profiles = &profiles;
   services.hasher = &*hasher;
   services.workers = &workers;
@@ -195,7 +202,7 @@ int Run(const srv::ServerConfig& config) {
   workers.Stop();
   manager->reset();
   auth_state.reset();
-  users->reset();
+  users.reset();
   server.reset();
   spdlog::info("stopped");
   return 0;

@@ -1,10 +1,17 @@
-// The embedded session store: one SQLite file (WAL), the default backend.
+// The embedded backend: one SQLite file (WAL) holding sessions, account-security state
+// and users, the default backend.
 //
 // Sessions live in a `sessions` table indexed by user_id and expires_at; the JSON of
 // API.md §2 is kept verbatim so records move between backends unchanged. Expired rows
 // are invisible at once (every query compares with the clock) and purged in bounded
 // batches. Safe to share between threads; operations complete inline (the callback runs
 // before the *Async call returns). Survives process restarts.
+//
+// The auth-state store (auth_state_store.h) and the user store (user_store.h) keep their
+// own tables in the same file. OpenSqliteStores opens all three on one database: one
+// pool of connections and one writer lock in this process for the whole file. The
+// single factories open a database each (several pools on one file, which SQLite's own
+// locking keeps correct); prefer OpenSqliteStores when a process uses more than one.
 #ifndef SESSIONKIT_SQLITE_STORE_H_
 #define SESSIONKIT_SQLITE_STORE_H_
 
@@ -17,6 +24,7 @@
 #include "sessionkit/clock.h"
 #include "sessionkit/result.h"
 #include "sessionkit/session_store.h"
+#include "sessionkit/user_store.h"
 
 namespace sessionkit {
 
@@ -44,6 +52,18 @@ Result<std::shared_ptr<SessionStore>> OpenSqliteStore(const SqliteStoreOptions& 
 // delete the session in the same transaction. Same option checks and errors as
 // OpenSqliteStore.
 Result<AuthStateStorePtr> OpenSqliteAuthStateStore(const SqliteStoreOptions& options);
+
+// The user store in the `users` table of options.path (created if missing). Same option
+// checks and errors as OpenSqliteStore; purge_* are unused (users do not expire).
+Result<UserStorePtr> OpenSqliteUserStore(const SqliteStoreOptions& options);
+
+// Every store of the file, sharing one database (see above). All three or an error.
+struct SqliteStores {
+  std::shared_ptr<SessionStore> sessions;
+  std::shared_ptr<AuthStateStore> auth_state;
+  UserStorePtr users;
+};
+Result<SqliteStores> OpenSqliteStores(const SqliteStoreOptions& options);
 
 }  // namespace sessionkit
 

@@ -122,7 +122,7 @@ class AccountSecurityTest : public ::testing::Test {
     auto jwt = JwtCodec::Create({.secret = std::string(kSecret), .clock = &clock_});
     ASSERT_TRUE(jwt.ok());
     jwt_.emplace(std::move(jwt).value());
-    auto users = UserStore::Open({.path = db, .clock = &clock_});
+    auto users = OpenSqliteUserStore({.path = db, .clock = &clock_});
     ASSERT_TRUE(users.ok()) << users.status().ToString();
     users_ = std::move(users).value();
     auto hasher = PasswordHasher::Create(MinimumCost());
@@ -206,7 +206,7 @@ class AccountSecurityTest : public ::testing::Test {
   std::unique_ptr<SessionManager> manager_;
   std::shared_ptr<SwitchableAuthState> auth_;
   std::optional<JwtCodec> jwt_;
-  std::unique_ptr<UserStore> users_;
+  UserStorePtr users_;
   std::optional<PasswordHasher> hasher_;
   std::unique_ptr<WorkerPool> workers_;
   RefreshTokens refresh_tokens_{kSecret};

@@ -8,6 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "server/handlers/bearer.h"
 #include "server/handlers/views.h"
@@ -60,7 +63,7 @@ class HandlersTest : public ::testing::Test {
     auto jwt = JwtCodec::Create({.secret = std::string(kSecret), .clock = &clock_});
     ASSERT_TRUE(jwt.ok());
     jwt_.emplace(std::move(jwt).value());
-    auto users = UserStore::Open({.path = dir_.File("users.db"), .clock = &clock_});
+    auto users = OpenSqliteUserStore({.path = dir_.File("users.db"), .clock = &clock_});
     ASSERT_TRUE(users.ok()) << users.status().ToString();
     users_ = std::move(users).value();
     auto hasher = PasswordHasher::Create(MinimumCost());
@@ -120,7 +123,7 @@ class HandlersTest : public ::testing::Test {
   std::shared_ptr<CountingStore> store_;
   std::unique_ptr<SessionManager> manager_;
   std::optional<JwtCodec> jwt_;
-  std::unique_ptr<UserStore> users_;
+  UserStorePtr users_;
   std::optional<PasswordHasher> hasher_;
   std::unique_ptr<WorkerPool> workers_;
   AuthStateStorePtr auth_state_;
@@ -181,6 +184,52 @@ TEST_F(HandlersTest, MeUsesTheValidatedSessionWithoutASecondLookup) {
   EXPECT_EQ(Field(me.body, "/data/session/current"), "true");
   EXPECT_EQ(Field(me.body, "/data/session/ip_address"), "192.0.2.10");
   EXPECT_EQ(me.body.find("password"), std::string::npos);
+}
+
+// The user database is read on the worker pool, never on the thread that dispatched
+// /me (an event loop in the server); with the profile cache, a repeat is a memory hit.
+TEST_F(HandlersTest, MeReadsTheUserDatabaseOnAWorkerAndThenFromMemory) {
+  struct ThreadRecordingUsers final : UserStore {
+    explicit ThreadRecordingUsers(UserStore& inner) : inner(inner) {}
+    Result<User> FindById(std::string_view id) override {
+      std::lock_guard lock(mu);
+      find_threads.push_back(std::this_thread::get_id());
+      return inner.FindById(id);
+    }
+    Result<User> FindByLogin(std::string_view login) override { return inner.FindByLogin(login); }
+    Status CheckAvailable(std::string_view name, std::string_view email) override {
+      return inner.CheckAvailable(name, email);
+    }
+    Result<User> Create(std::string_view name, std::string_view email,
+                        std::string_view hash) override {
+      return inner.Create(name, email, hash);
+    }
+    Status UpdatePasswordHash(std::string_view id, std::string_view hash) override {
+      return inner.UpdatePasswordHash(id, hash);
+    }
+    Status Delete(std::string_view id) override { return inner.Delete(id); }
+    UserStore& inner;
+    std::mutex mu;
+    std::vector<std::thread::id> find_threads;
+  } users(*users_);
+  services_.users = &users;
+  std::string token = Register("mia");
+
+  Response me = Call(Method::kGet, "/api/users/me", {}, token);  // no profile cache
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(Field(me.body, "/data/user/username"), "mia");
+
+  ProfileCache profiles(users, &clock_, seconds(60));
+  services_.profiles = &profiles;
+  Response first = Call(Method::kGet, "/api/users/me", {}, token);  // miss: on a worker
+  Response second = Call(Method::kGet, "/api/users/me", {}, token);  // hit: here
+  services_.profiles = nullptr;
+  EXPECT_EQ(first.body, me.body);
+  EXPECT_EQ(second.body, me.body);
+  EXPECT_EQ(profiles.misses(), 1u);
+  std::lock_guard lock(users.mu);
+  ASSERT_EQ(users.find_threads.size(), 2u);
+  for (std::thread::id id : users.find_threads) EXPECT_NE(id, std::this_thread::get_id());
 }
 
 TEST_F(HandlersTest, ActivitySlidesTheIdleTimeoutAndIdlenessEndsTheSession) {

@@ -21,7 +21,7 @@
 
 #include "server/handlers/services.h"
 #include "server/http/message.h"
-#include "server/users/user_store.h"
+#include "sessionkit/user_store.h"
 
 namespace sessionkit::server {
 

@@ -15,12 +15,12 @@
 #include "server/refresh_token.h"
 #include "server/users/password_hasher.h"
 #include "server/users/profile_cache.h"
-#include "server/users/user_store.h"
 #include "server/worker_pool.h"
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
 #include "sessionkit/jwt.h"
 #include "sessionkit/session_manager.h"
+#include "sessionkit/user_store.h"
 
 namespace sessionkit::server {
 

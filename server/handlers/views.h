@@ -5,7 +5,7 @@
 #ifndef SESSIONKIT_SERVER_HANDLERS_VIEWS_H_
 #define SESSIONKIT_SERVER_HANDLERS_VIEWS_H_
 
-#include "server/users/user_store.h"
+#include "sessionkit/user_store.h"
 #include "sessionkit/jwt.h"
 #include "sessionkit/session.h"
 #include "src/util/json_writer.h"

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "sessionkit/sqlite_store.h"
+
 namespace sessionkit::server {
 namespace {
 
@@ -19,8 +21,8 @@ class ProfileCacheTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    Result<std::unique_ptr<UserStore>> store =
-        UserStore::Open({.path = (dir_ / "db.sqlite").string(), .clock = &clock_});
+    Result<UserStorePtr> store =
+        OpenSqliteUserStore({.path = (dir_ / "db.sqlite").string(), .clock = &clock_});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
   }
@@ -37,7 +39,7 @@ class ProfileCacheTest : public ::testing::Test {
 
   ManualClock clock_;
   std::filesystem::path dir_;
-  std::unique_ptr<UserStore> store_;
+  UserStorePtr store_;
 };
 
 TEST_F(ProfileCacheTest, SecondLookupIsServedFromMemoryWithoutTheHash) {
@@ -116,6 +118,75 @@ TEST_F(ProfileCacheTest, AFullTableMakesRoom) {
   ASSERT_TRUE(cache.Find(b.id).ok());
   ASSERT_TRUE(cache.Find(c.id).ok());
   EXPECT_EQ(cache.misses(), 6u);
+}
+
+// The event-loop path: Cached never reads the database; a PendingLoad run on another
+// thread leaves its answer for the thread that prepared it.
+TEST_F(ProfileCacheTest, AMissLoadedOnAWorkerIsCachedForThePreparingThread) {
+  User erin = MustCreate("erin");
+  ProfileCache cache(*store_, &clock_, 60s);
+  const User* user = nullptr;
+  EXPECT_EQ(cache.Cached(erin.id, user), ProfileCache::Hit::kMiss);
+  EXPECT_EQ(cache.misses(), 0u) << "Cached() never goes to the database";
+
+  ProfileCache::PendingLoad load = cache.PrepareLoad(erin.id);
+  Result<User> loaded = Status::Internal("not run");
+  std::thread worker([&] { loaded = load.Run(); });
+  worker.join();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->username, "erin");
+  EXPECT_TRUE(loaded->password_hash.empty());
+  EXPECT_EQ(cache.misses(), 1u);
+
+  ASSERT_EQ(cache.Cached(erin.id, user), ProfileCache::Hit::kFound);
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->id, erin.id);
+  EXPECT_EQ(user->email, "erin@example.com");
+  EXPECT_TRUE(user->password_hash.empty());
+  EXPECT_EQ(cache.misses(), 1u);
+
+  std::thread other([&] {  // the worker's own entries were not filled
+    const User* seen = nullptr;
+    EXPECT_EQ(cache.Cached(erin.id, seen), ProfileCache::Hit::kMiss);
+  });
+  other.join();
+
+  clock_.Advance(60s);
+  EXPECT_EQ(cache.Cached(erin.id, user), ProfileCache::Hit::kMiss) << "the ttl still holds";
+}
+
+TEST_F(ProfileCacheTest, AnAbsentUserLoadedOnAWorkerIsCachedAsAbsent) {
+  ProfileCache cache(*store_, &clock_, 60s);
+  ProfileCache::PendingLoad load = cache.PrepareLoad("42");
+  std::thread worker([&] { EXPECT_TRUE(load.Run().status().IsNotFound()); });
+  worker.join();
+  const User* user = nullptr;
+  EXPECT_EQ(cache.Cached("42", user), ProfileCache::Hit::kAbsent);
+  EXPECT_EQ(cache.misses(), 1u);
+}
+
+TEST_F(ProfileCacheTest, ADatabaseErrorIsNotCached) {
+  // A store that is always down: the error comes back and nothing is remembered.
+  struct DownStore final : UserStore {
+    Result<User> FindById(std::string_view) override { return Status::Unavailable("down"); }
+    Result<User> FindByLogin(std::string_view) override { return Status::Unavailable("down"); }
+    Status CheckAvailable(std::string_view, std::string_view) override {
+      return Status::Unavailable("down");
+    }
+    Result<User> Create(std::string_view, std::string_view, std::string_view) override {
+      return Status::Unavailable("down");
+    }
+    Status UpdatePasswordHash(std::string_view, std::string_view) override {
+      return Status::Unavailable("down");
+    }
+    Status Delete(std::string_view) override { return Status::Unavailable("down"); }
+  } down;
+  ProfileCache cache(down, &clock_, 60s);
+  EXPECT_TRUE(cache.PrepareLoad("7").Run().status().IsUnavailable());
+  const User* user = nullptr;
+  EXPECT_EQ(cache.Cached("7", user), ProfileCache::Hit::kMiss);
+  EXPECT_TRUE(cache.Find("7").status().IsUnavailable());
+  EXPECT_EQ(cache.misses(), 2u);
 }
 
 }  // namespace

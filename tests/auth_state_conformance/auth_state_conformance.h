@@ -6,12 +6,14 @@
 // test reading time from the harness's ManualClock, a session store on the same data (to
 // check that reuse deletes the session) and a way to open a second, independent store
 // object on the same data (a second server). OpenUnreachable is optional: backends that
-// can be taken away (Redis) return a store whose backend is down; tests that need it are
+// can be taken away (Redis: a port nobody listens on; SQLite: a file that is no longer a
+// database) return a store whose backend is down; tests that need it are
 // skipped, with a message, for the others. Each backend instantiates the suite in its own
-// *_instance_test.cc:
+// *_instance_test.cc (testing/conformance.h has the shared plumbing and the backends'
+// fixtures):
 //
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, AuthStateConformanceTest,
-//                            ::testing::Values(SqliteBackend()), AuthStateBackendName);
+//                            ::testing::Values(SqliteBackend()), BackendName<AuthStateHarness>);
 //
 // Header-only on purpose: the test binary is built from *_test.cc files alone.
 // Not thread-safe beyond what each test does itself.
@@ -20,15 +22,14 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <memory>
-#include <ostream>
 #include <string>
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
 #include "sessionkit/session_store.h"
 #include "sessionkit/status.h"
+#include "testing/conformance.h"
 
 namespace sessionkit::testing {
 
@@ -53,57 +54,30 @@ struct AuthStateHarness {
   }
 };
 
-struct AuthStateBackend {
-  std::string name;  // test-name safe: letters, digits, '_'
-  std::function<std::unique_ptr<AuthStateHarness>()> make;
-};
+using AuthStateBackend = Backend<AuthStateHarness>;
 
-inline void PrintTo(const AuthStateBackend& backend, std::ostream* os) { *os << backend.name; }
-
-inline std::string AuthStateBackendName(const ::testing::TestParamInfo<AuthStateBackend>& info) {
-  return info.param.name;
-}
-
-class AuthStateConformanceTest : public ::testing::TestWithParam<AuthStateBackend> {
+class AuthStateConformanceTest : public ConformanceTest<AuthStateHarness> {
  protected:
   void SetUp() override {
-    harness_ = GetParam().make();
-    ASSERT_NE(harness_, nullptr) << GetParam().name << ": harness not created";
-    store_ = harness_->store();
+    ConformanceTest::SetUp();
+    if (HasFatalFailure()) return;
+    store_ = harness().store();
     ASSERT_NE(store_, nullptr) << GetParam().name << ": no auth-state store";
-    ASSERT_NE(harness_->sessions(), nullptr) << GetParam().name << ": no session store";
+    ASSERT_NE(harness().sessions(), nullptr) << GetParam().name << ": no session store";
   }
 
   void TearDown() override {
     store_.reset();  // before the harness that owns what the store uses
-    harness_.reset();
+    ConformanceTest::TearDown();
   }
 
-  AuthStateHarness& harness() { return *harness_; }
   AuthStateStore& store() { return *store_; }
-  SessionStore& sessions() { return *harness_->sessions(); }
-  ManualClock& clock() { return harness_->clock; }
-  TimePoint now() const { return harness_->clock.Now(); }
+  SessionStore& sessions() { return *harness().sessions(); }
 
  private:
-  std::unique_ptr<AuthStateHarness> harness_;
   AuthStateStorePtr store_;
 };
 
 }  // namespace sessionkit::testing
-
-// EXPECT that a Status or Result failed with `code` (printing the status if not).
-#define SK_AUTH_EXPECT_CODE(status_expr, expected_code)                             \
-  do {                                                                              \
-    const ::sessionkit::Status sk_status_ = (status_expr);                          \
-    EXPECT_EQ(::sessionkit::CodeName(sk_status_.code()),                            \
-              ::sessionkit::CodeName(expected_code))                                \
-        << sk_status_.ToString();                                                   \
-  } while (0)
-#define SK_AUTH_ASSERT_OK(status_expr)                                              \
-  do {                                                                              \
-    const ::sessionkit::Status sk_status_ = (status_expr);                          \
-    ASSERT_TRUE(sk_status_.ok()) << sk_status_.ToString();                          \
-  } while (0)
 
 #endif  // SESSIONKIT_TESTS_AUTH_STATE_CONFORMANCE_AUTH_STATE_CONFORMANCE_H_

@@ -59,7 +59,7 @@ RotateRequest Rotation(const std::string& presented, const std::string& successo
 
 TEST_P(AuthStateConformanceTest, IssueThenGetRoundTripsEveryField) {
   const RefreshRecord issued = MakeToken(1, TestSessionId(1), "user-a", now());
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(issued));
+  SK_ASSERT_OK(store().IssueRefresh(issued));
 
   auto got = store().GetRefresh(issued.token_hash);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -78,7 +78,7 @@ TEST_P(AuthStateConformanceTest, IssueIgnoresTheStateFieldsOfTheRecord) {
   issued.state = RefreshState::kSpent;
   issued.rotated_at = now();
   issued.successor_hash = TokenHash(2);
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(issued));
+  SK_ASSERT_OK(store().IssueRefresh(issued));
   auto got = store().GetRefresh(issued.token_hash);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->state, RefreshState::kActive);
@@ -88,7 +88,7 @@ TEST_P(AuthStateConformanceTest, IssueIgnoresTheStateFieldsOfTheRecord) {
 TEST_P(AuthStateConformanceTest, TimesKeepMillisecondsRoundingExpiryUp) {
   clock().Advance(std::chrono::nanoseconds(1'234'567));  // 1.234567 ms past a whole second
   RefreshRecord issued = MakeToken(1, TestSessionId(1), "u", now());
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(issued));
+  SK_ASSERT_OK(store().IssueRefresh(issued));
   auto got = store().GetRefresh(issued.token_hash);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->issued_at, FloorMs(issued.issued_at));
@@ -100,9 +100,9 @@ TEST_P(AuthStateConformanceTest, TimesKeepMillisecondsRoundingExpiryUp) {
 }
 
 TEST_P(AuthStateConformanceTest, IssueOverALiveHashIsConflictAndKeepsTheOriginal) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "a", now())));
-  SK_AUTH_EXPECT_CODE(store().IssueRefresh(MakeToken(1, TestSessionId(2), "b", now())),
-                      Code::kConflict);
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "a", now())));
+  SK_EXPECT_CODE(store().IssueRefresh(MakeToken(1, TestSessionId(2), "b", now())),
+                 Code::kConflict);
   auto got = store().GetRefresh(TokenHash(1));
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->session_id, TestSessionId(1));
@@ -110,9 +110,9 @@ TEST_P(AuthStateConformanceTest, IssueOverALiveHashIsConflictAndKeepsTheOriginal
 }
 
 TEST_P(AuthStateConformanceTest, IssueOverADeadHashReplacesIt) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "a", now(), seconds(60))));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "a", now(), seconds(60))));
   clock().Advance(seconds(60));
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(2), "b", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(2), "b", now())));
   auto got = store().GetRefresh(TokenHash(1));
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->session_id, TestSessionId(2));
@@ -122,42 +122,42 @@ TEST_P(AuthStateConformanceTest, IssueOverADeadHashReplacesIt) {
 TEST_P(AuthStateConformanceTest, IssueRejectsMalformedInput) {
   RefreshRecord upper = MakeToken(1, TestSessionId(1), "u", now());
   for (char& c : upper.token_hash) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  SK_AUTH_EXPECT_CODE(store().IssueRefresh(upper), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().IssueRefresh(upper), Code::kInvalidArgument);
 
   RefreshRecord short_hash = MakeToken(1, TestSessionId(1), "u", now());
   short_hash.token_hash.pop_back();
-  SK_AUTH_EXPECT_CODE(store().IssueRefresh(short_hash), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().IssueRefresh(short_hash), Code::kInvalidArgument);
 
   RefreshRecord plain = MakeToken(1, TestSessionId(1), "u", now());
   plain.token_hash = "a-plain-token-must-never-be-stored-so-it-is-refused-outright-xyz";
-  SK_AUTH_EXPECT_CODE(store().IssueRefresh(plain), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().IssueRefresh(plain), Code::kInvalidArgument);
 
   RefreshRecord bad_session = MakeToken(1, "sess_nothex", "u", now());
-  SK_AUTH_EXPECT_CODE(store().IssueRefresh(bad_session), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().IssueRefresh(bad_session), Code::kInvalidArgument);
 
-  SK_AUTH_EXPECT_CODE(store().IssueRefresh(MakeToken(1, TestSessionId(1), "", now())),
-                      Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().IssueRefresh(MakeToken(1, TestSessionId(1), "", now())),
+                 Code::kInvalidArgument);
 
   RefreshRecord dead = MakeToken(1, TestSessionId(1), "u", now());
   dead.expires_at = now();
-  SK_AUTH_EXPECT_CODE(store().IssueRefresh(dead), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().IssueRefresh(dead), Code::kInvalidArgument);
 
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(1)).status(), Code::kNotFound);
-  SK_AUTH_EXPECT_CODE(store().GetRefresh("nothex").status(), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(1)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh("nothex").status(), Code::kInvalidArgument);
 }
 
 TEST_P(AuthStateConformanceTest, GetOfAnExpiredTokenIsNotFound) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now(), seconds(60))));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now(), seconds(60))));
   clock().Advance(seconds(59));
   EXPECT_TRUE(store().GetRefresh(TokenHash(1)).ok());
   clock().Advance(seconds(1));
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(1)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(1)).status(), Code::kNotFound);
 }
 
 // --- rotation ------------------------------------------------------------------------------
 
 TEST_P(AuthStateConformanceTest, RotateSpendsTheTokenAndStoresTheSuccessor) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "user-a", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "user-a", now())));
   clock().Advance(minutes(5));
   const std::string presented = TokenHash(1);
   const std::string successor_hash = TokenHash(2);
@@ -188,7 +188,7 @@ TEST_P(AuthStateConformanceTest, RotateSpendsTheTokenAndStoresTheSuccessor) {
 }
 
 TEST_P(AuthStateConformanceTest, TheSuccessorRotatesInTurn) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
   clock().Advance(hours(1));
   auto second = store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now()));
@@ -199,7 +199,7 @@ TEST_P(AuthStateConformanceTest, TheSuccessorRotatesInTurn) {
 }
 
 TEST_P(AuthStateConformanceTest, GraceReplayReturnsTheOriginalSuccessorAndRotationTime) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   auto first = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now()));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   const TimePoint rotated_at = now();
@@ -220,17 +220,17 @@ TEST_P(AuthStateConformanceTest, GraceReplayReturnsTheOriginalSuccessorAndRotati
 }
 
 TEST_P(AuthStateConformanceTest, GraceReplayNamesTheStoredSuccessorWhateverTheCallerDerived) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
   auto replay = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(9), now()));
   ASSERT_TRUE(replay.ok()) << replay.status().ToString();
   EXPECT_EQ(replay->outcome, RotateOutcome::kGraceReplay);
   EXPECT_EQ(replay->successor_hash, TokenHash(2));
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(9)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(9)).status(), Code::kNotFound);
 }
 
 TEST_P(AuthStateConformanceTest, GraceEndsExactlyAtItsLength) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
   clock().Advance(kGrace);
   auto at_edge = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now()));
@@ -243,7 +243,7 @@ TEST_P(AuthStateConformanceTest, GraceEndsExactlyAtItsLength) {
 }
 
 TEST_P(AuthStateConformanceTest, ZeroGraceMakesAnyLaterReplayReuse) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now(), milliseconds(0))).ok());
   clock().Advance(milliseconds(1));
   auto replay = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now(), milliseconds(0)));
@@ -256,8 +256,8 @@ TEST_P(AuthStateConformanceTest, ReuseAfterGraceDeletesTheSessionAndTheTokenFami
   const Session other = MakeTestSession(TestSessionId(2), "user-a", now(), hours(48));
   ASSERT_TRUE(sessions().Insert(victim).ok());
   ASSERT_TRUE(sessions().Insert(other).ok());
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, victim.id, "user-a", now())));
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(7, other.id, "user-a", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, victim.id, "user-a", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(7, other.id, "user-a", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
   const TimePoint rotated_at = now();
 
@@ -270,16 +270,16 @@ TEST_P(AuthStateConformanceTest, ReuseAfterGraceDeletesTheSessionAndTheTokenFami
   EXPECT_EQ(reused->rotated_at, rotated_at);
 
   // The session is gone from the session store at once (record and index).
-  SK_AUTH_EXPECT_CODE(sessions().Get(victim.id).status(), Code::kNotFound);
+  SK_EXPECT_CODE(sessions().Get(victim.id).status(), Code::kNotFound);
   auto listed = sessions().ListForUser("user-a");
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].id, other.id);
   // The whole family is dead: the spent token and its successor.
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(1)).status(), Code::kNotFound);
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now())).status(),
-                      Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(1)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now())).status(),
+                 Code::kNotFound);
   // The user's other session and its token are untouched.
   EXPECT_TRUE(sessions().Get(other.id).ok());
   EXPECT_EQ(store().GetRefresh(TokenHash(7))->state, RefreshState::kActive);
@@ -287,7 +287,7 @@ TEST_P(AuthStateConformanceTest, ReuseAfterGraceDeletesTheSessionAndTheTokenFami
 
 TEST_P(AuthStateConformanceTest, ReuseOfAnOldAncestorKillsTheNewestDescendant) {
   ASSERT_TRUE(sessions().Insert(MakeTestSession(TestSessionId(1), "u", now(), hours(48))).ok());
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
   clock().Advance(minutes(10));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now())).ok());
@@ -295,37 +295,37 @@ TEST_P(AuthStateConformanceTest, ReuseOfAnOldAncestorKillsTheNewestDescendant) {
   auto reused = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now()));
   ASSERT_TRUE(reused.ok()) << reused.status().ToString();
   EXPECT_EQ(reused->outcome, RotateOutcome::kReused);
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(3)).status(), Code::kNotFound);
-  SK_AUTH_EXPECT_CODE(sessions().Get(TestSessionId(1)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(3)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(sessions().Get(TestSessionId(1)).status(), Code::kNotFound);
 }
 
 TEST_P(AuthStateConformanceTest, ReuseWhenTheSessionIsAlreadyGoneStillKillsTheFamily) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
   clock().Advance(minutes(1));
   auto reused = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now()));
   ASSERT_TRUE(reused.ok()) << reused.status().ToString();
   EXPECT_EQ(reused->outcome, RotateOutcome::kReused);
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);
 }
 
 TEST_P(AuthStateConformanceTest, UnknownTokenIsNotFound) {
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
-                      Code::kNotFound);
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);
+  SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
+                 Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);
 }
 
 TEST_P(AuthStateConformanceTest, ExpiredTokenIsNotFoundActiveOrSpent) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now(), seconds(60))));
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(3, TestSessionId(2), "u", now(), seconds(60))));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now(), seconds(60))));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(3, TestSessionId(2), "u", now(), seconds(60))));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(3), TokenHash(4), now())).ok());
   clock().Advance(seconds(60));
   // Expiry is judged by the request's `now`.
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
-                      Code::kNotFound);
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(3), TokenHash(4), now())).status(),
-                      Code::kNotFound);
-  SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);  // nothing rotated
+  SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
+                 Code::kNotFound);
+  SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(3), TokenHash(4), now())).status(),
+                 Code::kNotFound);
+  SK_EXPECT_CODE(store().GetRefresh(TokenHash(2)).status(), Code::kNotFound);  // nothing rotated
   // One millisecond earlier it was still live.
   auto earlier = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now() - milliseconds(1)));
   ASSERT_TRUE(earlier.ok()) << earlier.status().ToString();
@@ -333,29 +333,29 @@ TEST_P(AuthStateConformanceTest, ExpiredTokenIsNotFoundActiveOrSpent) {
 }
 
 TEST_P(AuthStateConformanceTest, RotateRejectsMalformedInputWithoutChangingAnything) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(Rotation("x", TokenHash(2), now())).status(),
-                      Code::kInvalidArgument);
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), "y", now())).status(),
-                      Code::kInvalidArgument);
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(1), now())).status(),
-                      Code::kInvalidArgument);
-  SK_AUTH_EXPECT_CODE(
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_EXPECT_CODE(store().RotateRefresh(Rotation("x", TokenHash(2), now())).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), "y", now())).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(1), now())).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(
       store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now(), milliseconds(-1))).status(),
       Code::kInvalidArgument);
   const std::string presented = TokenHash(1);
   const std::string successor = TokenHash(2);
   RotateRequest no_future = Rotation(presented, successor, now());
   no_future.successor_expires_at = now();
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(no_future).status(), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().RotateRefresh(no_future).status(), Code::kInvalidArgument);
   EXPECT_EQ(store().GetRefresh(TokenHash(1))->state, RefreshState::kActive);
 }
 
 TEST_P(AuthStateConformanceTest, RotatingOntoALiveHashIsConflictAndChangesNothing) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "a", now())));
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(2, TestSessionId(2), "b", now())));
-  SK_AUTH_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
-                      Code::kConflict);
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "a", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(2, TestSessionId(2), "b", now())));
+  SK_EXPECT_CODE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
+                 Code::kConflict);
   EXPECT_EQ(store().GetRefresh(TokenHash(1))->state, RefreshState::kActive);
   EXPECT_EQ(store().GetRefresh(TokenHash(2))->session_id, TestSessionId(2));
 }
@@ -368,7 +368,7 @@ TEST_P(AuthStateConformanceTest, RacingServersRotateOnceAndAllOthersGetTheSameSu
   constexpr int kRounds = 12;
   for (int round = 0; round < kRounds; ++round) {
     const int presented = 100 + 2 * round;
-    SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(presented, TestSessionId(round + 1), "u", now())));
+    SK_ASSERT_OK(store().IssueRefresh(MakeToken(presented, TestSessionId(round + 1), "u", now())));
     const std::string presented_hash = TokenHash(presented);
     const std::string successor_hash = TokenHash(presented + 1);
     const RotateRequest request = Rotation(presented_hash, successor_hash, now());
@@ -404,15 +404,15 @@ TEST_P(AuthStateConformanceTest, RacingServersRotateOnceAndAllOthersGetTheSameSu
 }
 
 TEST_P(AuthStateConformanceTest, RevokeForSessionDeletesOnlyThatSessionsTokens) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(2, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(2, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now())).ok());
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(5, TestSessionId(2), "u", now())));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(5, TestSessionId(2), "u", now())));
 
   auto revoked = store().RevokeRefreshForSession(TestSessionId(1));
   ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
   EXPECT_EQ(*revoked, 3u) << "1, spent 2 and its successor 3";
-  for (int n : {1, 2, 3}) SK_AUTH_EXPECT_CODE(store().GetRefresh(TokenHash(n)).status(), Code::kNotFound);
+  for (int n : {1, 2, 3}) SK_EXPECT_CODE(store().GetRefresh(TokenHash(n)).status(), Code::kNotFound);
   EXPECT_TRUE(store().GetRefresh(TokenHash(5)).ok());
 
   auto again = store().RevokeRefreshForSession(TestSessionId(1));
@@ -421,8 +421,8 @@ TEST_P(AuthStateConformanceTest, RevokeForSessionDeletesOnlyThatSessionsTokens) 
 }
 
 TEST_P(AuthStateConformanceTest, RevokeCountsOnlyLiveTokens) {
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now(), seconds(60))));
-  SK_AUTH_ASSERT_OK(store().IssueRefresh(MakeToken(2, TestSessionId(1), "u", now(), hours(1))));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now(), seconds(60))));
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(2, TestSessionId(1), "u", now(), hours(1))));
   clock().Advance(minutes(2));
   auto revoked = store().RevokeRefreshForSession(TestSessionId(1));
   ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
@@ -503,10 +503,10 @@ TEST_P(AuthStateConformanceTest, ResetForgetsOneKeyOnly) {
     ASSERT_TRUE(store().RecordFailure("id:erin", now(), kWindow).ok());
     ASSERT_TRUE(store().RecordFailure("ip:198.51.100.1", now(), kWindow).ok());
   }
-  SK_AUTH_ASSERT_OK(store().ResetFailures("id:erin"));
+  SK_ASSERT_OK(store().ResetFailures("id:erin"));
   EXPECT_EQ(store().PeekFailures("id:erin", now(), kWindow)->count, 0u);
   EXPECT_EQ(store().PeekFailures("ip:198.51.100.1", now(), kWindow)->count, 3u);
-  SK_AUTH_ASSERT_OK(store().ResetFailures("id:never-seen"));
+  SK_ASSERT_OK(store().ResetFailures("id:never-seen"));
   auto again = store().RecordFailure("id:erin", now(), kWindow);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->count, 1u);
@@ -526,15 +526,15 @@ TEST_P(AuthStateConformanceTest, KeysAreIndependentOpaqueStrings) {
 }
 
 TEST_P(AuthStateConformanceTest, FailureOperationsRejectBadInput) {
-  SK_AUTH_EXPECT_CODE(store().RecordFailure("", now(), kWindow).status(), Code::kInvalidArgument);
-  SK_AUTH_EXPECT_CODE(store().RecordFailure(std::string(513, 'k'), now(), kWindow).status(),
-                      Code::kInvalidArgument);
-  SK_AUTH_EXPECT_CODE(store().RecordFailure("id:x", now(), milliseconds(0)).status(),
-                      Code::kInvalidArgument);
-  SK_AUTH_EXPECT_CODE(store().PeekFailures("id:x", now(), milliseconds(-5)).status(),
-                      Code::kInvalidArgument);
-  SK_AUTH_EXPECT_CODE(store().PeekFailures("", now(), kWindow).status(), Code::kInvalidArgument);
-  SK_AUTH_EXPECT_CODE(store().ResetFailures(""), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().RecordFailure("", now(), kWindow).status(), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().RecordFailure(std::string(513, 'k'), now(), kWindow).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().RecordFailure("id:x", now(), milliseconds(0)).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().PeekFailures("id:x", now(), milliseconds(-5)).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().PeekFailures("", now(), kWindow).status(), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().ResetFailures(""), Code::kInvalidArgument);
   EXPECT_TRUE(store().RecordFailure(std::string(512, 'k'), now(), kWindow).ok());
 }
 
@@ -566,14 +566,14 @@ TEST_P(AuthStateConformanceTest, UnreachableBackendIsUnavailableForEveryOperatio
   auto down = harness().OpenUnreachable();
   ASSERT_TRUE(down.ok()) << down.status().ToString();
   AuthStateStore& s = **down;
-  SK_AUTH_EXPECT_CODE(s.IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())), Code::kUnavailable);
-  SK_AUTH_EXPECT_CODE(s.GetRefresh(TokenHash(1)).status(), Code::kUnavailable);
-  SK_AUTH_EXPECT_CODE(s.RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
-                      Code::kUnavailable);
-  SK_AUTH_EXPECT_CODE(s.RevokeRefreshForSession(TestSessionId(1)).status(), Code::kUnavailable);
-  SK_AUTH_EXPECT_CODE(s.RecordFailure("id:x", now(), kWindow).status(), Code::kUnavailable);
-  SK_AUTH_EXPECT_CODE(s.PeekFailures("id:x", now(), kWindow).status(), Code::kUnavailable);
-  SK_AUTH_EXPECT_CODE(s.ResetFailures("id:x"), Code::kUnavailable);
+  SK_EXPECT_CODE(s.IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())), Code::kUnavailable);
+  SK_EXPECT_CODE(s.GetRefresh(TokenHash(1)).status(), Code::kUnavailable);
+  SK_EXPECT_CODE(s.RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).status(),
+                 Code::kUnavailable);
+  SK_EXPECT_CODE(s.RevokeRefreshForSession(TestSessionId(1)).status(), Code::kUnavailable);
+  SK_EXPECT_CODE(s.RecordFailure("id:x", now(), kWindow).status(), Code::kUnavailable);
+  SK_EXPECT_CODE(s.PeekFailures("id:x", now(), kWindow).status(), Code::kUnavailable);
+  SK_EXPECT_CODE(s.ResetFailures("id:x"), Code::kUnavailable);
 }
 
 }  // namespace

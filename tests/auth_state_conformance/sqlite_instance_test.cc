@@ -1,11 +1,12 @@
 // The auth-state conformance suite on the embedded SQLite backend: a fresh database file
 // in a fresh temporary directory for every test, shared with a session store.
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/sqlite_store.h"
-#include "testing/temp_dir.h"
+#include "testing/conformance.h"
 #include "tests/auth_state_conformance/auth_state_conformance.h"
 
 namespace sessionkit::testing {
@@ -13,7 +14,7 @@ namespace {
 
 class SqliteHarness final : public AuthStateHarness {
  public:
-  SqliteHarness() : path_(dir_.File("sessionkit.db")) {
+  SqliteHarness() : path_(file_.path()) {
     auto sessions = OpenSqliteStore(Options());
     if (!sessions.ok()) {
       ADD_FAILURE() << "OpenSqliteStore: " << sessions.status().ToString();
@@ -32,10 +33,22 @@ class SqliteHarness final : public AuthStateHarness {
   SessionStorePtr sessions() override { return sessions_; }
   Result<AuthStateStorePtr> OpenAnother() override { return OpenSqliteAuthStateStore(Options()); }
 
+  // A store whose file stops being a database behind its back (BreakSqliteFile): every
+  // call then fails SQLITE_NOTADB, which is Unavailable.
+  bool SupportsOutage() const override { return true; }
+  Result<AuthStateStorePtr> OpenUnreachable() override {
+    Result<AuthStateStorePtr> store = OpenSqliteAuthStateStore(
+        {.path = down_file_.path(), .busy_timeout = std::chrono::milliseconds(200), .clock = &clock});
+    if (!store.ok()) return store.status();
+    if (Status broken = BreakSqliteFile(down_file_.path()); !broken.ok()) return broken;
+    return store;
+  }
+
  private:
   SqliteStoreOptions Options() { return {.path = path_, .clock = &clock}; }
 
-  TempDir dir_;  // first member: removed after the stores are gone
+  SqliteTestFile file_;  // first members: removed after the stores are gone
+  SqliteTestFile down_file_{"down.db"};
   std::string path_;
   SessionStorePtr sessions_;
   AuthStateStorePtr store_;
@@ -46,7 +59,7 @@ AuthStateBackend SqliteBackend() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, AuthStateConformanceTest, ::testing::Values(SqliteBackend()),
-                         AuthStateBackendName);
+                         BackendName<AuthStateHarness>);
 
 }  // namespace
 }  // namespace sessionkit::testing

@@ -5,40 +5,23 @@
 
 #include "sessionkit/redis_store.h"
 #include "src/store/redis/redis_keys.h"
+#include "testing/conformance.h"
 #include "testing/redis_server.h"
 #include "tests/store_conformance/store_conformance.h"
 
 namespace sessionkit::testing {
 namespace {
 
-// Started once; a start failure is reported by every test that needs it.
-Result<RedisServer*> SharedServer() {
-  static Result<std::unique_ptr<RedisServer>>* server =
-      new Result<std::unique_ptr<RedisServer>>(RedisServer::Start());
-  if (!server->ok()) return server->status();
-  return server->value().get();
-}
-
 class RedisHarness final : public StoreHarness {
  public:
   RedisHarness() {
-    Result<RedisServer*> server = SharedServer();
+    Result<RedisServer*> server = FlushedRedisServer();
     if (!server.ok()) {
       ADD_FAILURE() << "redis-server: " << server.status().ToString();
       return;
     }
     server_ = *server;
-    auto flushed = server_->Command({"FLUSHALL"});
-    if (!flushed.ok() || !flushed->is_status("OK")) {
-      ADD_FAILURE() << "FLUSHALL: " << (flushed.ok() ? flushed->DebugString() : flushed.status().ToString());
-      return;
-    }
-    RedisStoreOptions options;
-    options.host = server_->host();
-    options.port = server_->port();
-    options.command_timeout = std::chrono::seconds(10);  // sanitizer builds are slow
-    options.clock = &clock;
-    auto store = OpenRedisStore(options);
+    auto store = OpenRedisStore(RedisTestOptions(*server_, &clock));
     if (!store.ok()) {
       ADD_FAILURE() << "OpenRedisStore: " << store.status().ToString();
       return;
@@ -75,7 +58,7 @@ StoreBackend RedisBackend() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Redis, StoreConformanceTest, ::testing::Values(RedisBackend()),
-                         StoreBackendName);
+                         BackendName<StoreHarness>);
 
 }  // namespace
 }  // namespace sessionkit::testing

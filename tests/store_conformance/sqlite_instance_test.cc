@@ -6,7 +6,6 @@
 #include "sessionkit/sqlite_store.h"
 #include "src/store/sqlite/schema.h"
 #include "testing/raw_sqlite.h"
-#include "testing/temp_dir.h"
 #include "tests/store_conformance/store_conformance.h"
 
 namespace sessionkit::testing {
@@ -14,7 +13,7 @@ namespace {
 
 class SqliteHarness final : public StoreHarness {
  public:
-  SqliteHarness() : path_(dir_.File("sessions.db")) {
+  SqliteHarness() : file_("sessions.db"), path_(file_.path()) {
     auto store = OpenSqliteStore({.path = path_, .clock = &clock});
     if (store.ok()) {
       store_ = *store;
@@ -39,7 +38,7 @@ class SqliteHarness final : public StoreHarness {
   }
 
  private:
-  TempDir dir_;  // first member: removed after the store is gone
+  SqliteTestFile file_;  // first member: removed after the store is gone
   std::string path_;
   SessionStorePtr store_;
 };
@@ -49,7 +48,7 @@ StoreBackend SqliteBackend() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(SqliteBackend()),
-                         StoreBackendName);
+                         BackendName<StoreHarness>);
 
 }  // namespace
 }  // namespace sessionkit::testing

@@ -5,10 +5,11 @@
 // for each test, wrapped in a StoreHarness that owns everything the store needs (a temp
 // directory, a Redis server connection, ...). The store must read time from the
 // harness's ManualClock (&harness.clock), so tests move time instead of sleeping. Each
-// backend instantiates the suite in its own *_instance_test.cc:
+// backend instantiates the suite in its own *_instance_test.cc (testing/conformance.h
+// has the shared plumbing and the backends' fixtures):
 //
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
-//                            ::testing::Values(SqliteBackend()), StoreBackendName);
+//                            ::testing::Values(SqliteBackend()), BackendName<StoreHarness>);
 //
 // PutRaw is optional: a backend that can plant a record the way another service writes
 // it (raw JSON with unknown fields, a numeric user_id) overrides SupportsPutRaw and
@@ -22,15 +23,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <memory>
-#include <ostream>
 #include <string>
 
 #include "sessionkit/clock.h"
 #include "sessionkit/session.h"
 #include "sessionkit/session_store.h"
 #include "sessionkit/status.h"
+#include "testing/conformance.h"
 
 namespace sessionkit::testing {
 
@@ -52,55 +52,28 @@ struct StoreHarness {
   }
 };
 
-struct StoreBackend {
-  std::string name;  // test-name safe: letters, digits, '_'
-  std::function<std::unique_ptr<StoreHarness>()> make;
-};
+using StoreBackend = Backend<StoreHarness>;
 
-inline void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << backend.name; }
-
-inline std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
-  return info.param.name;
-}
-
-class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
+class StoreConformanceTest : public ConformanceTest<StoreHarness> {
  protected:
   void SetUp() override {
-    harness_ = GetParam().make();
-    ASSERT_NE(harness_, nullptr) << GetParam().name << ": harness not created";
-    store_ = harness_->store();
+    ConformanceTest::SetUp();
+    if (HasFatalFailure()) return;
+    store_ = harness().store();
     ASSERT_NE(store_, nullptr) << GetParam().name << ": no store";
   }
 
   void TearDown() override {
     store_.reset();  // before the harness that owns what the store uses
-    harness_.reset();
+    ConformanceTest::TearDown();
   }
 
-  StoreHarness& harness() { return *harness_; }
   SessionStore& store() { return *store_; }
-  ManualClock& clock() { return harness_->clock; }
-  TimePoint now() const { return harness_->clock.Now(); }
 
  private:
-  std::unique_ptr<StoreHarness> harness_;
   SessionStorePtr store_;
 };
 
 }  // namespace sessionkit::testing
-
-// EXPECT/ASSERT that a Status or Result failed with `code` (printing the status if not).
-#define SK_EXPECT_CODE(status_expr, expected_code)                                  \
-  do {                                                                              \
-    const ::sessionkit::Status sk_status_ = (status_expr);                          \
-    EXPECT_EQ(::sessionkit::CodeName(sk_status_.code()),                            \
-              ::sessionkit::CodeName(expected_code))                                \
-        << sk_status_.ToString();                                                   \
-  } while (0)
-#define SK_ASSERT_OK(status_expr)                                                   \
-  do {                                                                              \
-    const ::sessionkit::Status sk_status_ = (status_expr);                          \
-    ASSERT_TRUE(sk_status_.ok()) << sk_status_.ToString();                          \
-  } while (0)
 
 #endif  // SESSIONKIT_TESTS_STORE_CONFORMANCE_STORE_CONFORMANCE_H_

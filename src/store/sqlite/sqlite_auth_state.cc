@@ -12,7 +12,6 @@
 #include "src/store/sqlite/connection.h"
 #include "src/store/sqlite/guarded.h"
 #include "src/store/sqlite/schema.h"
-#include "src/store/sqlite/writer_lock.h"
 #include "src/store/sqlite/sqlite_error.h"
 #include "src/util/unix_millis.h"
 
@@ -161,30 +160,28 @@ Result<FailureWindow> ReadWindow(SqliteConnection& connection, std::string_view 
   return out;
 }
 
-Status BadOptions(std::string what) {
-  return Status::InvalidArgument("sqlite auth state: " + what);
-}
-
 }  // namespace
 
 // --- opening -----------------------------------------------------------------------
 
-SqliteAuthStateStore::SqliteAuthStateStore(const SqliteStoreOptions& options)
-    : options_(options),
-      clock_(ClockOrSystem(options.clock)),
-      pool_(options.path, options.busy_timeout, kMaxConnections, options.busy_timeout),
+SqliteAuthStateStore::SqliteAuthStateStore(internal::SqliteDatabasePtr database)
+    : database_(std::move(database)),
+      options_(database_->options()),
+      clock_(database_->clock()),
       next_purge_ms_(std::numeric_limits<std::int64_t>::min()) {}
 
 Result<std::shared_ptr<SqliteAuthStateStore>> SqliteAuthStateStore::Open(
     const SqliteStoreOptions& options) {
-  if (options.path.empty() || options.path == ":memory:") {
-    return BadOptions("path must name a file (\":memory:\" and \"\" are not supported)");
-  }
-  if (options.busy_timeout.count() < 0) return BadOptions("busy_timeout is negative");
-  if (options.purge_interval.count() < 0) return BadOptions("purge_interval is negative");
-  if (options.purge_batch == 0) return BadOptions("purge_batch must be at least 1");
+  Result<internal::SqliteDatabasePtr> database =
+      internal::SqliteDatabase::Open(options, kMaxConnections, "sqlite auth state");
+  if (!database.ok()) return database.status();
+  return OnDatabase(std::move(database).value());
+}
+
+Result<std::shared_ptr<SqliteAuthStateStore>> SqliteAuthStateStore::OnDatabase(
+    internal::SqliteDatabasePtr database) {
   return Guarded([&]() -> Result<std::shared_ptr<SqliteAuthStateStore>> {
-    std::shared_ptr<SqliteAuthStateStore> store(new SqliteAuthStateStore(options));
+    std::shared_ptr<SqliteAuthStateStore> store(new SqliteAuthStateStore(std::move(database)));
     if (Status st = store->CreateTables(); !st.ok()) return st;
     return store;
   });
@@ -192,7 +189,7 @@ Result<std::shared_ptr<SqliteAuthStateStore>> SqliteAuthStateStore::Open(
 
 Status SqliteAuthStateStore::CreateTables() {
   // The first connection also creates the file and the sessions schema (connection.h).
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   WriteTransaction transaction(**connection);
   if (Status st = transaction.Begin(); !st.ok()) return st;
@@ -249,7 +246,7 @@ void SqliteAuthStateStore::ResetFailuresAsync(std::string_view key, StatusCallba
 Status SqliteAuthStateStore::RunIssue(const RefreshRecord& record) {
   const TimePoint now = clock_.Now();
   if (Status st = internal::CheckIssue(record, now); !st.ok()) return st;
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -268,7 +265,7 @@ Result<RefreshRecord> SqliteAuthStateStore::RunGet(std::string_view token_hash) 
     return Status::InvalidArgument("token_hash is not 64 lowercase hex");
   }
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::optional<StoredToken>> token = ReadToken(**connection, token_hash);
   if (!token.ok()) return token.status();
@@ -293,7 +290,7 @@ Result<RefreshRecord> SqliteAuthStateStore::RunGet(std::string_view token_hash) 
 Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& request) {
   if (Status st = internal::CheckRotate(request); !st.ok()) return st;
   const std::int64_t now_ms = UnixMillisFloor(request.now);
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -347,7 +344,7 @@ Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& req
 
 Result<std::uint64_t> SqliteAuthStateStore::RunRevoke(std::string_view session_id) {
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -364,7 +361,7 @@ Result<FailureWindow> SqliteAuthStateStore::RunRecordFailure(std::string_view ke
   if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return st;
   const std::int64_t now_ms = UnixMillisFloor(now);
   const std::int64_t cutoff_ms = now_ms - window.count();
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -390,14 +387,14 @@ Result<FailureWindow> SqliteAuthStateStore::RunRecordFailure(std::string_view ke
 Result<FailureWindow> SqliteAuthStateStore::RunPeekFailures(std::string_view key, TimePoint now,
                                                             std::chrono::milliseconds window) {
   if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return st;
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   return ReadWindow(**connection, key, UnixMillisFloor(now) - window.count());
 }
 
 Status SqliteAuthStateStore::RunResetFailures(std::string_view key) {
   if (Status st = internal::CheckFailureKey(key); !st.ok()) return st;
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -409,7 +406,7 @@ Status SqliteAuthStateStore::RunResetFailures(std::string_view key) {
 // --- writer lock and purge -------------------------------------------------------------
 
 Result<std::unique_lock<std::timed_mutex>> SqliteAuthStateStore::LockWriter() {
-  return internal::LockWriter(writer_, options_.busy_timeout);
+  return database_->LockWriter();
 }
 
 void SqliteAuthStateStore::MaybePurge(SqliteConnection& connection) {
@@ -439,7 +436,7 @@ Result<std::uint64_t> SqliteAuthStateStore::PurgeBatch(SqliteConnection& connect
 Result<std::uint64_t> SqliteAuthStateStore::PurgeExpired() {
   return Guarded([&]() -> Result<std::uint64_t> {
     const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-    Result<ConnectionPool::Lease> connection = pool_.Acquire();
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
     if (!connection.ok()) return connection.status();
     Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
     if (!writer.ok()) return writer.status();

@@ -17,7 +17,8 @@
 // trims the key, inserts and counts in one transaction too; PeekFailures is one SELECT.
 //
 // Concurrency and expiry follow SqliteStore (sqlite_store.h): operations run inline on a
-// pooled connection, writes are serialized in-process by a timed writer mutex, both waits
+// connection of the database's pool, writes are serialized in-process by the database's
+// timed writer mutex (database.h: shared with the other stores on the file), both waits
 // bounded by busy_timeout (then Unavailable). Dead rows are invisible at once and purged
 // in bounded batches (purge_batch rows per table, oldest first) piggybacked on writes at
 // most once per purge_interval. Thread-safe; nothing throws.
@@ -32,16 +33,22 @@
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/sqlite_store.h"
 #include "src/store/sqlite/connection_pool.h"
+#include "src/store/sqlite/database.h"
 
 namespace sessionkit {
 
 class SqliteAuthStateStore final : public AuthStateStore {
  public:
+  // Connections the store opens at most when opened alone (its own SqliteDatabase).
   static constexpr std::size_t kMaxConnections = 4;
 
   // InvalidArgument for bad options (as SqliteStore::Open); Unavailable when the file
   // cannot be opened, is not a database, or the tables cannot be created.
   static Result<std::shared_ptr<SqliteAuthStateStore>> Open(const SqliteStoreOptions& options);
+  // The store on an open database that other stores may share (OpenSqliteStores);
+  // creates its tables. Unavailable if it cannot.
+  static Result<std::shared_ptr<SqliteAuthStateStore>> OnDatabase(
+      internal::SqliteDatabasePtr database);
 
   void IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) override;
   void GetRefreshAsync(std::string_view token_hash, ResultCallback<RefreshRecord> done) override;
@@ -59,7 +66,7 @@ class SqliteAuthStateStore final : public AuthStateStore {
   Result<std::uint64_t> PurgeExpired();
 
  private:
-  explicit SqliteAuthStateStore(const SqliteStoreOptions& options);
+  explicit SqliteAuthStateStore(internal::SqliteDatabasePtr database);
   Status CreateTables();
 
   Status RunIssue(const RefreshRecord& record);
@@ -77,11 +84,10 @@ class SqliteAuthStateStore final : public AuthStateStore {
   void MaybePurge(internal::SqliteConnection& connection);
   Result<std::uint64_t> PurgeBatch(internal::SqliteConnection& connection, std::int64_t now_ms);
 
-  const SqliteStoreOptions options_;
-  const Clock& clock_;
-  internal::ConnectionPool pool_;
-  std::timed_mutex writer_;
-  std::int64_t next_purge_ms_;  // guarded by writer_
+  const internal::SqliteDatabasePtr database_;
+  const SqliteStoreOptions& options_;  // database_'s
+  const Clock& clock_;                 // database_'s
+  std::int64_t next_purge_ms_;  // guarded by the database's writer lock
 };
 
 }  // namespace sessionkit

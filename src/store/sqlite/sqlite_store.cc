@@ -8,11 +8,11 @@
 #include "src/store/sqlite/connection.h"
 #include "src/store/sqlite/guarded.h"
 #include "src/store/sqlite/schema.h"
-#include "src/store/sqlite/writer_lock.h"
 
 namespace sessionkit {
 
 using internal::ConnectionPool;
+using internal::SqliteDatabase;
 using internal::Sql;
 using internal::SqliteConnection;
 using internal::StatementRun;
@@ -79,32 +79,27 @@ Result<std::vector<std::string>> EvictBeyondCap(SqliteConnection& connection,
   return others;
 }
 
-Status BadOptions(std::string what) { return Status::InvalidArgument("sqlite store: " + what); }
-
 }  // namespace
 
 // --- opening -----------------------------------------------------------------------
 
-SqliteStore::SqliteStore(const SqliteStoreOptions& options)
-    : options_(options),
-      clock_(ClockOrSystem(options.clock)),
-      pool_(options.path, options.busy_timeout, kMaxConnections, options.busy_timeout),
+SqliteStore::SqliteStore(internal::SqliteDatabasePtr database)
+    : database_(std::move(database)),
+      options_(database_->options()),
+      clock_(database_->clock()),
       next_purge_ms_(std::numeric_limits<std::int64_t>::min()) {}
 
 Result<std::shared_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
-  if (options.path.empty() || options.path == ":memory:") {
-    return BadOptions("path must name a file (\":memory:\" and \"\" are not supported)");
-  }
-  if (options.busy_timeout.count() < 0) return BadOptions("busy_timeout is negative");
-  if (options.purge_interval.count() < 0) return BadOptions("purge_interval is negative");
-  if (options.purge_batch == 0) return BadOptions("purge_batch must be at least 1");
+  Result<internal::SqliteDatabasePtr> database =
+      internal::SqliteDatabase::Open(options, kMaxConnections, "sqlite store");
+  if (!database.ok()) return database.status();
   return Guarded([&]() -> Result<std::shared_ptr<SqliteStore>> {
-    std::shared_ptr<SqliteStore> store(new SqliteStore(options));
-    // Open the first connection now: creates the file and schema, or reports why not.
-    Result<ConnectionPool::Lease> first = store->pool_.Acquire();
-    if (!first.ok()) return first.status();
-    return store;
+    return OnDatabase(std::move(database).value());
   });
+}
+
+std::shared_ptr<SqliteStore> SqliteStore::OnDatabase(internal::SqliteDatabasePtr database) {
+  return std::shared_ptr<SqliteStore>(new SqliteStore(std::move(database)));
 }
 
 Result<std::shared_ptr<SessionStore>> OpenSqliteStore(const SqliteStoreOptions& options) {
@@ -171,7 +166,7 @@ Result<std::vector<std::string>> SqliteStore::RunInsert(const Session& s,
     return Status::InvalidArgument("session is already past its expires_at");
   }
 
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -193,7 +188,7 @@ Result<std::vector<std::string>> SqliteStore::RunInsert(const Session& s,
 
 Result<Session> SqliteStore::RunGet(std::string_view session_id) {
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   {
     StatementRun get(**connection, Sql::kGet);
@@ -242,7 +237,7 @@ Status SqliteStore::RunTouch(const Session& current, TimePoint last_seen, TimePo
   Result<RowTimes> times = TimesOfRecord(*record, current.id);
   if (!times.ok()) return times.status();
 
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -257,7 +252,7 @@ Status SqliteStore::RunTouch(const Session& current, TimePoint last_seen, TimePo
 
 Result<bool> SqliteStore::RunDelete(std::string_view session_id) {
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -279,7 +274,7 @@ Result<bool> SqliteStore::RunDelete(std::string_view session_id) {
 Result<std::uint64_t> SqliteStore::RunDeleteAllForUser(std::string_view user_id,
                                                        std::string_view keep_session_id) {
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
@@ -300,7 +295,7 @@ Result<std::uint64_t> SqliteStore::RunDeleteAllForUser(std::string_view user_id,
 
 Result<std::vector<Session>> SqliteStore::RunListForUser(std::string_view user_id) {
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   StatementRun list(**connection, Sql::kListForUser);
   list.Bind(1, user_id).Bind(2, now_ms);
@@ -317,7 +312,7 @@ Result<std::vector<Session>> SqliteStore::RunListForUser(std::string_view user_i
 
 Result<std::uint64_t> SqliteStore::RunCount() {
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   StatementRun count(**connection, Sql::kCount);
   count.Bind(1, now_ms);
@@ -330,7 +325,7 @@ Result<std::uint64_t> SqliteStore::RunCount() {
 Result<ScanPage> SqliteStore::RunScan(std::string_view cursor, std::size_t limit) {
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
   const std::size_t page_size = std::clamp<std::size_t>(limit, 1, kMaxScanLimit);
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   StatementRun scan(**connection, Sql::kScan);
   scan.Bind(1, cursor).Bind(2, now_ms).Bind(3, static_cast<std::int64_t>(page_size));
@@ -352,7 +347,7 @@ Result<ScanPage> SqliteStore::RunScan(std::string_view cursor, std::size_t limit
 }
 
 Status SqliteStore::RunPing() {
-  Result<ConnectionPool::Lease> connection = pool_.Acquire();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   StatementRun version(**connection, Sql::kSchemaVersion);
   Result<bool> row = version.Step();  // reads the database header: touches the file
@@ -366,7 +361,7 @@ Status SqliteStore::RunPing() {
 // --- writer lock and purge -------------------------------------------------------------
 
 Result<std::unique_lock<std::timed_mutex>> SqliteStore::LockWriter() {
-  return internal::LockWriter(writer_, options_.busy_timeout);
+  return database_->LockWriter();
 }
 
 void SqliteStore::MaybePurge(SqliteConnection& connection, std::int64_t now_ms) {
@@ -390,7 +385,7 @@ Result<std::uint64_t> SqliteStore::PurgeBatch(SqliteConnection& connection, std:
 Result<std::uint64_t> SqliteStore::PurgeExpired() {
   return Guarded([&]() -> Result<std::uint64_t> {
     const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
-    Result<ConnectionPool::Lease> connection = pool_.Acquire();
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
     if (!connection.ok()) return connection.status();
     Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
     if (!writer.ok()) return writer.status();

@@ -4,10 +4,11 @@
 // verbatim: EncodeSession on insert, RewriteSessionTimes on touch).
 //
 // Concurrency. Operations run inline on the caller's thread, each on a connection
-// borrowed from a ConnectionPool (up to kMaxConnections, opened lazily) and returned
+// borrowed from the database's ConnectionPool (database.h: up to kMaxConnections when
+// the store is opened alone, one pool for every store when they share the file) and returned
 // before the callback runs, so a callback may start another operation. Reads run in
 // parallel (WAL: readers never wait for the writer). Writes are serialized inside the
-// process by a timed writer mutex, held for one operation only: SQLite allows one writer
+// process by the database's timed writer mutex, held for one operation only: SQLite allows one writer
 // per file anyway, and waiting on a mutex is fairer and much faster than SQLite's
 // busy-handler sleeps. Writers in other processes are waited for by busy_timeout. Both
 // waits are bounded by options.busy_timeout; past it an operation fails Unavailable.
@@ -40,12 +41,13 @@
 #include "sessionkit/session_store.h"
 #include "sessionkit/sqlite_store.h"
 #include "src/store/sqlite/connection_pool.h"
+#include "src/store/sqlite/database.h"
 
 namespace sessionkit {
 
 class SqliteStore final : public SessionStore {
  public:
-  // Connections the store opens at most (per store instance).
+  // Connections the store opens at most when opened alone (its own SqliteDatabase).
   static constexpr std::size_t kMaxConnections = 8;
   // Scan pages hold at most this many sessions, whatever `limit` asks for.
   static constexpr std::size_t kMaxScanLimit = 1000;
@@ -53,6 +55,8 @@ class SqliteStore final : public SessionStore {
   // InvalidArgument for bad options (empty or ":memory:" path, negative durations,
   // purge_batch 0); Unavailable when the file cannot be opened or is not a database.
   static Result<std::shared_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
+  // The store on an open database that other stores may share (OpenSqliteStores).
+  static std::shared_ptr<SqliteStore> OnDatabase(internal::SqliteDatabasePtr database);
 
   void InsertAsync(const Session& s, std::uint32_t max_per_user,
                    ResultCallback<std::vector<std::string>> done) override;
@@ -74,7 +78,7 @@ class SqliteStore final : public SessionStore {
   const SqliteStoreOptions& options() const noexcept { return options_; }
 
  private:
-  explicit SqliteStore(const SqliteStoreOptions& options);
+  explicit SqliteStore(internal::SqliteDatabasePtr database);
 
   Result<std::vector<std::string>> RunInsert(const Session& s, std::uint32_t max_per_user);
   Result<Session> RunGet(std::string_view session_id);
@@ -87,17 +91,16 @@ class SqliteStore final : public SessionStore {
   Result<ScanPage> RunScan(std::string_view cursor, std::size_t limit);
   Status RunPing();
 
-  // The writer mutex, waited for at most busy_timeout.
+  // The database's writer mutex, waited for at most busy_timeout.
   Result<std::unique_lock<std::timed_mutex>> LockWriter();
   // Both run with the writer mutex held. MaybePurge runs a batch when one is due.
   void MaybePurge(internal::SqliteConnection& connection, std::int64_t now_ms);
   Result<std::uint64_t> PurgeBatch(internal::SqliteConnection& connection, std::int64_t now_ms);
 
-  const SqliteStoreOptions options_;
-  const Clock& clock_;
-  internal::ConnectionPool pool_;
-  std::timed_mutex writer_;
-  std::int64_t next_purge_ms_;  // guarded by writer_
+  const internal::SqliteDatabasePtr database_;
+  const SqliteStoreOptions& options_;  // database_'s
+  const Clock& clock_;                 // database_'s
+  std::int64_t next_purge_ms_;  // guarded by the database's writer lock
 };
 
 }  // namespace sessionkit

@@ -1,0 +1,68 @@
+// UserStore: the accounts an application logs in (API.md §6), behind one interface.
+//
+// A user has a server-made id (UUID v4 text), a username and an email that are each
+// unique ignoring ASCII case ("Alice" and "ALICE" are the same name), a password hash
+// (argon2id or bcrypt, made by the caller; the store never sees a password), a role, two
+// flags and its creation time. Usernames and emails are kept as given and matched
+// ignoring ASCII case. The embedded backend is the SQLite one (sqlite_store.h); the
+// conformance suite (tests/user_store_conformance) is the contract a new backend runs.
+//
+// Errors, the same for every backend: NotFound (no such user), Conflict with the message
+// "username already taken" or "email already registered" (a taken name wins when both
+// are taken), Unavailable for any database failure (down, locked past its timeout,
+// unreadable). Messages never contain a password hash. Nothing throws.
+//
+// Blocking calls: they may wait on a disk lock or the network. Never call them on an
+// event loop; a server runs them on its worker pool. Implementations are thread-safe,
+// and several store objects (several servers) may share one database: uniqueness is
+// enforced by the database, so of two racing registrations of a name exactly one wins.
+#ifndef SESSIONKIT_USER_STORE_H_
+#define SESSIONKIT_USER_STORE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sessionkit/result.h"
+#include "sessionkit/status.h"
+
+namespace sessionkit {
+
+struct User {
+  std::string id;             // UUID v4 text for users created here
+  std::string username;
+  std::string email;
+  std::string password_hash;  // argon2id or bcrypt; never logged, never in a response
+  std::string role = "user";
+  bool is_premium = false;
+  bool is_email_verified = false;
+  std::string created_at;     // RFC 3339 UTC
+};
+
+// Blocking calls: they may wait on a disk lock or the network. Never call them on an event loop;
+// the server runs them on its worker pool. Thread-safe.
+class UserStore {
+ public:
+  virtual ~UserStore() = default;
+
+  // NotFound if no user has this id.
+  virtual Result<User> FindById(std::string_view id) = 0;
+  // The login identifier: tried as a username, then as an email (both ignoring ASCII case).
+  virtual Result<User> FindByLogin(std::string_view identifier) = 0;
+  // OK if neither is taken; else Conflict naming which one.
+  virtual Status CheckAvailable(std::string_view username, std::string_view email) = 0;
+  // Inserts a user with a new UUID v4 and created_at = now; returns it. Conflict naming
+  // which one is taken (checked atomically with the insert).
+  virtual Result<User> Create(std::string_view username, std::string_view email,
+                              std::string_view password_hash) = 0;
+  // Replaces the hash (a rehash on login, a password change). NotFound if no such user.
+  virtual Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) = 0;
+  // Removes the user; OK whether or not it existed.
+  virtual Status Delete(std::string_view id) = 0;
+};
+
+using UserStorePtr = std::shared_ptr<UserStore>;
+
+}  // namespace sessionkit
+
+#endif  // SESSIONKIT_USER_STORE_H_

@@ -1,0 +1,259 @@
+#include "src/store/sqlite/sqlite_user_store.h"
+
+#include <sqlite3.h>
+
+#include <string>
+#include <utility>
+
+#include "src/crypto/uuid.h"
+#include "src/store/sqlite/guarded.h"
+#include "src/store/sqlite/sqlite_error.h"
+#include "src/util/rfc3339.h"
+
+namespace sessionkit {
+
+using internal::ConnectionPool;
+using internal::ExtraSql;
+using internal::SqliteConnection;
+using internal::StatementRun;
+using internal::WriteTransaction;
+
+namespace {
+
+constexpr const char* kCreateTable =
+    "CREATE TABLE IF NOT EXISTS users ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " password_hash TEXT NOT NULL,"
+    " role TEXT NOT NULL DEFAULT 'user',"
+    " is_premium INTEGER NOT NULL DEFAULT 0,"
+    " is_email_verified INTEGER NOT NULL DEFAULT 0,"
+    " created_at TEXT NOT NULL)";
+
+#define SESSIONKIT_USER_COLUMNS \
+  "id, username, email, password_hash, role, is_premium, is_email_verified, created_at"
+constexpr ExtraSql kById = {
+    "find user by id", "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE id = ?1"};
+constexpr ExtraSql kByName = {
+    "find user by username", "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE username = ?1"};
+constexpr ExtraSql kByEmail = {
+    "find user by email", "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE email = ?1"};
+#undef SESSIONKIT_USER_COLUMNS
+constexpr ExtraSql kInsert = {
+    "insert user",
+    "INSERT INTO users (id, username, email, password_hash, role, is_premium,"
+    " is_email_verified, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6)"};
+constexpr ExtraSql kUpdateHash = {
+    "update password hash", "UPDATE users SET password_hash = ?2 WHERE id = ?1"};
+constexpr ExtraSql kDelete = {"delete user", "DELETE FROM users WHERE id = ?1"};
+
+constexpr const char* kUsernameTaken = "username already taken";
+constexpr const char* kEmailTaken = "email already registered";
+
+// Every failure of the database is Unavailable to a caller (user_store.h); the answers
+// of the store itself (NotFound, Conflict, InvalidArgument for bad options) pass through.
+Status ForCaller(Status status) {
+  switch (status.code()) {
+    case Code::kOk:
+    case Code::kNotFound:
+    case Code::kConflict:
+    case Code::kInvalidArgument:
+    case Code::kUnavailable:
+      return status;
+    default:
+      break;
+  }
+  return Status::Unavailable("user database: " + std::string(status.message()));
+}
+
+template <class T>
+Result<T> ForCaller(Result<T> result) {
+  if (result.ok()) return result;
+  return ForCaller(result.status());
+}
+
+// Guarded(...) for this file's messages, with the errors a caller sees.
+template <class Op>
+auto Guarded(Op&& op) -> decltype(op()) {
+  return ForCaller(internal::Guarded("sqlite user store", std::forward<Op>(op)));
+}
+
+// Runs a statement that returns at most one user row.
+Result<User> QueryOne(SqliteConnection& connection, const ExtraSql& sql, std::string_view arg) {
+  StatementRun query(connection, sql);
+  query.Bind(1, arg);
+  Result<bool> row = query.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no such user");
+  User u;
+  u.id = query.Text(0);
+  u.username = query.Text(1);
+  u.email = query.Text(2);
+  u.password_hash = query.Text(3);
+  u.role = query.Text(4);
+  u.is_premium = query.Int(5) != 0;
+  u.is_email_verified = query.Int(6) != 0;
+  u.created_at = query.Text(7);
+  return u;
+}
+
+// OK when no user has `value` in the column `sql` looks up; Conflict(`taken`) otherwise.
+Status CheckFree(SqliteConnection& connection, const ExtraSql& sql, std::string_view value,
+                 const char* taken) {
+  Result<User> found = QueryOne(connection, sql, value);
+  if (found.ok()) return Status::Conflict(taken);
+  if (found.status().IsNotFound()) return Status::Ok();
+  return found.status();
+}
+
+}  // namespace
+
+// --- opening -----------------------------------------------------------------------
+
+SqliteUserStore::SqliteUserStore(internal::SqliteDatabasePtr database)
+    : database_(std::move(database)), clock_(database_->clock()) {}
+
+Result<std::shared_ptr<SqliteUserStore>> SqliteUserStore::Open(const SqliteStoreOptions& options) {
+  Result<internal::SqliteDatabasePtr> database =
+      internal::SqliteDatabase::Open(options, kMaxConnections, "sqlite user store");
+  if (!database.ok()) return ForCaller(database.status());
+  return OnDatabase(std::move(database).value());
+}
+
+Result<UserStorePtr> OpenSqliteUserStore(const SqliteStoreOptions& options) {
+  Result<std::shared_ptr<SqliteUserStore>> store = SqliteUserStore::Open(options);
+  if (!store.ok()) return store.status();
+  return UserStorePtr(std::move(store).value());
+}
+
+Result<std::shared_ptr<SqliteUserStore>> SqliteUserStore::OnDatabase(
+    internal::SqliteDatabasePtr database) {
+  return Guarded([&]() -> Result<std::shared_ptr<SqliteUserStore>> {
+    std::shared_ptr<SqliteUserStore> store(new SqliteUserStore(std::move(database)));
+    if (Status st = store->CreateTable(); !st.ok()) return st;
+    return store;
+  });
+}
+
+Status SqliteUserStore::CreateTable() {
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = database_->LockWriter();
+  if (!writer.ok()) return writer.status();
+  const int rc = sqlite3_exec((*connection)->db(), kCreateTable, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return internal::SqliteError(rc, (*connection)->db(), "create users table");
+  return Status::Ok();
+}
+
+// --- lookups ---------------------------------------------------------------------------
+
+Result<User> SqliteUserStore::FindById(std::string_view id) {
+  return Guarded([&]() -> Result<User> {
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    return QueryOne(**connection, kById, id);
+  });
+}
+
+Result<User> SqliteUserStore::FindByLogin(std::string_view identifier) {
+  return Guarded([&] { return RunFindByLogin(identifier); });
+}
+
+Result<User> SqliteUserStore::RunFindByLogin(std::string_view identifier) {
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<User> user = QueryOne(**connection, kByName, identifier);
+  if (user.ok() || !user.status().IsNotFound()) return user;
+  return QueryOne(**connection, kByEmail, identifier);
+}
+
+Status SqliteUserStore::CheckAvailable(std::string_view username, std::string_view email) {
+  return Guarded([&] { return RunCheckAvailable(username, email); });
+}
+
+Status SqliteUserStore::RunCheckAvailable(std::string_view username, std::string_view email) {
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  if (Status st = CheckFree(**connection, kByName, username, kUsernameTaken); !st.ok()) return st;
+  return CheckFree(**connection, kByEmail, email, kEmailTaken);
+}
+
+// --- writes ----------------------------------------------------------------------------
+
+Result<User> SqliteUserStore::Create(std::string_view username, std::string_view email,
+                                     std::string_view password_hash) {
+  return Guarded([&] { return RunCreate(username, email, password_hash); });
+}
+
+Result<User> SqliteUserStore::RunCreate(std::string_view username, std::string_view email,
+                                        std::string_view password_hash) {
+  Result<std::string> id = internal::NewUuidV4();
+  if (!id.ok()) return id.status();
+  User user;
+  user.id = std::move(id).value();
+  user.username = username;
+  user.email = email;
+  user.password_hash = password_hash;
+  user.created_at = internal::FormatRfc3339(clock_.Now());
+
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = database_->LockWriter();
+  if (!writer.ok()) return writer.status();
+  WriteTransaction transaction(**connection);
+  if (Status st = transaction.Begin(); !st.ok()) return st;
+  // Checked inside the write transaction, so the Conflict names the column that is taken
+  // (the name first) whatever order SQLite checks its UNIQUE indexes in.
+  if (Status st = CheckFree(**connection, kByName, username, kUsernameTaken); !st.ok()) return st;
+  if (Status st = CheckFree(**connection, kByEmail, email, kEmailTaken); !st.ok()) return st;
+  {
+    StatementRun insert(**connection, kInsert);
+    insert.Bind(1, user.id).Bind(2, user.username).Bind(3, user.email);
+    insert.Bind(4, user.password_hash).Bind(5, user.role).Bind(6, user.created_at);
+    if (Status st = insert.Run(); !st.ok()) {
+      // Cannot happen under the transaction; kept as the last line of defence.
+      sqlite3* db = (*connection)->db();
+      if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_CONSTRAINT) {
+        const std::string_view message = sqlite3_errmsg(db);
+        return Status::Conflict(message.find("users.email") != std::string_view::npos
+                                    ? kEmailTaken
+                                    : kUsernameTaken);
+      }
+      return st;
+    }
+  }
+  if (Status st = transaction.Commit(); !st.ok()) return st;
+  return user;
+}
+
+Status SqliteUserStore::UpdatePasswordHash(std::string_view id, std::string_view password_hash) {
+  return Guarded([&] { return RunUpdatePasswordHash(id, password_hash); });
+}
+
+Status SqliteUserStore::RunUpdatePasswordHash(std::string_view id,
+                                              std::string_view password_hash) {
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = database_->LockWriter();
+  if (!writer.ok()) return writer.status();
+  StatementRun update(**connection, kUpdateHash);
+  update.Bind(1, id).Bind(2, password_hash);
+  if (Status st = update.Run(); !st.ok()) return st;
+  if (update.changes() == 0) return Status::NotFound("no such user");
+  return Status::Ok();
+}
+
+Status SqliteUserStore::Delete(std::string_view id) {
+  return Guarded([&] { return RunDelete(id); });
+}
+
+Status SqliteUserStore::RunDelete(std::string_view id) {
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = database_->LockWriter();
+  if (!writer.ok()) return writer.status();
+  return StatementRun(**connection, kDelete).Bind(1, id).Run();
+}
+
+}  // namespace sessionkit

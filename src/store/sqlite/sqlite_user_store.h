@@ -1,0 +1,72 @@
+// SqliteUserStore: the UserStore of include/sessionkit/user_store.h, in a `users` table of
+// the SQLite file the session store uses.
+//
+// Table (created with IF NOT EXISTS on open, beside schema.h's `sessions`; the sessions
+// schema version is not touched, so files written by earlier builds open unchanged):
+//   users(id TEXT PRIMARY KEY, username TEXT UNIQUE COLLATE NOCASE,
+//         email TEXT UNIQUE COLLATE NOCASE, password_hash, role DEFAULT 'user',
+//         is_premium, is_email_verified, created_at TEXT -- RFC 3339 UTC)
+// COLLATE NOCASE makes both the lookups and the UNIQUE constraints ignore ASCII case.
+//
+// Concurrency follows SqliteStore (sqlite_store.h): calls run on the caller's thread on a
+// connection of the database's pool (database.h), writes take the database's writer
+// lock; both waits are bounded by busy_timeout. Create checks the name and the email and
+// inserts in one BEGIN IMMEDIATE transaction, so a registration racing in another
+// process is serialized too and the Conflict names the right column.
+//
+// Errors: NotFound, Conflict ("username already taken" / "email already registered"),
+// Unavailable for every SQLite failure ("user database: " and SQLite's own text, which
+// never quotes bound values, so never a hash). Thread-safe; nothing throws.
+#ifndef SESSIONKIT_STORE_SQLITE_SQLITE_USER_STORE_H_
+#define SESSIONKIT_STORE_SQLITE_SQLITE_USER_STORE_H_
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "sessionkit/clock.h"
+#include "sessionkit/sqlite_store.h"
+#include "sessionkit/user_store.h"
+#include "src/store/sqlite/connection.h"
+#include "src/store/sqlite/database.h"
+
+namespace sessionkit {
+
+class SqliteUserStore final : public UserStore {
+ public:
+  // Connections the store opens at most when opened alone (its own SqliteDatabase).
+  static constexpr std::size_t kMaxConnections = 2;
+
+  // InvalidArgument for bad options (as SqliteStore::Open); Unavailable when the file
+  // cannot be opened, is not a database, or the table cannot be created.
+  static Result<std::shared_ptr<SqliteUserStore>> Open(const SqliteStoreOptions& options);
+  // The store on an open database that other stores may share (OpenSqliteStores);
+  // creates its table. Unavailable if it cannot.
+  static Result<std::shared_ptr<SqliteUserStore>> OnDatabase(internal::SqliteDatabasePtr database);
+
+  Result<User> FindById(std::string_view id) override;
+  Result<User> FindByLogin(std::string_view identifier) override;
+  Status CheckAvailable(std::string_view username, std::string_view email) override;
+  Result<User> Create(std::string_view username, std::string_view email,
+                      std::string_view password_hash) override;
+  Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) override;
+  Status Delete(std::string_view id) override;
+
+ private:
+  explicit SqliteUserStore(internal::SqliteDatabasePtr database);
+  Status CreateTable();
+
+  Result<User> RunFindByLogin(std::string_view identifier);
+  Status RunCheckAvailable(std::string_view username, std::string_view email);
+  Result<User> RunCreate(std::string_view username, std::string_view email,
+                         std::string_view password_hash);
+  Status RunUpdatePasswordHash(std::string_view id, std::string_view password_hash);
+  Status RunDelete(std::string_view id);
+
+  const internal::SqliteDatabasePtr database_;
+  const Clock& clock_;  // database_'s; for created_at
+};
+
+}  // namespace sessionkit
+
+#endif  // SESSIONKIT_STORE_SQLITE_SQLITE_USER_STORE_H_
