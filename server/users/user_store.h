@@ -1,4 +1,4 @@
-// UserStore: the server's users, in a `users` table of the embedded SQLite database.
+// UserStore: the server's users (sessionkit::UserStore on SQLite), in a `users` table of the embedded SQLite database.
 //
 // The file is the one of DATABASE_URL; the session store may keep its own `sessions`
 // table in it, but UserStore uses only `users` and its own connections. Columns: id
@@ -26,19 +26,9 @@
 
 #include "sessionkit/clock.h"
 #include "sessionkit/result.h"
+#include "sessionkit/user_store.h"
 
 namespace sessionkit::server {
-
-struct User {
-  std::string id;
-  std::string username;
-  std::string email;
-  std::string password_hash;
-  std::string role = "user";
-  bool is_premium = false;
-  bool is_email_verified = false;
-  std::string created_at;
-};
 
 struct UserStoreOptions {
   std::string path;  // the database file; created if missing
@@ -47,25 +37,25 @@ struct UserStoreOptions {
   const Clock* clock = nullptr;  // for created_at; nullptr = SystemClock()
 };
 
-class UserStore {
+class UserStore final : public sessionkit::UserStore {
  public:
   // Opens the file and creates the table if needed. Unavailable if it cannot.
   static Result<std::unique_ptr<UserStore>> Open(const UserStoreOptions& options);
 
   UserStore(const UserStore&) = delete;
   UserStore& operator=(const UserStore&) = delete;
-  ~UserStore();
+  ~UserStore() override;
 
-  Result<User> FindById(std::string_view id);
+  Result<User> FindById(std::string_view id) override;
   // The login identifier: tried as a username, then as an email (both ignoring case).
-  Result<User> FindByLogin(std::string_view identifier);
+  Result<User> FindByLogin(std::string_view identifier) override;
   // OK if neither is taken; else Conflict naming which one.
-  Status CheckAvailable(std::string_view username, std::string_view email);
+  Status CheckAvailable(std::string_view username, std::string_view email) override;
   // Inserts a user with a new UUID v4 and created_at = now; returns it.
   Result<User> Create(std::string_view username, std::string_view email,
-                      std::string_view password_hash);
-  Status UpdatePasswordHash(std::string_view id, std::string_view password_hash);
-  Status Delete(std::string_view id);
+                      std::string_view password_hash) override;
+  Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) override;
+  Status Delete(std::string_view id) override;
 
  private:
   struct Connection;
