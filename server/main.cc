@@ -15,8 +15,10 @@
 #include <thread>
 
 #include "server/config.h"
+#include "server/handlers/issue_session.h"
 #include "server/handlers/services.h"
 #include "server/http/http_server.h"
+#include "sessionkit/account_service.h"
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/redis_store.h"
 #include "sessionkit/sqlite_store.h"
@@ -101,7 +103,7 @@ int Run(const srv::ServerConfig& config) {
                  srv::kMinJwtSecretBytes);
   }
 
-  sk::Result<srv::PasswordHasher> hasher = srv::PasswordHasher::Create();
+  sk::Result<sk::PasswordHasher> hasher = sk::PasswordHasher::Create();
   if (!hasher.ok()) return Fail(1, hasher.status().ToString());
 
   // The HTTP server first: its event loops run the Redis connections too. Destroyed
@@ -151,19 +153,30 @@ int Run(const srv::ServerConfig& config) {
     users = std::move(opened).value();
   }
 
-  // Successors of spent refresh tokens are derived from JWT_SECRET (refresh_token.h), so
-  // every server sharing the secret hands out the same pair within the grace window.
-  const srv::RefreshTokens refresh_tokens(config.jwt_secret);
-  srv::LoginLimits limits;
-  limits.window = std::chrono::seconds(config.login_failure_window_seconds);
-  limits.max_per_identifier = static_cast<std::uint32_t>(config.login_max_failures_per_identifier);
-  limits.max_per_ip = static_cast<std::uint32_t>(config.login_max_failures_per_ip);
-  const srv::LoginThrottle login_throttle(*auth_state, limits);
-
   // Password hashing runs below the I/O threads' priority: logins under load wait for
   // CPU instead of starving validations (docs/performance.md, target 4).
   constexpr int kPasswordWorkerNice = 10;
   srv::WorkerPool workers(config.hash_threads, config.hash_queue, kPasswordWorkerNice);
+
+  // The account flows. Successors of spent refresh tokens are derived from JWT_SECRET, so
+  // every server sharing the secret hands out the same pair within the grace window.
+  sk::AccountOptions account_options;
+  account_options.refresh_secret = config.jwt_secret;
+  account_options.access_token_lifetime = std::chrono::hours(config.jwt_expired_hours);
+  account_options.issuer = config.jwt_issuer;
+  account_options.refresh_grace = std::chrono::seconds(config.refresh_reuse_grace_seconds);
+  account_options.login_limits.window = std::chrono::seconds(config.login_failure_window_seconds);
+  account_options.login_limits.max_per_identifier =
+      static_cast<std::uint32_t>(config.login_max_failures_per_identifier);
+  account_options.login_limits.max_per_ip =
+      static_cast<std::uint32_t>(config.login_max_failures_per_ip);
+  sk::Result<std::unique_ptr<sk::AccountService>> accounts = sk::AccountService::Open(
+      std::move(account_options),
+      {.sessions = manager->get(), .auth_state = auth_state.get(), .users = users.get(),
+       .jwt = &*jwt, .hasher = &*hasher,
+       .blocking = [&workers](std::function<void()> job) { return workers.Submit(std::move(job)); },
+       .notices = srv::LogAccountNotice});
+  if (!accounts.ok()) return Fail(2, "account service: " + accounts.status().ToString());
   services.sessions = manager->get();
   services.jwt = &*jwt;
   services.users = users.get();
@@ -171,15 +184,10 @@ int Run(const srv::ServerConfig& config) {
   // safe); sessions themselves are read from the store on every request.
   srv::ProfileCache profiles(*users, nullptr, std::chrono::seconds(60));
   services.profiles = &profiles;
-  services.hasher = &*hasher;
   services.workers = &workers;
   services.metrics = &metrics;
   services.auth_state = auth_state.get();
-  services.refresh_tokens = &refresh_tokens;
-  services.login_throttle = &login_throttle;
-  services.token_lifetime = std::chrono::hours(config.jwt_expired_hours);
-  services.refresh_grace = std::chrono::seconds(config.refresh_reuse_grace_seconds);
-  services.issuer = config.jwt_issuer;
+  services.accounts = accounts->get();
 
   if (sk::Status listening = server->Listen(); !listening.ok()) {
     return Fail(1, "HTTP_ADDR " + config.http_addr + ": " + listening.message());
@@ -200,6 +208,7 @@ int Run(const srv::ServerConfig& config) {
 
   // Order matters: nothing may call a Responder after the server's event loops are gone.
   workers.Stop();
+  accounts->reset();
   manager->reset();
   auth_state.reset();
   users.reset();

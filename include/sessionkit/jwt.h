@@ -36,6 +36,10 @@ struct JwtOptions {
   const Clock* clock = nullptr;               // nullptr = SystemClock(); not owned
 };
 
+// The claim set of the contract (API.md §4), and only it: every access token sessionkit
+// signs carries these claims, and Verify accepts a token only if it has them with these
+// types. Servers and peers that share JWT_SECRET rely on exactly this set; a new claim is
+// a contract change (API.md first), not a field added here for one application.
 struct AccessClaims {
   std::string user_id;
   bool user_id_is_number = false;  // the claim was (or is to be written as) a JSON number

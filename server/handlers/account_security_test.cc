@@ -12,11 +12,14 @@
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
 #include "sessionkit/sqlite_store.h"
+#include "src/account/refresh_token.h"
 #include "testing/raw_sqlite.h"
 #include "testing/temp_dir.h"
 
 namespace sessionkit::server {
 namespace {
+
+using internal::RefreshTokens;
 
 using std::chrono::hours;
 using std::chrono::seconds;
@@ -129,21 +132,35 @@ class AccountSecurityTest : public ::testing::Test {
     ASSERT_TRUE(hasher.ok());
     hasher_.emplace(std::move(hasher).value());
     workers_ = std::make_unique<WorkerPool>(2, 64);
-    throttle_.emplace(*auth_, LoginLimits{.window = seconds(60), .max_per_identifier = 3,
+    OpenAccounts(LoginLimits{.window = seconds(60), .max_per_identifier = 3,
                                           .max_per_ip = 5});
 
     services_.sessions = manager_.get();
     services_.jwt = &*jwt_;
     services_.users = users_.get();
-    services_.hasher = &*hasher_;
     services_.workers = workers_.get();
     services_.metrics = &metrics_;
     services_.clock = &clock_;
     services_.auth_state = auth_.get();
-    services_.refresh_tokens = &refresh_tokens_;
-    services_.login_throttle = &*throttle_;
-    services_.refresh_grace = seconds(10);
-    services_.token_lifetime = hours(1000);  // sessions, not tokens, expire in these tests
+  }
+
+  void OpenAccounts(LoginLimits limits) {
+    AccountOptions options;
+    options.refresh_secret = std::string(kSecret);
+    options.refresh_grace = seconds(10);
+    options.access_token_lifetime = hours(1000);  // sessions, not tokens, expire in these tests
+    options.login_limits = limits;
+    options.clock = &clock_;
+    auto accounts = AccountService::Open(
+        options, {.sessions = manager_.get(), .auth_state = auth_.get(), .users = users_.get(),
+                  .jwt = &*jwt_, .hasher = &*hasher_,
+                  .blocking = [this](std::function<void()> job) {
+                    return workers_->Submit(std::move(job));
+                  },
+                  .notices = LogAccountNotice});
+    ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
+    accounts_ = std::move(accounts).value();
+    services_.accounts = accounts_.get();
   }
 
   void TearDown() override { workers_->Stop(); }
@@ -210,7 +227,7 @@ class AccountSecurityTest : public ::testing::Test {
   std::optional<PasswordHasher> hasher_;
   std::unique_ptr<WorkerPool> workers_;
   RefreshTokens refresh_tokens_{kSecret};
-  std::optional<LoginThrottle> throttle_;
+  std::unique_ptr<AccountService> accounts_;
   Metrics metrics_;
   Services services_;
 };

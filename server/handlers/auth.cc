@@ -1,19 +1,17 @@
 // POST /api/auth/register, /login, /logout, /logout-all (API.md §6).
 //
-// Register and login do their slow part (user lookup, argon2id) on the worker pool;
-// unknown user and wrong password cost the same (a dummy argon2id verify), get the
-// same 401 and are counted the same way by the login throttle (login_throttle.h): an
-// identifier or IP past its limit gets 429 with Retry-After before any password check,
-// and a success resets the identifier's failures. A bcrypt hash (imported user) is
-// upgraded to argon2id after a good login.
+// Register and login: the input rules here, the flow in AccountService (user lookup and
+// argon2id on the worker pool, the login throttle, the session); this file turns its
+// outcome into the answer. Unknown user and wrong password get the same 401; an
+// identifier or IP past its limit gets 429 with Retry-After; a full worker queue 429.
 #include <spdlog/spdlog.h>
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
-#include "server/handlers/on_worker.h"
 #include "server/json_body.h"
+#include "server/login_throttle.h"
 #include "server/response.h"
 #include "server/users/validation.h"
 
@@ -33,134 +31,111 @@ void ReplyUserStoreError(Services& s, const Status& status, Responder& reply) {
   reply(ErrorResponse(mapped));
 }
 
-// The worker part of a login that the throttle let through.
-void CheckLogin(Services& s, const std::string& identifier, const std::string& password,
-                std::string id_key, std::string ip_key, ClientInfo client, Responder reply) {
-  Result<User> user = s.users->FindByLogin(identifier);
-  if (!user.ok() && !user.status().IsNotFound()) {
-    return ReplyUserStoreError(s, user.status(), reply);
+void AnswerRegister(Services& s, RegisterOutcome& o, Responder& reply) {
+  if (!o.user.id.empty()) {
+    spdlog::info("user registered: user_id={} username={:?}", o.user.id, o.user.username);
   }
-  PasswordCheck check = PasswordCheck::kMismatch;
-  if (user.ok()) {
-    check = s.hasher->Verify(user->password_hash, password);
-  } else {
-    s.hasher->VerifyDummy(password);  // same cost as a wrong password
+  NoteIssuedSession(s, o.user, o.issued);
+  switch (o.result) {
+    case RegisterResult::kRegistered:
+      return ReplyIssued(o.user, o.issued, 201, "Registration successful", reply);
+    case RegisterResult::kBusy:
+      return ReplyBusy(s, reply);
+    case RegisterResult::kUserStoreError:
+      return ReplyUserStoreError(s, o.error, reply);
+    case RegisterResult::kHashFailed:
+      return reply(ErrorResponse(ApiError::kInternal, "Internal server error"));
+    case RegisterResult::kSessionFailed:
+      return ReplyIssueFailure(s, o.error, o.failed_step, o.user, reply);
   }
-  if (check == PasswordCheck::kMismatch) {
+}
+
+// `identifier` (cut to 64 bytes) and `ip` are for the log lines.
+void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, LoginOutcome& o,
+                 Responder& reply) {
+  if (o.rejection != PasswordRejection::kNone) {
     s.metrics->LoginFailed();
-    spdlog::info("login failed: identifier={:?} ip={} reason={}", identifier.substr(0, 64),
-                 client.ip, user.ok() ? "wrong password" : "unknown user");
-    // Counted before answering, so the next attempt sees it.
-    return s.login_throttle->RecordFailureAsync(
-        std::move(id_key), std::move(ip_key), ClockOrSystem(s.clock).Now(),
-        [&s, reply](Status recorded) mutable {
-          if (!recorded.ok()) return ReplyUserStoreError(s, recorded, reply);
-          reply(ErrorResponse(ApiError::kInvalidCredentials, kInvalidCredentials));
-        });
+    spdlog::info("login failed: identifier={:?} ip={} reason={}", identifier, ip,
+                 o.rejection == PasswordRejection::kWrongPassword ? "wrong password"
+                                                                  : "unknown user");
   }
-  if (check == PasswordCheck::kMatchNeedsRehash) {
-    Result<std::string> upgraded = s.hasher->Hash(password);
-    Status saved =
-        upgraded.ok() ? s.users->UpdatePasswordHash(user->id, *upgraded) : upgraded.status();
-    if (saved.ok()) {
-      user->password_hash = std::move(upgraded).value();
-      spdlog::info("password rehashed to argon2id: user_id={}", user->id);
-    } else {
-      spdlog::warn("password rehash not saved: user_id={} ({})", user->id,
-                   CodeName(saved.code()));
+  if (o.upgrade == HashUpgrade::kUpgraded) {
+    spdlog::info("password rehashed to argon2id: user_id={}", o.user.id);
+  } else if (o.upgrade == HashUpgrade::kFailed) {
+    spdlog::warn("password rehash not saved: user_id={} ({})", o.user.id,
+                 CodeName(o.upgrade_error));
+  }
+  if (o.password_matched) {
+    s.metrics->LoginOk();
+    if (o.throttle_reset_error != Code::kOk) {
+      spdlog::warn("failed-login count not reset for user_id={} ({})", o.user.id,
+                   CodeName(o.throttle_reset_error));
     }
   }
-  s.metrics->LoginOk();
-  s.login_throttle->ResetIdentifierAsync(
-      id_key, [&s, user = std::move(user).value(), client = std::move(client),
-               reply = std::move(reply)](Status reset) mutable {
-        if (!reset.ok()) {
-          spdlog::warn("failed-login count not reset for user_id={} ({})", user.id,
-                       CodeName(reset.code()));
-        }
-        IssueSession(s, std::move(user), "login", std::move(client), 200, "Login successful",
-                     std::move(reply));
-      });
+  NoteIssuedSession(s, o.user, o.issued);
+  switch (o.result) {
+    case LoginResult::kLoggedIn:
+      return ReplyIssued(o.user, o.issued, 200, "Login successful", reply);
+    case LoginResult::kInvalidCredentials:
+      return reply(ErrorResponse(ApiError::kInvalidCredentials, kInvalidCredentials));
+    case LoginResult::kThrottled:
+      s.metrics->LoginThrottled();
+      spdlog::info("login throttled: identifier={:?} ip={} retry_after={}s", identifier, ip,
+                   o.retry_after_seconds);
+      return reply(ThrottledResponse(o.retry_after_seconds));
+    case LoginResult::kBusy:
+      return ReplyBusy(s, reply);
+    case LoginResult::kStoreError:
+      return ReplyUserStoreError(s, o.error, reply);
+    case LoginResult::kSessionFailed:
+      return ReplyIssueFailure(s, o.error, o.failed_step, o.user, reply);
+  }
 }
 
 }  // namespace
 
 void HandleRegister(Services& s, const Request& req, Responder reply) {
-  std::string username, email, password;
-  Status parsed = ReadStringFields(
-      req.body, {{"username", &username}, {"email", &email}, {"password", &password}});
+  RegisterRequest request;
+  Status parsed = ReadStringFields(req.body, {{"username", &request.username},
+                                              {"email", &request.email},
+                                              {"password", &request.password}});
   if (!parsed.ok()) return reply(ErrorResponse(ApiError::kBadRequest, parsed.message()));
-  for (std::string_view problem :
-       {CheckUsername(username), CheckEmail(email), CheckPassword(password)}) {
+  for (std::string_view problem : {CheckUsername(request.username), CheckEmail(request.email),
+                                   CheckPassword(request.password)}) {
     if (!problem.empty()) return reply(ErrorResponse(ApiError::kBadRequest, problem));
   }
-
-  OnWorker(s, reply, [&s, username = std::move(username), email = std::move(email),
-                      password = std::move(password), client = ClientInfo::From(req),
-                      reply]() mutable {
-    // A cheap check first, so a taken name does not cost an argon2id hash.
-    if (Status free = s.users->CheckAvailable(username, email); !free.ok()) {
-      return ReplyUserStoreError(s, free, reply);
-    }
-    Result<std::string> hash = s.hasher->Hash(password);
-    if (!hash.ok()) return reply(ErrorResponse(ApiError::kInternal, "Internal server error"));
-    Result<User> user = s.users->Create(username, email, *hash);
-    if (!user.ok()) return ReplyUserStoreError(s, user.status(), reply);
-
-    spdlog::info("user registered: user_id={} username={:?}", user->id, user->username);
-    std::string id = user->id;
-    // No half-registered user when the session store is down.
-    auto remove_user = [&s, id] {
-      if (!s.workers->Submit([&s, id] { s.users->Delete(id).IgnoreError(); })) {
-        s.users->Delete(id).IgnoreError();
-      }
-    };
-    IssueSession(s, std::move(user).value(), "register", std::move(client), 201,
-                 "Registration successful", std::move(reply), std::move(remove_user));
+  request.client = ClientInfoOf(req);
+  s.accounts->Register(std::move(request), [&s, reply](RegisterOutcome outcome) mutable {
+    AnswerRegister(s, outcome, reply);
   });
 }
 
 void HandleLogin(Services& s, const Request& req, Responder reply) {
-  std::string email_or_username, email, username, password;
+  std::string email_or_username, email, username;
+  LoginRequest request;
   Status parsed = ReadStringFields(req.body, {{"email_or_username", &email_or_username},
                                               {"email", &email},
                                               {"username", &username},
-                                              {"password", &password}});
+                                              {"password", &request.password}});
   if (!parsed.ok()) return reply(ErrorResponse(ApiError::kBadRequest, parsed.message()));
   // API.md §6: email_or_username, else email, else username; any may hold either.
   std::string identifier = !IsBlank(email_or_username) ? std::move(email_or_username)
                            : !IsBlank(email)           ? std::move(email)
                                                        : std::move(username);
-  if (IsBlank(identifier) || password.empty()) {
+  if (IsBlank(identifier) || request.password.empty()) {
     return reply(ErrorResponse(ApiError::kBadRequest,
                                "email_or_username and password are required"));
   }
   // Matched ignoring surrounding whitespace (and case, in the users table).
   identifier.erase(0, identifier.find_first_not_of(" \t\r\n"));
   identifier.erase(identifier.find_last_not_of(" \t\r\n") + 1);
-
-  std::string id_key = IdentifierKey(identifier);
-  std::string ip_key = IpKey(req.client_ip);
-  TimePoint now = ClockOrSystem(s.clock).Now();
-  s.login_throttle->CheckAsync(
-      id_key, ip_key, now,
-      [&s, identifier = std::move(identifier), password = std::move(password), id_key, ip_key,
-       client = ClientInfo::From(req), reply](Result<std::int64_t> refusal) mutable {
-        if (!refusal.ok()) return ReplyUserStoreError(s, refusal.status(), reply);
-        if (*refusal > 0) {
-          s.metrics->LoginThrottled();
-          spdlog::info("login throttled: identifier={:?} ip={} retry_after={}s",
-                       identifier.substr(0, 64), client.ip, *refusal);
-          return reply(ThrottledResponse(*refusal));
-        }
-        OnWorker(s, reply,
-                 [&s, identifier = std::move(identifier), password = std::move(password),
-                  id_key = std::move(id_key), ip_key = std::move(ip_key),
-                  client = std::move(client), reply]() mutable {
-                   CheckLogin(s, identifier, password, std::move(id_key), std::move(ip_key),
-                              std::move(client), std::move(reply));
-                 });
-      });
+  std::string logged_identifier = identifier.substr(0, 64);
+  request.identifier = std::move(identifier);
+  request.client = ClientInfoOf(req);
+  s.accounts->Login(std::move(request), [&s, identifier = std::move(logged_identifier),
+                                         ip = req.client_ip, reply](LoginOutcome o) mutable {
+    AnswerLogin(s, identifier, ip, o, reply);
+  });
 }
 
 void HandleLogout(Services& s, const Request& req, Responder reply) {

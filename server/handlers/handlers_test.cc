@@ -73,18 +73,31 @@ class HandlersTest : public ::testing::Test {
     auto auth_state = OpenSqliteAuthStateStore({.path = dir_.File("auth.db"), .clock = &clock_});
     ASSERT_TRUE(auth_state.ok()) << auth_state.status().ToString();
     auth_state_ = std::move(auth_state).value();
-    throttle_.emplace(*auth_state_, LoginLimits{});
 
     services_.sessions = manager_.get();
     services_.jwt = &*jwt_;
     services_.users = users_.get();
-    services_.hasher = &*hasher_;
     services_.workers = workers_.get();
     services_.metrics = &metrics_;
     services_.clock = &clock_;
     services_.auth_state = auth_state_.get();
-    services_.refresh_tokens = &refresh_tokens_;
-    services_.login_throttle = &*throttle_;
+    OpenAccounts(hours(48));
+  }
+
+  void OpenAccounts(std::chrono::seconds token_lifetime) {
+    AccountOptions options;
+    options.refresh_secret = std::string(kSecret);
+    options.access_token_lifetime = token_lifetime;
+    options.clock = &clock_;
+    auto accounts = AccountService::Open(
+        options, {.sessions = manager_.get(), .auth_state = auth_state_.get(),
+                  .users = users_.get(), .jwt = &*jwt_, .hasher = &*hasher_,
+                  .blocking = [this](std::function<void()> job) {
+                    return workers_->Submit(std::move(job));
+                  }});
+    ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
+    accounts_ = std::move(accounts).value();
+    services_.accounts = accounts_.get();
   }
 
   void TearDown() override { workers_->Stop(); }
@@ -127,8 +140,7 @@ class HandlersTest : public ::testing::Test {
   std::optional<PasswordHasher> hasher_;
   std::unique_ptr<WorkerPool> workers_;
   AuthStateStorePtr auth_state_;
-  RefreshTokens refresh_tokens_{kSecret};
-  std::optional<LoginThrottle> throttle_;
+  std::unique_ptr<AccountService> accounts_;
   Metrics metrics_;
   Services services_;
 };
@@ -233,7 +245,7 @@ TEST_F(HandlersTest, MeReadsTheUserDatabaseOnAWorkerAndThenFromMemory) {
 }
 
 TEST_F(HandlersTest, ActivitySlidesTheIdleTimeoutAndIdlenessEndsTheSession) {
-  services_.token_lifetime = hours(1000);  // let the session, not the token, expire
+  OpenAccounts(hours(1000));  // let the session, not the token, expire
   std::string token = Register("erin");
   clock_.Advance(hours(47));
   EXPECT_EQ(Call(Method::kGet, "/api/auth/verify", {}, token).status, 200);  // slides

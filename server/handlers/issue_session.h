@@ -1,56 +1,43 @@
-// IssueSession: the common tail of register and login.
+// The HTTP side of the AccountService's session-issuing outcomes, shared by register
+// and login, and the account helpers other handlers use.
 //
-// Creates a session (purpose, client IP, User-Agent, X-Device-Id or the derived
-// device id), stores the session's first refresh token (refresh_token.h; its hash only,
-// live until the session's absolute deadline), signs the access token of API.md §4 and
-// answers
-//   {user, token, refresh_token, requires_2fa: false, is_verified}
-// with the given status and message. If the store refuses, `on_failure` runs first
-// (register uses it to remove the user it just created) and the reply is 503 for an
-// outage, 500 otherwise; a session whose refresh token could not be stored is revoked
-// again. The session event is logged with the short session id; sessions evicted by the
-// per-user cap are logged and their refresh tokens dropped.
-// May be called from any thread; the continuation may run on a store thread.
+// ReplyIssued answers {user, token, refresh_token, requires_2fa: false, is_verified}
+// with the given status and message; ReplyIssueFailure answers 503 for a store outage
+// (counted) and 500 otherwise (logged with the failed step). NoteIssuedSession counts
+// and logs a created session (short session id) and the sessions the per-user cap
+// evicted. LogAccountNotice logs the service's background tidy-up failures.
+// May be called from any thread.
 #ifndef SESSIONKIT_SERVER_HANDLERS_ISSUE_SESSION_H_
 #define SESSIONKIT_SERVER_HANDLERS_ISSUE_SESSION_H_
 
-#include <cstdint>
-#include <functional>
-#include <string>
 #include <string_view>
 
 #include "server/handlers/services.h"
 #include "server/http/message.h"
-#include "sessionkit/user_store.h"
+#include "sessionkit/account_service.h"
 
 namespace sessionkit::server {
 
 // What the session records about the client, copied out of the Request.
-struct ClientInfo {
-  std::string ip;
-  std::string user_agent;
-  std::string device_id_header;
+ClientInfo ClientInfoOf(const Request& req);
 
-  static ClientInfo From(const Request& req) {
-    return {req.client_ip, std::string(req.user_agent), std::string(req.device_id)};
-  }
-};
+// Counts and logs a created session and its evictions; nothing if none was created.
+void NoteIssuedSession(Services& s, const User& user, const IssuedSession& issued);
 
-void IssueSession(Services& s, User user, std::string purpose, ClientInfo client, int status,
-                  std::string_view message, Responder reply,
-                  std::function<void()> on_failure = {});
+void ReplyIssued(const User& user, const IssuedSession& issued, int status,
+                 std::string_view message, Responder& reply);
+void ReplyIssueFailure(Services& s, const Status& error, IssueStep step, const User& user,
+                       Responder& reply);
 
-// The access-token claims of `user` in `session`, issued at `issued_at` (Unix seconds);
-// exp = issued_at + JWT_EXPIRED. Equal inputs give byte-identical signed tokens.
-AccessClaims ClaimsFor(const Services& s, const User& user, const Session& session,
-                       std::int64_t issued_at);
+// 429 `rate_limited` "Server busy; try again later" with Retry-After: 1 (counted): the
+// password workers' queue is full.
+void ReplyBusy(Services& s, Responder& reply);
 
-// Unix seconds of `t`, rounded down.
-std::int64_t UnixSeconds(TimePoint t) noexcept;
-
-// Drops the refresh tokens of sessions that are gone (logout, revoke, eviction): tidy-up
-// only, since a token whose session is gone is refused anyway. Failures are logged.
+// Drops the refresh tokens of sessions that are gone (logout, revoke, eviction).
 void ForgetRefreshTokens(Services& s, std::string_view session_id);
+
+// The server's log lines for AccountService notices.
+void LogAccountNotice(const AccountNotice& notice);
 
 }  // namespace sessionkit::server
 

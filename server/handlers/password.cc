@@ -1,35 +1,24 @@
 // POST /api/auth/password (bearer) {current_password, new_password} (API.md §6).
 //
-// The new password follows the registration rules (400). The user must be in this
-// server's database (404 otherwise: an imported session has no password here). The
-// login throttle guards the current password like a login: the user's username
-// (lowercased) and the client IP past their limits -> 429 with Retry-After, and a wrong
-// current password is 401 invalid_credentials counted as a failed login for both.
-// Then, on the worker pool: the new argon2id hash is stored and every OTHER session of
-// the user is revoked (the current one stays): 200 {revoked: n}.
+// The new password follows the registration rules (400). The flow is
+// AccountService::ChangePassword; here its outcome becomes the answer: a user not in
+// this server's database -> 404 (an imported session has no password here); username
+// or client IP past the login throttle's limits -> 429 with Retry-After; a wrong current
+// password -> 401 invalid_credentials (counted as a failed login); otherwise the new
+// hash is stored and every OTHER session of the user is revoked: 200 {revoked: n}.
 #include <spdlog/spdlog.h>
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
-#include "server/handlers/on_worker.h"
 #include "server/json_body.h"
+#include "server/login_throttle.h"
 #include "server/response.h"
 #include "server/users/validation.h"
 
 namespace sessionkit::server {
 namespace {
-
-struct PasswordChange {
-  AuthContextPtr auth;
-  User user;
-  std::string current;
-  std::string fresh;
-  std::string id_key;
-  std::string ip_key;
-  std::string client_ip;
-};
 
 void ReplyFailure(Services& s, const Status& status, Responder& reply) {
   MappedError mapped = MapStatus(status, Site::kWrite);
@@ -37,42 +26,44 @@ void ReplyFailure(Services& s, const Status& status, Responder& reply) {
   reply(ErrorResponse(mapped));
 }
 
-// On a worker: check, hash, store, revoke the others.
-void ChangePassword(Services& s, std::shared_ptr<PasswordChange> change, Responder reply) {
-  const User& user = change->user;
-  if (s.hasher->Verify(user.password_hash, change->current) == PasswordCheck::kMismatch) {
+void AnswerChange(Services& s, const AuthContext& auth, std::string_view client_ip,
+                  PasswordChangeOutcome& o, Responder& reply) {
+  if (o.password_rejected) {
     s.metrics->LoginFailed();
     spdlog::info("password change refused: user_id={} ip={} reason=wrong current password",
-                 user.id, change->client_ip);
-    return s.login_throttle->RecordFailureAsync(
-        change->id_key, change->ip_key, ClockOrSystem(s.clock).Now(),
-        [&s, reply](Status recorded) mutable {
-          if (!recorded.ok()) return ReplyFailure(s, recorded, reply);
-          reply(ErrorResponse(ApiError::kInvalidCredentials, "Invalid credentials"));
-        });
+                 o.user_id, client_ip);
   }
-  Result<std::string> hash = s.hasher->Hash(change->fresh);
-  if (!hash.ok()) return reply(ErrorResponse(ApiError::kInternal, "Internal server error"));
-  if (Status saved = s.users->UpdatePasswordHash(user.id, *hash); !saved.ok()) {
-    return ReplyFailure(s, saved, reply);
+  if (o.password_saved) {
+    spdlog::info("password changed: user_id={} (by {})", o.user_id,
+                 ShortSessionId(auth.claims.session_id));
   }
-  spdlog::info("password changed: user_id={} (by {})", user.id,
-               ShortSessionId(change->auth->claims.session_id));
-  s.sessions->RevokeAllForUserAsync(
-      user.id, change->auth->claims.session_id,
-      [&s, change, reply](Result<std::uint64_t> revoked) mutable {
-        if (!revoked.ok()) {
-          spdlog::warn("password changed for user_id={} but its other sessions were not "
-                       "revoked ({})", change->user.id, CodeName(revoked.status().code()));
-          return ReplyFailure(s, revoked.status(), reply);
-        }
-        spdlog::info("sessions revoked: {} of user_id={} reason=password change (kept {})",
-                     *revoked, change->user.id, ShortSessionId(change->auth->claims.session_id));
-        SuccessBody body;
-        body.data().BeginObject().Key("revoked").Int(static_cast<std::int64_t>(*revoked))
-            .EndObject();
-        reply(body.Finish(200, "Password changed"));
-      });
+  switch (o.result) {
+    case PasswordChangeResult::kChanged: {
+      spdlog::info("sessions revoked: {} of user_id={} reason=password change (kept {})",
+                   o.revoked, o.user_id, ShortSessionId(auth.claims.session_id));
+      SuccessBody body;
+      body.data().BeginObject().Key("revoked").Int(static_cast<std::int64_t>(o.revoked))
+          .EndObject();
+      return reply(body.Finish(200, "Password changed"));
+    }
+    case PasswordChangeResult::kUserNotFound:
+      return reply(ErrorResponse(ApiError::kNotFound, "User not found"));
+    case PasswordChangeResult::kThrottled:
+      s.metrics->LoginThrottled();
+      return reply(ThrottledResponse(o.retry_after_seconds));
+    case PasswordChangeResult::kInvalidCredentials:
+      return reply(ErrorResponse(ApiError::kInvalidCredentials, "Invalid credentials"));
+    case PasswordChangeResult::kBusy:
+      return ReplyBusy(s, reply);
+    case PasswordChangeResult::kStoreError:
+      if (o.password_saved) {
+        spdlog::warn("password changed for user_id={} but its other sessions were not "
+                     "revoked ({})", o.user_id, CodeName(o.error.code()));
+      }
+      return ReplyFailure(s, o.error, reply);
+    case PasswordChangeResult::kHashFailed:
+      return reply(ErrorResponse(ApiError::kInternal, "Internal server error"));
+  }
 }
 
 }  // namespace
@@ -80,41 +71,24 @@ void ChangePassword(Services& s, std::shared_ptr<PasswordChange> change, Respond
 void HandleChangePassword(Services& s, const Request& req, Responder reply) {
   Authenticate(s, req, std::move(reply), [&s, &req](AuthContextPtr auth, Responder reply) {
     // `req` is alive until the reply (bearer.h); everything needed later is copied now.
-    auto change = std::make_shared<PasswordChange>();
-    Status parsed = ReadStringFields(req.body, {{"current_password", &change->current},
-                                                {"new_password", &change->fresh}});
+    PasswordChangeRequest request;
+    Status parsed = ReadStringFields(req.body, {{"current_password", &request.current_password},
+                                                {"new_password", &request.new_password}});
     if (!parsed.ok()) return reply(ErrorResponse(ApiError::kBadRequest, parsed.message()));
-    if (change->current.empty() || change->fresh.empty()) {
+    if (request.current_password.empty() || request.new_password.empty()) {
       return reply(ErrorResponse(ApiError::kBadRequest,
                                  "current_password and new_password are required"));
     }
-    if (std::string_view problem = CheckPassword(change->fresh); !problem.empty()) {
+    if (std::string_view problem = CheckPassword(request.new_password); !problem.empty()) {
       return reply(ErrorResponse(ApiError::kBadRequest, problem));
     }
-    // A primary-key read of the local users table (as /users/me does).
-    Result<User> user = s.users->FindById(auth->claims.user_id);
-    if (!user.ok()) {
-      if (user.status().IsNotFound()) {
-        return reply(ErrorResponse(ApiError::kNotFound, "User not found"));
-      }
-      return ReplyFailure(s, user.status(), reply);
-    }
-    change->user = std::move(user).value();
-    change->auth = std::move(auth);
-    change->client_ip = req.client_ip;
-    change->id_key = IdentifierKey(change->user.username);
-    change->ip_key = IpKey(req.client_ip);
-    s.login_throttle->CheckAsync(
-        change->id_key, change->ip_key, ClockOrSystem(s.clock).Now(),
-        [&s, change, reply](Result<std::int64_t> refusal) mutable {
-          if (!refusal.ok()) return ReplyFailure(s, refusal.status(), reply);
-          if (*refusal > 0) {
-            s.metrics->LoginThrottled();
-            return reply(ThrottledResponse(*refusal));
-          }
-          OnWorker(s, reply, [&s, change, reply]() mutable {
-            ChangePassword(s, change, std::move(reply));
-          });
+    request.user_id = auth->claims.user_id;
+    request.session_id = auth->claims.session_id;
+    request.client_ip = req.client_ip;
+    s.accounts->ChangePassword(
+        std::move(request),
+        [&s, auth, ip = req.client_ip, reply](PasswordChangeOutcome o) mutable {
+          AnswerChange(s, *auth, ip, o, reply);
         });
   });
 }

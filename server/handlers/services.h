@@ -10,12 +10,10 @@
 #include <cstdint>
 #include <string>
 
-#include "server/login_throttle.h"
 #include "server/metrics.h"
-#include "server/refresh_token.h"
-#include "server/users/password_hasher.h"
 #include "server/users/profile_cache.h"
 #include "server/worker_pool.h"
+#include "sessionkit/account_service.h"
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
 #include "sessionkit/jwt.h"
@@ -27,20 +25,15 @@ namespace sessionkit::server {
 struct Services {
   SessionManager* sessions = nullptr;
   const JwtCodec* jwt = nullptr;
-  UserStore* users = nullptr;
+  sessionkit::UserStore* users = nullptr;
   ProfileCache* profiles = nullptr;  // /me's user lookups; nullptr = straight to `users`
-  const PasswordHasher* hasher = nullptr;
-  WorkerPool* workers = nullptr;  // password hashing and user writes
+  WorkerPool* workers = nullptr;  // blocking work: password hashing, user database
   Metrics* metrics = nullptr;
   const Clock* clock = nullptr;  // nullptr = SystemClock()
   // Refresh tokens and failed-login windows, beside the sessions (same file / same Redis).
   AuthStateStore* auth_state = nullptr;
-  const RefreshTokens* refresh_tokens = nullptr;  // successor key from JWT_SECRET
-  const LoginThrottle* login_throttle = nullptr;  // over auth_state
-
-  std::chrono::seconds token_lifetime{48 * 3600};  // JWT_EXPIRED
-  std::string issuer = "sessionkit";               // JWT_ISSUER
-  std::chrono::seconds refresh_grace{10};          // REFRESH_REUSE_GRACE_SECONDS
+  // Register, login, refresh, password change: the account flows over the above.
+  AccountService* accounts = nullptr;
 
   // Unix second of the last IP/User-Agent drift warning: at most one a second.
   std::atomic<std::int64_t> last_drift_log{0};

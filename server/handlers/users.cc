@@ -8,12 +8,19 @@
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
 #include "server/handlers/handlers.h"
-#include "server/handlers/on_worker.h"
+#include "server/handlers/issue_session.h"
 #include "server/handlers/views.h"
 #include "server/response.h"
 
 namespace sessionkit::server {
 namespace {
+
+// Runs `job` on the worker pool; a full or stopping pool answers 429 at once.
+template <class Job>
+void OnWorker(Services& s, Responder& reply, Job job) {
+  auto shared = std::make_shared<Job>(std::move(job));
+  if (!s.workers->Submit([shared] { (*shared)(); })) ReplyBusy(s, reply);
+}
 
 // `user` nullptr: not in the database; described from the token.
 void ReplyMe(const AuthContext& auth, const User* user, Responder& reply) {

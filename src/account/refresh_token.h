@@ -15,8 +15,8 @@
 //
 // Errors: Generate returns Unavailable if the CSPRNG fails. Tokens never appear in logs.
 // Thread safety: RefreshTokens is immutable after construction; the functions are pure.
-#ifndef SESSIONKIT_SERVER_REFRESH_TOKEN_H_
-#define SESSIONKIT_SERVER_REFRESH_TOKEN_H_
+#ifndef SESSIONKIT_SRC_ACCOUNT_REFRESH_TOKEN_H_
+#define SESSIONKIT_SRC_ACCOUNT_REFRESH_TOKEN_H_
 
 #include <cstddef>
 #include <string>
@@ -25,7 +25,7 @@
 #include "sessionkit/result.h"
 #include "src/crypto/hmac.h"
 
-namespace sessionkit::server {
+namespace sessionkit::internal {
 
 inline constexpr std::size_t kRefreshTokenChars = 43;  // base64url of 32 bytes
 inline constexpr std::string_view kRefreshKeyLabel = "sessionkit refresh successor v1";
@@ -48,9 +48,9 @@ class RefreshTokens {
   std::string SuccessorOf(std::string_view spent) const;
 
  private:
-  internal::HmacSha256Key key_;
+  HmacSha256Key key_;
 };
 
-}  // namespace sessionkit::server
+}  // namespace sessionkit::internal
 
-#endif  // SESSIONKIT_SERVER_REFRESH_TOKEN_H_
+#endif  // SESSIONKIT_SRC_ACCOUNT_REFRESH_TOKEN_H_

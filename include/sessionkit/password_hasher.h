@@ -12,10 +12,10 @@
 // for unknown users so that they cannot be told apart from a wrong password by timing.
 //
 // Every call is CPU- and memory-heavy (tens of ms, 64 MiB at the default cost): run it
-// on the worker pool, never on an I/O thread. Thread-safe after Create. Passwords and
+// on a blocking executor (the server's worker pool), never on an I/O thread. Thread-safe after Create. Passwords and
 // hashes are never logged or put into error messages.
-#ifndef SESSIONKIT_SERVER_USERS_PASSWORD_HASHER_H_
-#define SESSIONKIT_SERVER_USERS_PASSWORD_HASHER_H_
+#ifndef SESSIONKIT_PASSWORD_HASHER_H_
+#define SESSIONKIT_PASSWORD_HASHER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +24,7 @@
 
 #include "sessionkit/result.h"
 
-namespace sessionkit::server {
+namespace sessionkit {
 
 enum class PasswordCheck : std::uint8_t { kMismatch, kMatch, kMatchNeedsRehash };
 
@@ -59,6 +59,6 @@ class PasswordHasher {
   std::string dummy_;
 };
 
-}  // namespace sessionkit::server
+}  // namespace sessionkit
 
-#endif  // SESSIONKIT_SERVER_USERS_PASSWORD_HASHER_H_
+#endif  // SESSIONKIT_PASSWORD_HASHER_H_

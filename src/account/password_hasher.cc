@@ -1,4 +1,4 @@
-#include "server/users/password_hasher.h"
+#include "sessionkit/password_hasher.h"
 
 #include <crypt.h>
 #include <openssl/evp.h>
@@ -7,7 +7,7 @@
 
 #include <memory>
 
-namespace sessionkit::server {
+namespace sessionkit {
 namespace {
 
 bool IsBcrypt(std::string_view hash) {
@@ -101,4 +101,4 @@ void PasswordHasher::VerifyDummy(std::string_view password) const {
   (void)VerifyArgon2(dummy_, password);
 }
 
-}  // namespace sessionkit::server
+}  // namespace sessionkit

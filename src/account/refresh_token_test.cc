@@ -1,10 +1,10 @@
-#include "server/refresh_token.h"
+#include "src/account/refresh_token.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-namespace sessionkit::server {
+namespace sessionkit::internal {
 namespace {
 
 constexpr std::string_view kSecret = "refresh-test-secret-0123456789abcdef";
@@ -61,4 +61,4 @@ TEST(RefreshTokensTest, SuccessorIsDeterministicPerSecretAndWellFormed) {
 }
 
 }  // namespace
-}  // namespace sessionkit::server
+}  // namespace sessionkit::internal

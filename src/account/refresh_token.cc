@@ -1,4 +1,4 @@
-#include "server/refresh_token.h"
+#include "src/account/refresh_token.h"
 
 #include <sodium.h>
 
@@ -7,13 +7,13 @@
 #include "src/crypto/sha256.h"
 #include "src/util/base64url.h"
 
-namespace sessionkit::server {
+namespace sessionkit::internal {
 namespace {
 
 // The successor key: HMAC(JWT_SECRET, label), 32 bytes. The temporary is wiped.
-internal::HmacSha256Key DeriveKey(std::string_view jwt_secret) {
-  internal::Sha256Digest derived = internal::HmacSha256Key(jwt_secret).Mac(kRefreshKeyLabel);
-  internal::HmacSha256Key key(internal::AsBytes(derived));
+HmacSha256Key DeriveKey(std::string_view jwt_secret) {
+  Sha256Digest derived = HmacSha256Key(jwt_secret).Mac(kRefreshKeyLabel);
+  HmacSha256Key key(AsBytes(derived));
   sodium_memzero(derived.data(), derived.size());
   return key;
 }
@@ -29,10 +29,10 @@ RefreshTokens::RefreshTokens(std::string_view jwt_secret) : key_(DeriveKey(jwt_s
 
 Result<std::string> RefreshTokens::Generate() {
   unsigned char bytes[32];
-  if (Status s = internal::RandomBytes(bytes, sizeof(bytes)); !s.ok()) {
+  if (Status s = RandomBytes(bytes, sizeof(bytes)); !s.ok()) {
     return Status::Unavailable("CSPRNG unavailable");
   }
-  std::string token = internal::Base64UrlEncode(
+  std::string token = Base64UrlEncode(
       std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
   sodium_memzero(bytes, sizeof(bytes));
   return token;
@@ -47,11 +47,11 @@ bool RefreshTokens::IsWellFormed(std::string_view token) noexcept {
 }
 
 std::string RefreshTokens::HashOf(std::string_view token) {
-  return internal::HexLower(internal::AsBytes(internal::Sha256(token)));
+  return HexLower(AsBytes(Sha256(token)));
 }
 
 std::string RefreshTokens::SuccessorOf(std::string_view spent) const {
-  return internal::Base64UrlEncode(internal::AsBytes(key_.Mac(spent)));
+  return Base64UrlEncode(AsBytes(key_.Mac(spent)));
 }
 
-}  // namespace sessionkit::server
+}  // namespace sessionkit::internal

@@ -1,10 +1,10 @@
-#include "server/users/password_hasher.h"
+#include "sessionkit/password_hasher.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace sessionkit::server {
+namespace sessionkit {
 namespace {
 
 PasswordHasher Hasher(PasswordCost cost = MinimumCost()) {
@@ -86,4 +86,4 @@ TEST(PasswordHasherTest, DummyVerifyRuns) {
 }
 
 }  // namespace
-}  // namespace sessionkit::server
+}  // namespace sessionkit

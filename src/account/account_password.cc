@@ -1,0 +1,97 @@
+// AccountService::ChangePassword (API.md §6).
+//
+// On the blocking executor: the user by id (kUserNotFound when this database does not
+// know it). The login throttle guards the current password like a login: the user's
+// username (lowercased) and the client IP past their limits -> kThrottled, not counted.
+// Then on the executor again: a wrong current password -> kInvalidCredentials, counted
+// as a failed login for both keys; else the new argon2id hash is stored and every OTHER
+// session of the user is revoked (the current one stays) -> kChanged with the count.
+#include <memory>
+#include <utility>
+
+#include "sessionkit/account_service.h"
+#include "src/account/flows.h"
+
+namespace sessionkit {
+namespace {
+
+struct PasswordFlow {
+  PasswordChangeRequest request;
+  std::function<void(PasswordChangeOutcome)> done;
+  User user;
+  std::string id_key;
+  std::string ip_key;
+  PasswordChangeOutcome outcome;
+
+  void Finish(PasswordChangeResult result, Status error = Status::Ok()) {
+    outcome.result = result;
+    outcome.error = std::move(error);
+    done(std::move(outcome));
+  }
+};
+
+using PasswordFlowPtr = std::shared_ptr<PasswordFlow>;
+
+}  // namespace
+
+void AccountService::ChangePassword(PasswordChangeRequest request,
+                                    std::function<void(PasswordChangeOutcome)> done) {
+  auto flow = std::make_shared<PasswordFlow>();
+  flow->request = std::move(request);
+  flow->done = std::move(done);
+
+  // Check, hash, store, revoke the others.
+  auto change = [this, flow] {
+    const User& user = flow->user;
+    if (deps_.hasher->Verify(user.password_hash, flow->request.current_password) ==
+        PasswordCheck::kMismatch) {
+      flow->outcome.password_rejected = true;
+      return flows_->throttle.RecordFailureAsync(
+          flow->id_key, flow->ip_key, Now(), [flow](Status recorded) {
+            if (!recorded.ok()) return flow->Finish(PasswordChangeResult::kStoreError, recorded);
+            flow->Finish(PasswordChangeResult::kInvalidCredentials);
+          });
+    }
+    Result<std::string> hash = deps_.hasher->Hash(flow->request.new_password);
+    if (!hash.ok()) return flow->Finish(PasswordChangeResult::kHashFailed, hash.status());
+    if (Status saved = deps_.users->UpdatePasswordHash(user.id, *hash); !saved.ok()) {
+      return flow->Finish(PasswordChangeResult::kStoreError, std::move(saved));
+    }
+    flow->outcome.password_saved = true;
+    deps_.sessions->RevokeAllForUserAsync(
+        user.id, flow->request.session_id, [flow](Result<std::uint64_t> revoked) {
+          if (!revoked.ok()) {
+            return flow->Finish(PasswordChangeResult::kStoreError, revoked.status());
+          }
+          flow->outcome.revoked = *revoked;
+          flow->Finish(PasswordChangeResult::kChanged);
+        });
+  };
+
+  auto lookup = [this, flow, change = std::move(change)]() mutable {
+    Result<User> user = deps_.users->FindById(flow->request.user_id);
+    if (!user.ok()) {
+      if (user.status().IsNotFound()) return flow->Finish(PasswordChangeResult::kUserNotFound);
+      return flow->Finish(PasswordChangeResult::kStoreError, user.status());
+    }
+    flow->user = std::move(user).value();
+    flow->outcome.user_id = flow->user.id;
+    flow->id_key = internal::IdentifierKey(flow->user.username);
+    flow->ip_key = internal::IpKey(flow->request.client_ip);
+    flows_->throttle.CheckAsync(
+        flow->id_key, flow->ip_key, Now(),
+        [this, flow, change = std::move(change)](Result<std::int64_t> refusal) mutable {
+          if (!refusal.ok()) {
+            return flow->Finish(PasswordChangeResult::kStoreError, refusal.status());
+          }
+          if (*refusal > 0) {
+            flow->outcome.retry_after_seconds = *refusal;
+            return flow->Finish(PasswordChangeResult::kThrottled);
+          }
+          if (!deps_.blocking(std::move(change))) flow->Finish(PasswordChangeResult::kBusy);
+        });
+  };
+  if (!deps_.blocking(std::move(lookup))) flow->Finish(PasswordChangeResult::kBusy);
+}
+
+}  // namespace sessionkit

@@ -1,0 +1,282 @@
+// AccountService: opening, session issuing, register and login. Refresh rotation is in
+// account_refresh.cc, password change in account_password.cc.
+//
+// Each flow is a short chain of continuations sharing one heap state (a shared_ptr
+// captured by each step), because a step may finish on a worker, on a store thread or
+// inline. Blocking work (UserStore, hashing) is only ever started from a job handed to
+// the blocking executor.
+#include "sessionkit/account_service.h"
+
+#include <chrono>
+#include <memory>
+#include <utility>
+
+#include "src/account/flows.h"
+
+namespace sessionkit {
+namespace {
+
+// The user as handed back in an outcome: everything but the hash.
+User WithoutHash(User user) {
+  user.password_hash.clear();
+  return user;
+}
+
+}  // namespace
+
+std::int64_t UnixSeconds(TimePoint t) noexcept {
+  return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+Result<std::unique_ptr<AccountService>> AccountService::Open(AccountOptions options,
+                                                             AccountDependencies deps) {
+  if (deps.sessions == nullptr || deps.auth_state == nullptr || deps.users == nullptr ||
+      deps.jwt == nullptr || deps.hasher == nullptr || !deps.blocking) {
+    return Status::InvalidArgument("AccountService needs sessions, auth state, users, jwt, "
+                                   "hasher and a blocking executor");
+  }
+  if (options.refresh_secret.empty()) {
+    return Status::InvalidArgument("refresh_secret must not be empty");
+  }
+  if (options.login_limits.window <= std::chrono::seconds::zero()) {
+    return Status::InvalidArgument("login failure window must be positive");
+  }
+  if (options.refresh_grace < std::chrono::seconds::zero()) {
+    return Status::InvalidArgument("refresh grace must not be negative");
+  }
+  return std::unique_ptr<AccountService>(new AccountService(std::move(options), std::move(deps)));
+}
+
+AccountService::AccountService(AccountOptions options, AccountDependencies deps)
+    : options_(std::move(options)),
+      deps_(std::move(deps)),
+      flows_(std::make_unique<Flows>(options_, *deps_.auth_state)) {}
+
+AccountService::~AccountService() = default;
+
+AccessClaims AccountService::ClaimsFor(const User& user, const Session& session,
+                                       std::int64_t issued_at) const {
+  AccessClaims c;
+  c.user_id = user.id;
+  c.user_id_is_number = session.user_id_is_number;
+  c.session_id = session.id;
+  c.device_id = session.device_id;
+  c.last_ip = session.ip_address;
+  c.username = user.username;
+  c.email = user.email;
+  c.role = user.role;
+  c.is_premium = user.is_premium;
+  c.is_verified = user.is_email_verified;
+  c.issuer = options_.issuer;
+  c.subject = user.id;
+  c.issued_at = issued_at;
+  c.expires_at = c.issued_at + options_.access_token_lifetime.count();
+  return c;
+}
+
+void AccountService::Notify(AccountNotice::Kind kind, std::string_view session_id,
+                            Code code) const {
+  if (deps_.notices) deps_.notices(AccountNotice{kind, std::string(session_id), code});
+}
+
+void AccountService::ForgetRefreshTokens(std::string_view session_id) {
+  deps_.auth_state->RevokeRefreshForSessionAsync(
+      session_id, [this, id = std::string(session_id)](Result<std::uint64_t> dropped) {
+        if (!dropped.ok()) {
+          Notify(AccountNotice::Kind::kRefreshTokensNotDropped, id, dropped.status().code());
+        }
+      });
+}
+
+// --- issuing a session: create -> first refresh token -> access token ---
+
+void AccountService::IssueSession(const User& user, std::string purpose, ClientInfo client,
+                                  IssueCallback done) {
+  NewSession request;
+  request.user_id = user.id;
+  request.username = user.username;
+  request.purpose = std::move(purpose);
+  request.ip_address = std::move(client.ip);
+  request.user_agent = std::move(client.user_agent);
+  request.device_id = std::move(client.device_id);  // the manager derives if unusable
+
+  deps_.sessions->CreateAsync(std::move(request), [this, user, done = std::move(done)](
+                                                      Result<CreatedSession> created) mutable {
+    IssuedSession issued;
+    if (!created.ok()) return done(created.status(), "session create", std::move(issued));
+    issued.session = std::move(created->session);
+    issued.evicted = std::move(created->evicted);
+    for (const std::string& evicted : issued.evicted) ForgetRefreshTokens(evicted);
+
+    // The session exists but its refresh token does not: take the session back too.
+    auto unwind = [this](const std::string& session_id) {
+      deps_.sessions->RevokeAsync(session_id, [this, session_id](Result<bool> revoked) {
+        if (!revoked.ok()) {
+          Notify(AccountNotice::Kind::kSessionWithoutRefreshToken, session_id,
+                 revoked.status().code());
+        }
+      });
+    };
+    Result<std::string> token = internal::RefreshTokens::Generate();
+    if (!token.ok()) {
+      unwind(issued.session.id);
+      return done(Status::Internal("CSPRNG unavailable"), "refresh token", std::move(issued));
+    }
+    issued.refresh_token = std::move(token).value();
+    RefreshRecord record;
+    record.token_hash = internal::RefreshTokens::HashOf(issued.refresh_token);
+    record.session_id = issued.session.id;
+    record.user_id = issued.session.user_id;
+    record.issued_at = issued.session.created_at;
+    // A refresh token lives as long as its session can: the absolute deadline.
+    record.expires_at =
+        issued.session.created_at + deps_.sessions->options().absolute_lifetime;
+    auto shared = std::make_shared<IssuedSession>(std::move(issued));
+    deps_.auth_state->IssueRefreshAsync(
+        record, [this, user = std::move(user), shared, unwind,
+                 done = std::move(done)](Status stored) mutable {
+          if (!stored.ok()) {
+            unwind(shared->session.id);
+            return done(std::move(stored), "refresh token store", std::move(*shared));
+          }
+          shared->access_token =
+              deps_.jwt->Sign(ClaimsFor(user, shared->session, UnixSeconds(Now())));
+          done(Status::Ok(), {}, std::move(*shared));
+        });
+  });
+}
+
+// --- register ---
+
+void AccountService::Register(RegisterRequest request,
+                              std::function<void(RegisterOutcome)> done) {
+  auto shared_request = std::make_shared<RegisterRequest>(std::move(request));
+  auto job = [this, req = shared_request, done]() mutable {
+    RegisterOutcome outcome;
+    // A cheap check first, so a taken name does not cost an argon2id hash.
+    if (Status free = deps_.users->CheckAvailable(req->username, req->email); !free.ok()) {
+      outcome.result = RegisterResult::kUserStoreError;
+      outcome.error = std::move(free);
+      return done(std::move(outcome));
+    }
+    Result<std::string> hash = deps_.hasher->Hash(req->password);
+    if (!hash.ok()) {
+      outcome.result = RegisterResult::kHashFailed;
+      outcome.error = hash.status();
+      return done(std::move(outcome));
+    }
+    Result<User> user = deps_.users->Create(req->username, req->email, *hash);
+    if (!user.ok()) {
+      outcome.result = RegisterResult::kUserStoreError;
+      outcome.error = user.status();
+      return done(std::move(outcome));
+    }
+    outcome.user = WithoutHash(std::move(user).value());
+    User created = outcome.user;
+    IssueSession(created, "register", std::move(req->client),
+                 [this, outcome = std::move(outcome), done = std::move(done)](
+                     Status error, IssueStep step, IssuedSession issued) mutable {
+                   outcome.issued = std::move(issued);
+                   if (error.ok()) return done(std::move(outcome));
+                   // No half-registered user when the session store is down.
+                   std::string id = outcome.user.id;
+                   if (!deps_.blocking([this, id] { deps_.users->Delete(id).IgnoreError(); })) {
+                     deps_.users->Delete(id).IgnoreError();
+                   }
+                   outcome.result = RegisterResult::kSessionFailed;
+                   outcome.error = std::move(error);
+                   outcome.failed_step = step;
+                   done(std::move(outcome));
+                 });
+  };
+  if (!deps_.blocking(std::move(job))) {
+    RegisterOutcome busy;
+    busy.result = RegisterResult::kBusy;
+    done(std::move(busy));
+  }
+}
+
+// --- login ---
+
+namespace {
+
+struct LoginState {
+  LoginRequest request;
+  std::string id_key;
+  std::string ip_key;
+  std::function<void(LoginOutcome)> done;
+  LoginOutcome outcome;
+
+  void Finish(LoginResult result, Status error = Status::Ok()) {
+    outcome.result = result;
+    outcome.error = std::move(error);
+    done(std::move(outcome));
+  }
+};
+
+}  // namespace
+
+void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome)> done) {
+  auto state = std::make_shared<LoginState>();
+  state->id_key = internal::IdentifierKey(request.identifier);
+  state->ip_key = internal::IpKey(request.client.ip);
+  state->request = std::move(request);
+  state->done = std::move(done);
+
+  // The worker part of a login that the throttle let through.
+  auto check = [this, state] {
+    LoginOutcome& outcome = state->outcome;
+    Result<User> user = deps_.users->FindByLogin(state->request.identifier);
+    if (!user.ok() && !user.status().IsNotFound()) {
+      return state->Finish(LoginResult::kStoreError, user.status());
+    }
+    PasswordCheck check = PasswordCheck::kMismatch;
+    if (user.ok()) {
+      check = deps_.hasher->Verify(user->password_hash, state->request.password);
+    } else {
+      deps_.hasher->VerifyDummy(state->request.password);  // same cost as a wrong password
+    }
+    if (check == PasswordCheck::kMismatch) {
+      outcome.rejection = user.ok() ? PasswordRejection::kWrongPassword
+                                    : PasswordRejection::kUnknownUser;
+      // Counted before answering, so the next attempt sees it.
+      return flows_->throttle.RecordFailureAsync(
+          state->id_key, state->ip_key, Now(), [state](Status recorded) {
+            if (!recorded.ok()) return state->Finish(LoginResult::kStoreError, recorded);
+            state->Finish(LoginResult::kInvalidCredentials);
+          });
+    }
+    if (check == PasswordCheck::kMatchNeedsRehash) {
+      Result<std::string> upgraded = deps_.hasher->Hash(state->request.password);
+      Status saved = upgraded.ok() ? deps_.users->UpdatePasswordHash(user->id, *upgraded)
+                                   : upgraded.status();
+      outcome.upgrade = saved.ok() ? HashUpgrade::kUpgraded : HashUpgrade::kFailed;
+      outcome.upgrade_error = saved.code();
+    }
+    outcome.password_matched = true;
+    outcome.user = WithoutHash(std::move(user).value());
+    flows_->throttle.ResetIdentifierAsync(state->id_key, [this, state](Status reset) {
+      state->outcome.throttle_reset_error = reset.code();
+      IssueSession(state->outcome.user, "login", std::move(state->request.client),
+                   [state](Status error, IssueStep step, IssuedSession issued) {
+                     state->outcome.issued = std::move(issued);
+                     if (error.ok()) return state->Finish(LoginResult::kLoggedIn);
+                     state->outcome.failed_step = step;
+                     state->Finish(LoginResult::kSessionFailed, std::move(error));
+                   });
+    });
+  };
+
+  flows_->throttle.CheckAsync(
+      state->id_key, state->ip_key, Now(),
+      [this, state, check = std::move(check)](Result<std::int64_t> refusal) mutable {
+        if (!refusal.ok()) return state->Finish(LoginResult::kStoreError, refusal.status());
+        if (*refusal > 0) {
+          state->outcome.retry_after_seconds = *refusal;
+          return state->Finish(LoginResult::kThrottled);
+        }
+        if (!deps_.blocking(std::move(check))) state->Finish(LoginResult::kBusy);
+      });
+}
+
+}  // namespace sessionkit

@@ -1,0 +1,139 @@
+// LoginThrottle over the real SQLite AuthStateStore, with a ManualClock.
+#include "src/account/login_throttle.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "sessionkit/sqlite_store.h"
+#include "testing/temp_dir.h"
+
+namespace sessionkit::internal {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(LoginThrottleKeysTest, IdentifierIsLowercasedAsTyped) {
+  EXPECT_EQ(IdentifierKey("Alice@Example.COM"), "id:alice@example.com");
+  EXPECT_EQ(IdentifierKey("bob"), "id:bob");
+  EXPECT_EQ(IdentifierKey("ÄBC"), "id:\xc3\x84" "bc");  // ASCII only; other bytes as typed
+  EXPECT_EQ(IpKey("203.0.113.7"), "ip:203.0.113.7");
+  EXPECT_EQ(IpKey("::1"), "ip:::1");
+}
+
+TEST(LoginThrottleKeysTest, LongIdentifiersAreHashed) {
+  std::string at_limit(256, 'A');
+  EXPECT_EQ(IdentifierKey(at_limit), "id:" + std::string(256, 'a'));
+  std::string long_one(257, 'A');
+  std::string key = IdentifierKey(long_one);
+  EXPECT_EQ(key.size(), 4u + 64u);
+  EXPECT_EQ(key.substr(0, 4), "idh:");
+  EXPECT_NE(IdentifierKey(std::string(258, 'A')), key);
+}
+
+TEST(LoginThrottleKeysTest, RetryAfterRoundsUpAndIsAtLeastOne) {
+  TimePoint now(seconds(1000));
+  EXPECT_EQ(RetryAfterSeconds(now, seconds(60), now), 60);
+  EXPECT_EQ(RetryAfterSeconds(now - milliseconds(1), seconds(60), now), 60);  // 59.999 -> 60
+  EXPECT_EQ(RetryAfterSeconds(now - seconds(59), seconds(60), now), 1);
+  EXPECT_EQ(RetryAfterSeconds(now - milliseconds(59'500), seconds(60), now), 1);
+  EXPECT_EQ(RetryAfterSeconds(now - seconds(60), seconds(60), now), 1);   // never 0
+  EXPECT_EQ(RetryAfterSeconds(now - seconds(600), seconds(60), now), 1);
+}
+
+class LoginThrottleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = OpenSqliteAuthStateStore({.path = dir_.File("auth.db"), .clock = &clock_});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+  }
+
+  Result<std::int64_t> Check(const LoginThrottle& t, std::string id, std::string ip) {
+    std::promise<Result<std::int64_t>> p;
+    t.CheckAsync(std::move(id), std::move(ip), clock_.Now(),
+                 [&p](Result<std::int64_t> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+  Status Fail(const LoginThrottle& t, std::string id, std::string ip) {
+    std::promise<Status> p;
+    t.RecordFailureAsync(std::move(id), std::move(ip), clock_.Now(),
+                         [&p](Status s) { p.set_value(std::move(s)); });
+    return p.get_future().get();
+  }
+  Status Reset(const LoginThrottle& t, std::string_view id) {
+    std::promise<Status> p;
+    t.ResetIdentifierAsync(id, [&p](Status s) { p.set_value(std::move(s)); });
+    return p.get_future().get();
+  }
+
+  ManualClock clock_;
+  sessionkit::testing::TempDir dir_;
+  AuthStateStorePtr store_;
+};
+
+TEST_F(LoginThrottleTest, IdentifierLimitSlidesAndResets) {
+  LoginThrottle t(*store_, {.window = seconds(60), .max_per_identifier = 3, .max_per_ip = 100});
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(*Check(t, "id:a", "ip:1"), 0) << i;
+    ASSERT_TRUE(Fail(t, "id:a", "ip:1").ok());
+    clock_.Advance(seconds(10));
+  }
+  // Failures at t=0, 10, 20; now t=30: the oldest leaves at 60.
+  EXPECT_EQ(*Check(t, "id:a", "ip:1"), 30);
+  EXPECT_EQ(*Check(t, "id:a", "ip:other"), 30);   // the identifier, from any IP
+  EXPECT_EQ(*Check(t, "id:b", "ip:1"), 0);        // another identifier from that IP
+  clock_.Advance(seconds(29));
+  EXPECT_EQ(*Check(t, "id:a", "ip:1"), 1);
+  clock_.Advance(seconds(1));                     // t=60: the first failure has left
+  EXPECT_EQ(*Check(t, "id:a", "ip:1"), 0);
+  ASSERT_TRUE(Fail(t, "id:a", "ip:1").ok());      // back at the limit: next leaves at 70
+  EXPECT_EQ(*Check(t, "id:a", "ip:1"), 10);
+  ASSERT_TRUE(Reset(t, "id:a").ok());
+  EXPECT_EQ(*Check(t, "id:a", "ip:1"), 0);
+}
+
+TEST_F(LoginThrottleTest, IpLimitCountsEveryIdentifierAndSurvivesAReset) {
+  LoginThrottle t(*store_, {.window = seconds(100), .max_per_identifier = 10, .max_per_ip = 4});
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(*Check(t, "id:u" + std::to_string(i), "ip:9"), 0);
+    ASSERT_TRUE(Fail(t, "id:u" + std::to_string(i), "ip:9").ok());
+    clock_.Advance(seconds(1));
+  }
+  EXPECT_EQ(*Check(t, "id:fresh", "ip:9"), 96);
+  EXPECT_EQ(*Check(t, "id:fresh", "ip:8"), 0);
+  ASSERT_TRUE(Reset(t, "id:u0").ok());  // a success resets its identifier, not the IP
+  EXPECT_EQ(*Check(t, "id:u0", "ip:9"), 96);
+}
+
+TEST_F(LoginThrottleTest, TheLargerRetryAfterWins) {
+  LoginThrottle t(*store_, {.window = seconds(100), .max_per_identifier = 1, .max_per_ip = 2});
+  ASSERT_TRUE(Fail(t, "id:x", "ip:1").ok());  // t=0: ip 1/2, x 1/1
+  clock_.Advance(seconds(20));
+  ASSERT_TRUE(Fail(t, "id:y", "ip:1").ok());  // t=20: ip 2/2 (frees at 100), y 1/1 (120)
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(*Check(t, "id:y", "ip:1"), 90);   // y frees at 120, ip at 100
+  EXPECT_EQ(*Check(t, "id:x", "ip:2"), 70);   // only x (frees at 100)
+  EXPECT_EQ(*Check(t, "id:z", "ip:1"), 70);   // only the IP
+}
+
+TEST_F(LoginThrottleTest, ZeroLimitsTurnThrottlingOffAndRecordNothing) {
+  LoginThrottle off(*store_, {.window = seconds(60), .max_per_identifier = 0, .max_per_ip = 0});
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Fail(off, "id:a", "ip:1").ok());
+  EXPECT_EQ(*Check(off, "id:a", "ip:1"), 0);
+  LoginThrottle on(*store_, {.window = seconds(60), .max_per_identifier = 1, .max_per_ip = 1});
+  EXPECT_EQ(*Check(on, "id:a", "ip:1"), 0);  // nothing was recorded while off
+}
+
+TEST_F(LoginThrottleTest, StoreErrorsAreReported) {
+  LoginThrottle t(*store_, {.window = seconds(60), .max_per_identifier = 1, .max_per_ip = 1});
+  // An empty key is refused by the store (InvalidArgument): the throttle passes it on.
+  EXPECT_EQ(Check(t, "", "ip:1").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Check(t, "id:a", "").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Fail(t, "", "ip:1").code(), Code::kInvalidArgument);
+  EXPECT_EQ(Fail(t, "id:a", "").code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sessionkit::internal
