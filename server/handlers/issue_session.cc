@@ -1,3 +1,4 @@
+#include "server/handlers/error_reply.h"
 #include "server/handlers/issue_session.h"
 
 #include <spdlog/spdlog.h>
@@ -26,10 +27,8 @@ struct Issue {
 
   void Fail(const Status& status, std::string_view what) {
     if (on_failure) on_failure();
-    MappedError mapped = MapStatus(status, Site::kWrite);
-    if (mapped.error == ApiError::kStoreUnavailable) {
-      s.metrics->StoreError();
-    } else {
+    MappedError mapped = MapAndCount(*s.metrics, status, Site::kWrite);
+    if (mapped.error != ApiError::kStoreUnavailable) {
       mapped = {ApiError::kInternal, "Could not create the session"};
       spdlog::error("{} failed for user_id={}: {}", what, user.id, status.ToString());
     }

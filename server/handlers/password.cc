@@ -11,6 +11,7 @@
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
 #include "server/handlers/on_worker.h"
@@ -31,12 +32,6 @@ struct PasswordChange {
   std::string client_ip;
 };
 
-void ReplyFailure(Services& s, const Status& status, Responder& reply) {
-  MappedError mapped = MapStatus(status, Site::kWrite);
-  if (mapped.error == ApiError::kStoreUnavailable) s.metrics->StoreError();
-  reply(ErrorResponse(mapped));
-}
-
 // On a worker: check, hash, store, revoke the others.
 void ChangePassword(Services& s, std::shared_ptr<PasswordChange> change, Responder reply) {
   const User& user = change->user;
@@ -47,14 +42,14 @@ void ChangePassword(Services& s, std::shared_ptr<PasswordChange> change, Respond
     return s.login_throttle->RecordFailureAsync(
         change->id_key, change->ip_key, ClockOrSystem(s.clock).Now(),
         [&s, reply](Status recorded) mutable {
-          if (!recorded.ok()) return ReplyFailure(s, recorded, reply);
+          if (!recorded.ok()) return ReplyError(*s.metrics, recorded, Site::kWrite, reply);
           reply(ErrorResponse(ApiError::kInvalidCredentials, "Invalid credentials"));
         });
   }
   Result<std::string> hash = s.hasher->Hash(change->fresh);
   if (!hash.ok()) return reply(ErrorResponse(ApiError::kInternal, "Internal server error"));
   if (Status saved = s.users->UpdatePasswordHash(user.id, *hash); !saved.ok()) {
-    return ReplyFailure(s, saved, reply);
+    return ReplyError(*s.metrics, saved, Site::kWrite, reply);
   }
   spdlog::info("password changed: user_id={} (by {})", user.id,
                ShortSessionId(change->auth->claims.session_id));
@@ -64,7 +59,7 @@ void ChangePassword(Services& s, std::shared_ptr<PasswordChange> change, Respond
         if (!revoked.ok()) {
           spdlog::warn("password changed for user_id={} but its other sessions were not "
                        "revoked ({})", change->user.id, CodeName(revoked.status().code()));
-          return ReplyFailure(s, revoked.status(), reply);
+          return ReplyError(*s.metrics, revoked.status(), Site::kWrite, reply);
         }
         spdlog::info("sessions revoked: {} of user_id={} reason=password change (kept {})",
                      *revoked, change->user.id, ShortSessionId(change->auth->claims.session_id));
@@ -97,7 +92,7 @@ void HandleChangePassword(Services& s, const Request& req, Responder reply) {
       if (user.status().IsNotFound()) {
         return reply(ErrorResponse(ApiError::kNotFound, "User not found"));
       }
-      return ReplyFailure(s, user.status(), reply);
+      return ReplyError(*s.metrics, user.status(), Site::kWrite, reply);
     }
     change->user = std::move(user).value();
     change->auth = std::move(auth);
@@ -107,7 +102,7 @@ void HandleChangePassword(Services& s, const Request& req, Responder reply) {
     s.login_throttle->CheckAsync(
         change->id_key, change->ip_key, ClockOrSystem(s.clock).Now(),
         [&s, change, reply](Result<std::int64_t> refusal) mutable {
-          if (!refusal.ok()) return ReplyFailure(s, refusal.status(), reply);
+          if (!refusal.ok()) return ReplyError(*s.metrics, refusal.status(), Site::kWrite, reply);
           if (*refusal > 0) {
             s.metrics->LoginThrottled();
             return reply(ThrottledResponse(*refusal));

@@ -20,6 +20,7 @@
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
 #include "server/json_body.h"
@@ -53,10 +54,7 @@ struct RefreshFlow : std::enable_shared_from_this<RefreshFlow> {
   }
 
   void StoreFailure(const Status& status) {
-    if (status.IsUnavailable()) {
-      s.metrics->StoreError();
-      return reply(ErrorResponse(MapStatus(status, Site::kWrite)));
-    }
+    if (status.IsUnavailable()) return ReplyError(*s.metrics, status, Site::kWrite, reply);
     if (status.IsNotFound() || status.IsExpired()) return Unauthorized();
     spdlog::error("refresh failed: {}", status.ToString());
     reply(ErrorResponse(ApiError::kInternal, "Internal server error"));

@@ -2,6 +2,7 @@
 // database (a session imported from another service) is described by its token.
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/views.h"
 #include "server/response.h"
@@ -15,8 +16,7 @@ void HandleMe(Services& s, const Request& req, Responder reply) {
     Result<User> user = s.profiles != nullptr ? s.profiles->Find(auth->claims.user_id)
                                               : s.users->FindById(auth->claims.user_id);
     if (!user.ok() && !user.status().IsNotFound()) {
-      s.metrics->StoreError();
-      return reply(ErrorResponse(MapStatus(user.status(), Site::kResource)));
+      return ReplyError(*s.metrics, user.status(), Site::kResource, reply);
     }
     SuccessBody body;
     internal::JsonWriter& w = body.data();
