@@ -12,6 +12,7 @@
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
 #include "testing/raw_sqlite.h"
+#include "server/testing/api_call.h"
 #include "testing/temp_dir.h"
 
 namespace sessionkit::server {
@@ -23,15 +24,6 @@ using std::chrono::seconds;
 constexpr std::string_view kSecret = "account-security-test-secret-0123456789";
 constexpr std::string_view kPassword = "correct horse 1";
 constexpr std::string_view kNewPassword = "battery staple 2";
-
-class CaptureSink final : public ResponseSink {
- public:
-  void Send(Response response) override { promise_.set_value(std::move(response)); }
-  std::future<Response> future() { return promise_.get_future(); }
-
- private:
-  std::promise<Response> promise_;
-};
 
 std::string Field(const std::string& json, std::string_view pointer) {
   simdjson::dom::parser parser;
@@ -157,14 +149,7 @@ class AccountSecurityTest : public ::testing::Test {
     req.user_agent = "unit-test/1";
     req.body = body;
     req.client_ip = std::move(ip);
-    auto sink = std::make_shared<CaptureSink>();
-    std::future<Response> answer = sink->future();
-    Dispatch(services_, req, MatchRoute(req.method, path), Responder(sink));
-    if (answer.wait_for(seconds(30)) != std::future_status::ready) {
-      ADD_FAILURE() << "no response for " << path;
-      return {};
-    }
-    return answer.get();
+    return CallApi(services_, req);
   }
 
   int Verify(std::string_view token) { return Call("/api/auth/verify", {}, token).status; }

@@ -12,6 +12,7 @@
 #include "server/handlers/bearer.h"
 #include "server/handlers/views.h"
 #include "testing/memory_store.h"
+#include "server/testing/api_call.h"
 #include "testing/temp_dir.h"
 
 namespace sessionkit::server {
@@ -25,15 +26,6 @@ using ::sessionkit::testing::TempDir;
 
 constexpr std::string_view kSecret = "handler-test-secret-0123456789abcdef";
 constexpr std::string_view kPassword = "correct horse 1";
-
-class CaptureSink final : public ResponseSink {
- public:
-  void Send(Response response) override { promise_.set_value(std::move(response)); }
-  std::future<Response> future() { return promise_.get_future(); }
-
- private:
-  std::promise<Response> promise_;
-};
 
 std::string Field(const std::string& json, std::string_view pointer) {
   simdjson::dom::parser parser;
@@ -95,14 +87,7 @@ class HandlersTest : public ::testing::Test {
     req.user_agent = "unit-test/1";
     req.body = body;
     req.client_ip = "192.0.2.10";
-    auto sink = std::make_shared<CaptureSink>();
-    std::future<Response> answer = sink->future();
-    Dispatch(services_, req, MatchRoute(method, path), Responder(sink));
-    if (answer.wait_for(seconds(30)) != std::future_status::ready) {
-      ADD_FAILURE() << "no response for " << path;
-      return {};
-    }
-    return answer.get();
+    return CallApi(services_, req);
   }
 
   std::string Register(std::string_view name) {
