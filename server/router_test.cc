@@ -103,5 +103,30 @@ TEST_F(RouterTest, LabelsAreDistinct) {
   }
 }
 
+// A table of its own: the Allow of a path lists its rows' methods in table order; a
+// param row takes one segment; the row's flags come back with the match.
+TEST(RouterTableTest, DerivesAllowParamsAndFlagsFromTheRows) {
+  static constexpr RouteRow kRows[] = {
+      {Method::kGet, PathMatch::kExact, "/items", "list_items"},
+      {Method::kPost, PathMatch::kExact, "/items", "add_item", true, CsrfClass::kUnsafe},
+      {Method::kGet, PathMatch::kParam, "/items", "get_item"},
+  };
+  Router router(kRows);
+  RouteMatch m = router.Match(Method::kDelete, "/items");
+  EXPECT_EQ(m.id, router.wrong_method());
+  EXPECT_EQ(m.allow, "GET, POST");
+  m = router.Match(Method::kPost, "/items");
+  ASSERT_NE(m.row, nullptr);
+  EXPECT_EQ(router.labels()[m.id], "add_item");
+  EXPECT_TRUE(m.row->auth_required);
+  EXPECT_EQ(m.row->csrf, CsrfClass::kUnsafe);
+  m = router.Match(Method::kGet, "/items/7");
+  EXPECT_EQ(router.labels()[m.id], "get_item");
+  EXPECT_EQ(m.param, "7");
+  EXPECT_EQ(router.Match(Method::kGet, "/items/7/x").id, router.unknown_path());
+  EXPECT_EQ(router.labels()[router.unknown_path()], "unknown_path");
+  EXPECT_EQ(router.labels()[router.wrong_method()], "wrong_method");
+}
+
 }  // namespace
 }  // namespace sessionkit::server

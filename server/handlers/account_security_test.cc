@@ -11,8 +11,9 @@
 
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
-#include "testing/raw_sqlite.h"
 #include "server/testing/api_call.h"
+#include "server/testing/test_services.h"
+#include "testing/raw_sqlite.h"
 #include "testing/temp_dir.h"
 
 namespace sessionkit::server {
@@ -104,35 +105,21 @@ class AccountSecurityTest : public ::testing::Test {
     std::string db = dir_.File("sessionkit.db");
     auto sessions = OpenSqliteStore({.path = db, .clock = &clock_});
     ASSERT_TRUE(sessions.ok()) << sessions.status().ToString();
-    auto manager = SessionManager::Open(Options(), std::move(sessions).value());
-    ASSERT_TRUE(manager.ok()) << manager.status().ToString();
-    manager_ = std::move(manager).value();
     auto auth = OpenSqliteAuthStateStore({.path = db, .clock = &clock_});
     ASSERT_TRUE(auth.ok()) << auth.status().ToString();
     auth_ = std::make_shared<SwitchableAuthState>(std::move(auth).value());
-    auto jwt = JwtCodec::Create({.secret = std::string(kSecret), .clock = &clock_});
-    ASSERT_TRUE(jwt.ok());
-    jwt_.emplace(std::move(jwt).value());
-    auto users = UserStore::Open({.path = db, .clock = &clock_});
-    ASSERT_TRUE(users.ok()) << users.status().ToString();
-    users_ = std::move(users).value();
-    auto hasher = PasswordHasher::Create(MinimumCost());
-    ASSERT_TRUE(hasher.ok());
-    hasher_.emplace(std::move(hasher).value());
-    workers_ = std::make_unique<WorkerPool>(2, 64);
-    throttle_.emplace(*auth_, LoginLimits{.window = seconds(60), .max_per_identifier = 3,
-                                          .max_per_ip = 5});
-
-    services_.sessions = manager_.get();
-    services_.jwt = &*jwt_;
-    services_.users = users_.get();
-    services_.hasher = &*hasher_;
-    services_.workers = workers_.get();
-    services_.metrics = &metrics_;
-    services_.clock = &clock_;
-    services_.auth_state = auth_.get();
-    services_.refresh_tokens = &refresh_tokens_;
-    services_.login_throttle = &*throttle_;
+    Status opened = wiring_.Open({.sessions = std::move(sessions).value(),
+                                  .auth_state = auth_,
+                                  .users_path = db,
+                                  .manager = Options(),
+                                  .clock = &clock_,
+                                  .jwt_secret = std::string(kSecret),
+                                  .login_limits = LoginLimits{.window = seconds(60),
+                                                              .max_per_identifier = 3,
+                                                              .max_per_ip = 5},
+                                  .worker_threads = 2,
+                                  .worker_queue = 64});
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
     services_.refresh_grace = seconds(10);
     services_.token_lifetime = hours(1000);  // sessions, not tokens, expire in these tests
   }
@@ -187,16 +174,15 @@ class AccountSecurityTest : public ::testing::Test {
 
   ManualClock clock_;
   sessionkit::testing::TempDir dir_;
-  std::unique_ptr<SessionManager> manager_;
   std::shared_ptr<SwitchableAuthState> auth_;
-  std::optional<JwtCodec> jwt_;
-  std::unique_ptr<UserStore> users_;
-  std::optional<PasswordHasher> hasher_;
-  std::unique_ptr<WorkerPool> workers_;
-  RefreshTokens refresh_tokens_{kSecret};
-  std::optional<LoginThrottle> throttle_;
-  Metrics metrics_;
-  Services services_;
+  TestServices wiring_;
+  std::unique_ptr<SessionManager>& manager_ = wiring_.manager;
+  std::optional<JwtCodec>& jwt_ = wiring_.jwt;
+  std::unique_ptr<UserStore>& users_ = wiring_.users;
+  std::unique_ptr<WorkerPool>& workers_ = wiring_.workers;
+  RefreshTokens refresh_tokens_{kSecret};  // the successors the server derives
+  Metrics& metrics_ = wiring_.metrics;
+  Services& services_ = wiring_.services;
 };
 
 // ------------------------------------------------------------------ refresh issuance

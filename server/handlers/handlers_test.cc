@@ -11,8 +11,9 @@
 
 #include "server/handlers/bearer.h"
 #include "server/handlers/views.h"
-#include "testing/memory_store.h"
 #include "server/testing/api_call.h"
+#include "server/testing/test_services.h"
+#include "testing/memory_store.h"
 #include "testing/temp_dir.h"
 
 namespace sessionkit::server {
@@ -43,36 +44,14 @@ class HandlersTest : public ::testing::Test {
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);  // session events are not under test here
     store_ = std::make_shared<CountingStore>(std::make_shared<MemoryStore>(&clock_));
-    ManagerOptions options;
-    options.clock = &clock_;
-    auto manager = SessionManager::Open(options, store_);
-    ASSERT_TRUE(manager.ok()) << manager.status().ToString();
-    manager_ = std::move(manager).value();
-    auto jwt = JwtCodec::Create({.secret = std::string(kSecret), .clock = &clock_});
-    ASSERT_TRUE(jwt.ok());
-    jwt_.emplace(std::move(jwt).value());
-    auto users = UserStore::Open({.path = dir_.File("users.db"), .clock = &clock_});
-    ASSERT_TRUE(users.ok()) << users.status().ToString();
-    users_ = std::move(users).value();
-    auto hasher = PasswordHasher::Create(MinimumCost());
-    ASSERT_TRUE(hasher.ok());
-    hasher_.emplace(std::move(hasher).value());
-    workers_ = std::make_unique<WorkerPool>(1, 4);
     auto auth_state = OpenSqliteAuthStateStore({.path = dir_.File("auth.db"), .clock = &clock_});
     ASSERT_TRUE(auth_state.ok()) << auth_state.status().ToString();
-    auth_state_ = std::move(auth_state).value();
-    throttle_.emplace(*auth_state_, LoginLimits{});
-
-    services_.sessions = manager_.get();
-    services_.jwt = &*jwt_;
-    services_.users = users_.get();
-    services_.hasher = &*hasher_;
-    services_.workers = workers_.get();
-    services_.metrics = &metrics_;
-    services_.clock = &clock_;
-    services_.auth_state = auth_state_.get();
-    services_.refresh_tokens = &refresh_tokens_;
-    services_.login_throttle = &*throttle_;
+    Status opened = wiring_.Open({.sessions = store_,
+                                  .auth_state = std::move(auth_state).value(),
+                                  .users_path = dir_.File("users.db"),
+                                  .clock = &clock_,
+                                  .jwt_secret = std::string(kSecret)});
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
   }
 
   void TearDown() override { workers_->Stop(); }
@@ -102,16 +81,14 @@ class HandlersTest : public ::testing::Test {
   ManualClock clock_;
   TempDir dir_;
   std::shared_ptr<CountingStore> store_;
-  std::unique_ptr<SessionManager> manager_;
-  std::optional<JwtCodec> jwt_;
-  std::unique_ptr<UserStore> users_;
-  std::optional<PasswordHasher> hasher_;
-  std::unique_ptr<WorkerPool> workers_;
-  AuthStateStorePtr auth_state_;
-  RefreshTokens refresh_tokens_{kSecret};
-  std::optional<LoginThrottle> throttle_;
-  Metrics metrics_;
-  Services services_;
+  TestServices wiring_;
+  std::unique_ptr<SessionManager>& manager_ = wiring_.manager;
+  std::optional<JwtCodec>& jwt_ = wiring_.jwt;
+  std::unique_ptr<UserStore>& users_ = wiring_.users;
+  std::unique_ptr<WorkerPool>& workers_ = wiring_.workers;
+  AuthStateStorePtr& auth_state_ = wiring_.auth_state;
+  Metrics& metrics_ = wiring_.metrics;
+  Services& services_ = wiring_.services;
 };
 
 TEST_F(HandlersTest, RegisterLoginVerify) {

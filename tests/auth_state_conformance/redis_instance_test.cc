@@ -16,14 +16,6 @@
 namespace sessionkit::testing {
 namespace {
 
-// Started once; a start failure is reported by every test that needs it.
-Result<RedisServer*> SharedServer() {
-  static Result<std::unique_ptr<RedisServer>>* server =
-      new Result<std::unique_ptr<RedisServer>>(RedisServer::Start());
-  if (!server->ok()) return server->status();
-  return server->value().get();
-}
-
 // A loopback port nobody listens on: bound to port 0 to learn a free one, then released.
 Result<int> UnusedPort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -43,7 +35,7 @@ Result<int> UnusedPort() {
 class RedisHarness final : public AuthStateHarness {
  public:
   RedisHarness() {
-    Result<RedisServer*> server = SharedServer();
+    Result<RedisServer*> server = RedisServer::Shared();
     if (!server.ok()) {
       ADD_FAILURE() << "redis-server: " << server.status().ToString();
       return;

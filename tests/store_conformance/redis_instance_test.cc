@@ -11,18 +11,10 @@
 namespace sessionkit::testing {
 namespace {
 
-// Started once; a start failure is reported by every test that needs it.
-Result<RedisServer*> SharedServer() {
-  static Result<std::unique_ptr<RedisServer>>* server =
-      new Result<std::unique_ptr<RedisServer>>(RedisServer::Start());
-  if (!server->ok()) return server->status();
-  return server->value().get();
-}
-
 class RedisHarness final : public StoreHarness {
  public:
   RedisHarness() {
-    Result<RedisServer*> server = SharedServer();
+    Result<RedisServer*> server = RedisServer::Shared();
     if (!server.ok()) {
       ADD_FAILURE() << "redis-server: " << server.status().ToString();
       return;
