@@ -231,7 +231,7 @@ constexpr std::string_view kTimeoutsError =
 
 // In --help order; the checks run in this order too (JWT_SECRET's, which depends on
 // --dev, runs last).
-const Setting kSettings[] = {
+constexpr Setting kSettings[] = {
     {.env = "HTTP_ADDR", .flag = "--http-addr",
      .help = "listen address host:port or [v6]:port (HTTP_ADDR)",
      .field = &ServerConfig::http_addr, .check = CheckHttpAddr},

@@ -15,6 +15,10 @@
 // limits >= 0), a bad SESSION_BINDING, HTTP_ADDR, DATABASE_URL or
 // TRUSTED_PROXIES. Error texts name the variable, never a secret's value.
 //
+// Every setting is one row of the settings table in config.cc (variable, flag, help,
+// field, range, check, secret); reading, --help and the checks are derived from it.
+// Defaults are the field initializers below.
+//
 // Thread safety: pure functions (the environment is read through EnvLookup).
 #ifndef SESSIONKIT_SERVER_APP_CONFIG_H_
 #define SESSIONKIT_SERVER_APP_CONFIG_H_
