@@ -10,9 +10,9 @@
 // in the one safe order: workers stopped, then the manager, account state and users
 // closed, then the HTTP server (nothing may call a Responder after its loops are gone).
 //
-// Errors: Open() logs only which store it opens; it returns a StartupError with the exit code of main
-// (2: the configuration cannot work, 1: a dependency cannot be set up) and the message
-// to log, which never holds a secret.
+// Errors: Open() logs only which store it opens; it returns a StartupError with the
+// exit code of main (2: the configuration cannot work, 1: a dependency cannot be set
+// up) and the message to log, which never holds a secret.
 // Thread safety: one thread calls Open, Listen, Run and the destructor; RequestStop may
 // be called from any thread.
 #ifndef SESSIONKIT_SERVER_APP_APPLICATION_H_

@@ -321,7 +321,8 @@ constexpr Setting kSettings[] = {
     {.flag = "--header-timeout-ms",
      .help = "a request's header must arrive within this once it starts",
      .field = &ServerConfig::header_timeout_ms, .min = 1, .range_error = kTimeoutsError},
-    {.flag = "--body-timeout-ms", .help = "a request's body must arrive within this after its header",
+    {.flag = "--body-timeout-ms",
+     .help = "a request's body must arrive within this after its header",
      .field = &ServerConfig::body_timeout_ms, .min = 1, .range_error = kTimeoutsError},
     {.flag = "--idle-timeout-ms", .help = "close a keep-alive connection idle this long",
      .field = &ServerConfig::idle_timeout_ms, .min = 1, .range_error = kTimeoutsError},
@@ -412,7 +413,9 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
   };
   for (std::size_t i = 0; i < std::size(kSettings); ++i) {
     const Setting& s = kSettings[i];
-    if (const ListOf* list = std::get_if<ListOf>(&s.field)) c.*(list->field) = SplitList(list_text[i]);
+    if (const ListOf* list = std::get_if<ListOf>(&s.field)) {
+      c.*(list->field) = SplitList(list_text[i]);
+    }
     if (std::optional<std::int64_t> n = NumberIn(c, s.field); n && (*n < s.min || *n > s.max)) {
       fail(RangeError(s.range_error, *n));
     }

@@ -5,7 +5,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/version.hpp>
 
-
 namespace sessionkit::server {
 
 namespace beast = boost::beast;
@@ -170,9 +169,10 @@ void Connection::FailRead(beast::error_code ec) {
   head_ = false;
   http10_ = false;  // answered as HTTP/1.1 whatever was parsed, and closed
   keep_alive_ = false;
-  Response r = state_.handler->Reject(ec == http::error::body_limit     ? ProtocolError::kBodyTooLarge
-                                      : ec == http::error::header_limit ? ProtocolError::kHeaderTooLarge
-                                                                        : ProtocolError::kMalformed);
+  ProtocolError error = ec == http::error::body_limit     ? ProtocolError::kBodyTooLarge
+                        : ec == http::error::header_limit ? ProtocolError::kHeaderTooLarge
+                                                          : ProtocolError::kMalformed;
+  Response r = state_.handler->Reject(error);
   r.close = true;
   linger_ = true;
   Write(std::move(r));
