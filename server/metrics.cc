@@ -13,8 +13,12 @@ std::size_t Metrics::StatusSlot(int status) noexcept {
   return kStatuses.size();
 }
 
-void Metrics::RecordRequest(Route route, int status, std::chrono::nanoseconds latency) noexcept {
-  RouteSeries& series = routes_[static_cast<std::size_t>(route)];
+Metrics::Metrics(std::vector<std::string_view> route_labels)
+    : labels_(std::move(route_labels)), routes_(new RouteSeries[labels_.size()]) {}
+
+void Metrics::RecordRequest(RouteId route, int status, std::chrono::nanoseconds latency) noexcept {
+  if (route >= labels_.size()) return;
+  RouteSeries& series = routes_[route];
   Add(series.by_status[StatusSlot(status)]);
   double seconds = std::chrono::duration<double>(latency).count();
   std::size_t bucket = 0;
@@ -24,8 +28,9 @@ void Metrics::RecordRequest(Route route, int status, std::chrono::nanoseconds la
                                   std::memory_order_relaxed);
 }
 
-std::uint64_t Metrics::RequestsForTest(Route route, int status) const noexcept {
-  return routes_[static_cast<std::size_t>(route)].by_status[StatusSlot(status)].load();
+std::uint64_t Metrics::RequestsForTest(RouteId route, int status) const noexcept {
+  if (route >= labels_.size()) return 0;
+  return routes_[route].by_status[StatusSlot(status)].load();
 }
 
 std::string Metrics::Render() const {
@@ -36,8 +41,8 @@ std::string Metrics::Render() const {
 
   out += "# HELP sessionkit_http_requests_total HTTP requests by route and status.\n";
   out += "# TYPE sessionkit_http_requests_total counter\n";
-  for (std::size_t r = 0; r < kRouteCount; ++r) {
-    std::string_view label = RouteLabel(static_cast<Route>(r));
+  for (std::size_t r = 0; r < labels_.size(); ++r) {
+    std::string_view label = labels_[r];
     for (std::size_t s = 0; s < kStatusSlots; ++s) {
       std::uint64_t n = load(routes_[r].by_status[s]);
       if (n == 0) continue;
@@ -49,7 +54,7 @@ std::string Metrics::Render() const {
 
   out += "# HELP sessionkit_http_request_duration_seconds Time from request parsed to response queued.\n";
   out += "# TYPE sessionkit_http_request_duration_seconds histogram\n";
-  for (std::size_t r = 0; r < kRouteCount; ++r) {
+  for (std::size_t r = 0; r < labels_.size(); ++r) {
     const RouteSeries& series = routes_[r];
     std::uint64_t cumulative = 0;
     std::array<std::uint64_t, kBucketSlots> counts{};
@@ -57,7 +62,7 @@ std::string Metrics::Render() const {
     std::uint64_t total = 0;
     for (std::uint64_t c : counts) total += c;
     if (total == 0) continue;
-    std::string_view label = RouteLabel(static_cast<Route>(r));
+    std::string_view label = labels_[r];
     for (std::size_t b = 0; b < kBuckets.size(); ++b) {
       cumulative += counts[b];
       fmt::format_to(it,
@@ -98,10 +103,10 @@ std::string Metrics::Render() const {
           "Requests refused because the password worker queue was full.", busy_rejections_);
   fmt::format_to(it, "# HELP sessionkit_connections_open Open client connections.\n"
                      "# TYPE sessionkit_connections_open gauge\nsessionkit_connections_open {}\n",
-                 connections_open_.load(std::memory_order_relaxed));
+                 http_.open_connections.load(std::memory_order_relaxed));
   fmt::format_to(it, "# HELP sessionkit_requests_in_flight Requests parsed and not yet answered.\n"
                      "# TYPE sessionkit_requests_in_flight gauge\nsessionkit_requests_in_flight {}\n",
-                 in_flight_.load(std::memory_order_relaxed));
+                 http_.in_flight.load(std::memory_order_relaxed));
   return out;
 }
 

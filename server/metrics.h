@@ -12,7 +12,10 @@
 //   logins_total{result="ok"|"failed"|"throttled"}  counter
 //   refresh_total{outcome="rotated"|"grace_replay"|"reused"}  counter
 //   sessions_created_total, auth_rejected_total, busy_rejections_total  counters
-//   connections_open, requests_in_flight        gauges
+//   connections_open, requests_in_flight        gauges (kept by the HTTP layer in
+//                                               http_gauges(), read here)
+// Routes are the ids of a Router (router.h) and their labels come from its table; an id
+// outside the labels given at construction is not counted.
 // Thread safety: every method may be called from any thread.
 #ifndef SESSIONKIT_SERVER_METRICS_H_
 #define SESSIONKIT_SERVER_METRICS_H_
@@ -21,8 +24,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "server/http/http_handler.h"
 #include "server/router.h"
 
 namespace sessionkit::server {
@@ -37,7 +44,13 @@ class Metrics {
                                                       0.005,  0.01,    0.025,  0.05,  0.1,
                                                       0.25,   0.5,     1.0,    2.5,   5.0};
 
-  void RecordRequest(Route route, int status, std::chrono::nanoseconds latency) noexcept;
+  // No per-route series (tests of the other counters).
+  Metrics() = default;
+  // One series per label; route id i is labels[i] (Router::labels()). The labels' text
+  // must outlive the Metrics (the route table's literals do).
+  explicit Metrics(std::vector<std::string_view> route_labels);
+
+  void RecordRequest(RouteId route, int status, std::chrono::nanoseconds latency) noexcept;
   void StoreError() noexcept { Add(store_errors_); }
   void LoginOk() noexcept { Add(logins_ok_); }
   void LoginFailed() noexcept { Add(logins_failed_); }
@@ -48,17 +61,13 @@ class Metrics {
   void SessionCreated() noexcept { Add(sessions_created_); }
   void AuthRejected() noexcept { Add(auth_rejected_); }
   void BusyRejected() noexcept { Add(busy_rejections_); }
-  void RequestStarted() noexcept { in_flight_.fetch_add(1, std::memory_order_relaxed); }
-  void RequestFinished() noexcept { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
-  // Requests parsed and not yet answered (the shutdown drain waits for 0).
-  std::int64_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
-  void ConnectionOpened() noexcept { connections_open_.fetch_add(1, std::memory_order_relaxed); }
-  void ConnectionClosed() noexcept { connections_open_.fetch_sub(1, std::memory_order_relaxed); }
+  // Open connections and requests in flight: the HTTP server counts them here.
+  HttpGauges& http_gauges() noexcept { return http_; }
 
   std::string Render() const;
 
   // For tests.
-  std::uint64_t RequestsForTest(Route route, int status) const noexcept;
+  std::uint64_t RequestsForTest(RouteId route, int status) const noexcept;
   std::uint64_t LoginsFailedForTest() const noexcept { return logins_failed_.load(); }
   std::uint64_t LoginsThrottledForTest() const noexcept { return logins_throttled_.load(); }
   std::uint64_t RefreshReusedForTest() const noexcept { return refresh_reused_.load(); }
@@ -78,7 +87,8 @@ class Metrics {
     Counter latency_ns_sum{0};
   };
 
-  std::array<RouteSeries, kRouteCount> routes_{};
+  std::vector<std::string_view> labels_;
+  std::unique_ptr<RouteSeries[]> routes_;  // one per label
   Counter store_errors_{0};
   Counter logins_ok_{0};
   Counter logins_failed_{0};
@@ -89,8 +99,7 @@ class Metrics {
   Counter sessions_created_{0};
   Counter auth_rejected_{0};
   Counter busy_rejections_{0};
-  std::atomic<std::int64_t> connections_open_{0};
-  std::atomic<std::int64_t> in_flight_{0};
+  HttpGauges http_;
 };
 
 }  // namespace sessionkit::server

@@ -2,14 +2,30 @@
 
 #include <gtest/gtest.h>
 
+#include "server/handlers/routes.h"
+
 namespace sessionkit::server {
 namespace {
+
+const Router& Api() {
+  static const Router router(ApiRoutes());
+  return router;
+}
+
+// Route ids of the API's table, by label.
+namespace Route {
+const RouteId kVerify = Api().IdOf("verify");
+const RouteId kLogin = Api().IdOf("login");
+const RouteId kMe = Api().IdOf("users_me");
+const RouteId kRefresh = Api().IdOf("refresh");
+const RouteId kChangePassword = Api().IdOf("change_password");
+}  // namespace Route
 
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
 TEST(MetricsTest, CountsByRouteAndStatus) {
-  Metrics m;
+  Metrics m(Api().labels());
   m.RecordRequest(Route::kVerify, 200, microseconds(50));
   m.RecordRequest(Route::kVerify, 200, microseconds(70));
   m.RecordRequest(Route::kVerify, 401, microseconds(30));
@@ -25,7 +41,7 @@ TEST(MetricsTest, CountsByRouteAndStatus) {
 }
 
 TEST(MetricsTest, HistogramIsCumulative) {
-  Metrics m;
+  Metrics m(Api().labels());
   m.RecordRequest(Route::kMe, 200, microseconds(50));    // <= 0.0001
   m.RecordRequest(Route::kMe, 200, milliseconds(3));     // <= 0.005
   m.RecordRequest(Route::kMe, 200, std::chrono::seconds(10));  // +Inf only
@@ -39,7 +55,7 @@ TEST(MetricsTest, HistogramIsCumulative) {
 }
 
 TEST(MetricsTest, EventCounters) {
-  Metrics m;
+  Metrics m(Api().labels());
   m.LoginOk();
   m.LoginFailed();
   m.LoginFailed();
@@ -52,7 +68,7 @@ TEST(MetricsTest, EventCounters) {
 }
 
 TEST(MetricsTest, AccountSecurityCounters) {
-  Metrics m;
+  Metrics m(Api().labels());
   m.LoginThrottled();
   m.RefreshRotated();
   m.RefreshRotated();

@@ -1,68 +1,103 @@
 #include "server/router.h"
 
+#include <cstdlib>
+
 namespace sessionkit::server {
 
-std::string_view RouteLabel(Route route) noexcept {
-  switch (route) {
-    case Route::kRegister: return "register";
-    case Route::kLogin: return "login";
-    case Route::kLogout: return "logout";
-    case Route::kLogoutAll: return "logout_all";
-    case Route::kRefresh: return "refresh";
-    case Route::kChangePassword: return "change_password";
-    case Route::kListSessions: return "list_sessions";
-    case Route::kRevokeSession: return "revoke_session";
-    case Route::kMe: return "users_me";
-    case Route::kVerify: return "verify";
-    case Route::kHealthz: return "healthz";
-    case Route::kMetrics: return "metrics";
-    case Route::kUnknownPath: return "unknown_path";
-    case Route::kWrongMethod: return "wrong_method";
+std::string_view MethodName(Method method) noexcept {
+  switch (method) {
+    case Method::kGet: return "GET";
+    case Method::kHead: return "HEAD";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kDelete: return "DELETE";
+    case Method::kPatch: return "PATCH";
+    case Method::kOptions: return "OPTIONS";
+    case Method::kOther: break;
   }
-  return "unknown_path";
+  return "";
 }
 
 namespace {
 
-constexpr std::string_view kVerifyPath = "/api/auth/verify";
-constexpr std::string_view kSessionsPath = "/api/auth/sessions";
+bool SamePath(const RouteRow& a, const RouteRow& b) {
+  return a.match == b.match && a.path == b.path;
+}
 
-RouteMatch Only(Method method, Method wanted, Route route, std::string_view allow) {
-  if (method == wanted) return {route, {}, {}};
-  return {Route::kWrongMethod, {}, allow};
+// The param segment of `path` under `prefix`, or nullopt if `path` is not prefix/segment.
+std::optional<std::string_view> ParamUnder(std::string_view prefix, std::string_view path) {
+  if (path.size() <= prefix.size() || !path.starts_with(prefix) || path[prefix.size()] != '/') {
+    return std::nullopt;
+  }
+  std::string_view param = path.substr(prefix.size() + 1);
+  if (param.find('/') != std::string_view::npos) return std::nullopt;
+  return param;
+}
+
+bool InSubtree(std::string_view root, std::string_view path) {
+  return path.starts_with(root) && (path.size() == root.size() || path[root.size()] == '/');
 }
 
 }  // namespace
 
-RouteMatch MatchRoute(Method method, std::string_view path) noexcept {
-  // Verify first: it is the hot path, and it takes every method and any subpath.
-  if (path.starts_with(kVerifyPath) &&
-      (path.size() == kVerifyPath.size() || path[kVerifyPath.size()] == '/')) {
-    return {Route::kVerify, {}, {}};
+Router::Router(std::span<const RouteRow> rows) : rows_(rows) {
+  for (RouteId i = 0; i < rows_.size(); ++i) {
+    if (rows_[i].match == PathMatch::kSubtree) order_.push_back(i);
   }
-  if (path == "/api/auth/login") return Only(method, Method::kPost, Route::kLogin, "POST");
-  if (path == "/api/auth/register") return Only(method, Method::kPost, Route::kRegister, "POST");
-  if (path == "/api/auth/logout") return Only(method, Method::kPost, Route::kLogout, "POST");
-  if (path == "/api/auth/logout-all") {
-    return Only(method, Method::kPost, Route::kLogoutAll, "POST");
+  for (RouteId i = 0; i < rows_.size(); ++i) {
+    if (rows_[i].match != PathMatch::kSubtree) order_.push_back(i);
   }
-  if (path == "/api/auth/refresh") return Only(method, Method::kPost, Route::kRefresh, "POST");
-  if (path == "/api/auth/password") {
-    return Only(method, Method::kPost, Route::kChangePassword, "POST");
+  for (const RouteRow& row : rows_) {
+    std::string allow;
+    for (const RouteRow& other : rows_) {
+      if (!SamePath(row, other) || !other.method) continue;
+      if (!allow.empty()) allow += ", ";
+      allow += MethodName(*other.method);
+    }
+    allow_.push_back(std::move(allow));
+    labels_.push_back(row.label);
   }
-  if (path == "/api/users/me") return Only(method, Method::kGet, Route::kMe, "GET");
-  if (path == kSessionsPath) return Only(method, Method::kGet, Route::kListSessions, "GET");
-  if (path.starts_with(kSessionsPath) && path.size() > kSessionsPath.size() &&
-      path[kSessionsPath.size()] == '/') {
-    std::string_view id = path.substr(kSessionsPath.size() + 1);
-    if (id.find('/') != std::string_view::npos) return {Route::kUnknownPath, {}, {}};
-    RouteMatch match = Only(method, Method::kDelete, Route::kRevokeSession, "DELETE");
-    if (match.route == Route::kRevokeSession) match.param = id;
-    return match;
+  labels_.push_back("unknown_path");
+  labels_.push_back("wrong_method");
+  for (std::size_t a = 0; a < labels_.size(); ++a) {
+    for (std::size_t b = a + 1; b < labels_.size(); ++b) {
+      if (labels_[a] == labels_[b]) std::abort();  // two series under one label
+    }
   }
-  if (path == "/healthz") return Only(method, Method::kGet, Route::kHealthz, "GET");
-  if (path == "/metrics") return Only(method, Method::kGet, Route::kMetrics, "GET");
-  return {Route::kUnknownPath, {}, {}};
+}
+
+RouteMatch Router::Match(Method method, std::string_view path) const noexcept {
+  const RouteId none = unknown_path();
+  RouteId wrong = none;  // a row whose path matched, with another method
+  for (RouteId i : order_) {
+    const RouteRow& row = rows_[i];
+    std::string_view param;
+    switch (row.match) {
+      case PathMatch::kExact:
+        if (path != row.path) continue;
+        break;
+      case PathMatch::kSubtree:
+        if (!InSubtree(row.path, path)) continue;
+        break;
+      case PathMatch::kParam: {
+        std::optional<std::string_view> segment = ParamUnder(row.path, path);
+        if (!segment) continue;
+        param = *segment;
+        break;
+      }
+    }
+    if (!row.method || *row.method == method) return {i, &row, param, {}};
+    if (wrong == none) wrong = i;
+  }
+  if (wrong != none) return {wrong_method(), nullptr, {}, allow_[wrong]};
+  return {none, nullptr, {}, {}};
+}
+
+RouteId Router::IdOf(std::string_view label) const noexcept {
+  for (RouteId i = 0; i < labels_.size(); ++i) {
+    if (labels_[i] == label) return i;
+  }
+  return unknown_path();
 }
 
 }  // namespace sessionkit::server

@@ -31,16 +31,8 @@ Status BreakSqliteFile(const std::string& path) {
   return Status::Ok();
 }
 
-Result<RedisServer*> SharedRedisServer() {
-  // Leaked on purpose: the server outlives every test and static destructor order.
-  static Result<std::unique_ptr<RedisServer>>* server =
-      new Result<std::unique_ptr<RedisServer>>(RedisServer::Start());
-  if (!server->ok()) return server->status();
-  return server->value().get();
-}
-
 Result<RedisServer*> FlushedRedisServer() {
-  Result<RedisServer*> server = SharedRedisServer();
+  Result<RedisServer*> server = RedisServer::Shared();
   if (!server.ok()) return server.status();
   auto flushed = (*server)->Command({"FLUSHALL"});
   if (!flushed.ok()) return flushed.status();

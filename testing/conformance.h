@@ -14,7 +14,7 @@
 //
 // The backends' fixtures are here too: SqliteTestFile (a fresh database file in its own
 // temporary directory), BreakSqliteFile (takes a database away from the stores open on
-// it), SharedRedisServer (one real redis-server per test binary,
+// it), FlushedRedisServer (one real redis-server per test binary,
 // started on first use), FlushedRedisServer (the same, emptied for the next test),
 // RedisTestOptions (store options pointing at it) and UnusedLoopbackPort (a port nobody
 // listens on, to take a backend away).
@@ -22,7 +22,7 @@
 // SK_EXPECT_CODE(status_or_result, code) and SK_ASSERT_OK(status) compare codes by name,
 // so a failure prints the status.
 //
-// Test-only. Not thread-safe beyond what each test does itself; SharedRedisServer may be
+// Test-only. Not thread-safe beyond what each test does itself; FlushedRedisServer may be
 // called from any thread.
 #ifndef SESSIONKIT_TESTING_CONFORMANCE_H_
 #define SESSIONKIT_TESTING_CONFORMANCE_H_
@@ -98,11 +98,8 @@ class SqliteTestFile {
 // From then on every operation of those stores fails with SQLITE_NOTADB (Unavailable).
 Status BreakSqliteFile(const std::string& path);
 
-// The binary's redis-server, started on first use (on a free loopback port) and never
-// stopped before exit; a start failure is returned to every caller (never a skip).
-Result<RedisServer*> SharedRedisServer();
-
-// SharedRedisServer() after FLUSHALL: empty for the test about to run.
+// RedisServer::Shared() (the binary's one redis-server) after FLUSHALL: empty for the
+// test about to run.
 Result<RedisServer*> FlushedRedisServer();
 
 // Store options for `server`, reading time from `clock`, with a command timeout that

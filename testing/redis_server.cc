@@ -292,4 +292,11 @@ Result<RedisReply> RedisServer::Command(const std::vector<std::string>& args, in
   return std::move(replies.back());
 }
 
+Result<RedisServer*> RedisServer::Shared() {
+  static Result<std::unique_ptr<RedisServer>>* server =
+      new Result<std::unique_ptr<RedisServer>>(RedisServer::Start());
+  if (!server->ok()) return server->status();
+  return server->value().get();
+}
+
 }  // namespace sessionkit::testing

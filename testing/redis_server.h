@@ -41,6 +41,12 @@ class RedisServer {
   static Result<std::unique_ptr<RedisServer>> Start(Options options);
   static Result<std::unique_ptr<RedisServer>> Start() { return Start(Options{}); }
 
+  // One server for the whole test process, started on first use and never destroyed
+  // (it dies with the process); a start failure is returned to every caller. Tests
+  // that share it FLUSHALL first. Call it from one thread at a time (the first call
+  // starts the server).
+  static Result<RedisServer*> Shared();
+
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;

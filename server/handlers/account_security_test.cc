@@ -13,6 +13,8 @@
 #include "server/handlers/issue_session.h"
 #include "sessionkit/sqlite_store.h"
 #include "src/account/refresh_token.h"
+#include "server/testing/api_call.h"
+#include "server/testing/test_services.h"
 #include "testing/raw_sqlite.h"
 #include "testing/temp_dir.h"
 
@@ -27,15 +29,6 @@ using std::chrono::seconds;
 constexpr std::string_view kSecret = "account-security-test-secret-0123456789";
 constexpr std::string_view kPassword = "correct horse 1";
 constexpr std::string_view kNewPassword = "battery staple 2";
-
-class CaptureSink final : public ResponseSink {
- public:
-  void Send(Response response) override { promise_.set_value(std::move(response)); }
-  std::future<Response> future() { return promise_.get_future(); }
-
- private:
-  std::promise<Response> promise_;
-};
 
 std::string Field(const std::string& json, std::string_view pointer) {
   simdjson::dom::parser parser;
@@ -116,51 +109,23 @@ class AccountSecurityTest : public ::testing::Test {
     std::string db = dir_.File("sessionkit.db");
     auto sessions = OpenSqliteStore({.path = db, .clock = &clock_});
     ASSERT_TRUE(sessions.ok()) << sessions.status().ToString();
-    auto manager = SessionManager::Open(Options(), std::move(sessions).value());
-    ASSERT_TRUE(manager.ok()) << manager.status().ToString();
-    manager_ = std::move(manager).value();
     auto auth = OpenSqliteAuthStateStore({.path = db, .clock = &clock_});
     ASSERT_TRUE(auth.ok()) << auth.status().ToString();
     auth_ = std::make_shared<SwitchableAuthState>(std::move(auth).value());
-    auto jwt = JwtCodec::Create({.secret = std::string(kSecret), .clock = &clock_});
-    ASSERT_TRUE(jwt.ok());
-    jwt_.emplace(std::move(jwt).value());
-    auto users = OpenSqliteUserStore({.path = db, .clock = &clock_});
-    ASSERT_TRUE(users.ok()) << users.status().ToString();
-    users_ = std::move(users).value();
-    auto hasher = PasswordHasher::Create(MinimumCost());
-    ASSERT_TRUE(hasher.ok());
-    hasher_.emplace(std::move(hasher).value());
-    workers_ = std::make_unique<WorkerPool>(2, 64);
-    OpenAccounts(LoginLimits{.window = seconds(60), .max_per_identifier = 3,
-                                          .max_per_ip = 5});
-
-    services_.sessions = manager_.get();
-    services_.jwt = &*jwt_;
-    services_.users = users_.get();
-    services_.workers = workers_.get();
-    services_.metrics = &metrics_;
-    services_.clock = &clock_;
-    services_.auth_state = auth_.get();
-  }
-
-  void OpenAccounts(LoginLimits limits) {
-    AccountOptions options;
-    options.refresh_secret = std::string(kSecret);
-    options.refresh_grace = seconds(10);
-    options.access_token_lifetime = hours(1000);  // sessions, not tokens, expire in these tests
-    options.login_limits = limits;
-    options.clock = &clock_;
-    auto accounts = AccountService::Open(
-        options, {.sessions = manager_.get(), .auth_state = auth_.get(), .users = users_.get(),
-                  .jwt = &*jwt_, .hasher = &*hasher_,
-                  .blocking = [this](std::function<void()> job) {
-                    return workers_->Submit(std::move(job));
-                  },
-                  .notices = LogAccountNotice});
-    ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
-    accounts_ = std::move(accounts).value();
-    services_.accounts = accounts_.get();
+    Status opened = wiring_.Open({.sessions = std::move(sessions).value(),
+                                  .auth_state = auth_,
+                                  .users_path = db,
+                                  .manager = Options(),
+                                  .clock = &clock_,
+                                  .jwt_secret = std::string(kSecret),
+                                  .login_limits = LoginLimits{.window = seconds(60),
+                                                              .max_per_identifier = 3,
+                                                              .max_per_ip = 5},
+                                  .token_lifetime = hours(1000),  // sessions, not tokens, expire
+                                  .refresh_grace = seconds(10),
+                                  .worker_threads = 2,
+                                  .worker_queue = 64});
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
   }
 
   void TearDown() override { workers_->Stop(); }
@@ -175,14 +140,7 @@ class AccountSecurityTest : public ::testing::Test {
     req.user_agent = "unit-test/1";
     req.body = body;
     req.client_ip = std::move(ip);
-    auto sink = std::make_shared<CaptureSink>();
-    std::future<Response> answer = sink->future();
-    Dispatch(services_, req, MatchRoute(req.method, path), Responder(sink));
-    if (answer.wait_for(seconds(30)) != std::future_status::ready) {
-      ADD_FAILURE() << "no response for " << path;
-      return {};
-    }
-    return answer.get();
+    return CallApi(services_, req);
   }
 
   int Verify(std::string_view token) { return Call("/api/auth/verify", {}, token).status; }
@@ -220,16 +178,15 @@ class AccountSecurityTest : public ::testing::Test {
 
   ManualClock clock_;
   sessionkit::testing::TempDir dir_;
-  std::unique_ptr<SessionManager> manager_;
   std::shared_ptr<SwitchableAuthState> auth_;
-  std::optional<JwtCodec> jwt_;
-  UserStorePtr users_;
-  std::optional<PasswordHasher> hasher_;
-  std::unique_ptr<WorkerPool> workers_;
-  RefreshTokens refresh_tokens_{kSecret};
-  std::unique_ptr<AccountService> accounts_;
-  Metrics metrics_;
-  Services services_;
+  TestServices wiring_;
+  std::unique_ptr<SessionManager>& manager_ = wiring_.manager;
+  std::optional<JwtCodec>& jwt_ = wiring_.jwt;
+  UserStorePtr& users_ = wiring_.users;
+  std::unique_ptr<WorkerPool>& workers_ = wiring_.workers;
+  RefreshTokens refresh_tokens_{kSecret};  // the successors the server derives
+  Metrics& metrics_ = wiring_.metrics;
+  Services& services_ = wiring_.services;
 };
 
 // ------------------------------------------------------------------ refresh issuance

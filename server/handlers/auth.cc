@@ -8,6 +8,7 @@
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
 #include "server/json_body.h"
@@ -25,8 +26,7 @@ bool IsBlank(std::string_view s) {
 }
 
 void ReplyUserStoreError(Services& s, const Status& status, Responder& reply) {
-  MappedError mapped = MapStatus(status, Site::kWrite);
-  if (mapped.error == ApiError::kStoreUnavailable) s.metrics->StoreError();
+  MappedError mapped = MapAndCount(*s.metrics, status, Site::kWrite);
   if (mapped.error == ApiError::kConflict) mapped.message = status.message();  // fixed texts
   reply(ErrorResponse(mapped));
 }
@@ -142,11 +142,7 @@ void HandleLogout(Services& s, const Request& req, Responder reply) {
   Authenticate(s, req, std::move(reply), [&s](AuthContextPtr auth, Responder reply) {
     const std::string& id = auth->claims.session_id;
     s.sessions->RevokeAsync(id, [&s, auth, reply](Result<bool> revoked) mutable {
-      if (!revoked.ok()) {
-        MappedError mapped = MapStatus(revoked.status(), Site::kWrite);
-        if (mapped.error == ApiError::kStoreUnavailable) s.metrics->StoreError();
-        return reply(ErrorResponse(mapped));
-      }
+      if (!revoked.ok()) return ReplyError(*s.metrics, revoked.status(), Site::kWrite, reply);
       spdlog::info("session revoked: {} user_id={} reason=logout",
                    ShortSessionId(auth->claims.session_id), auth->claims.user_id);
       ForgetRefreshTokens(s, auth->claims.session_id);
@@ -159,11 +155,7 @@ void HandleLogoutAll(Services& s, const Request& req, Responder reply) {
   Authenticate(s, req, std::move(reply), [&s](AuthContextPtr auth, Responder reply) {
     s.sessions->RevokeAllForUserAsync(
         auth->claims.user_id, {}, [&s, auth, reply](Result<std::uint64_t> revoked) mutable {
-          if (!revoked.ok()) {
-            MappedError mapped = MapStatus(revoked.status(), Site::kWrite);
-            if (mapped.error == ApiError::kStoreUnavailable) s.metrics->StoreError();
-            return reply(ErrorResponse(mapped));
-          }
+          if (!revoked.ok()) return ReplyError(*s.metrics, revoked.status(), Site::kWrite, reply);
           spdlog::info("sessions revoked: {} of user_id={} reason=logout-all (by {})", *revoked,
                        auth->claims.user_id, ShortSessionId(auth->claims.session_id));
           SuccessBody body;

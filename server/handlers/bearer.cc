@@ -1,4 +1,5 @@
 #include "server/handlers/bearer.h"
+#include "server/handlers/error_reply.h"
 
 #include <spdlog/spdlog.h>
 
@@ -39,12 +40,8 @@ AuthContextPtr VerifyAccessToken(Services& s, const Request& req, Responder& rep
 }
 
 void ReplyValidationFailure(Services& s, const Status& status, Responder& reply) {
-  MappedError mapped = MapStatus(status, Site::kAuthentication);
-  if (mapped.error == ApiError::kStoreUnavailable) {
-    s.metrics->StoreError();
-  } else {
-    s.metrics->AuthRejected();
-  }
+  MappedError mapped = MapAndCount(*s.metrics, status, Site::kAuthentication);
+  if (mapped.error != ApiError::kStoreUnavailable) s.metrics->AuthRejected();
   reply(ErrorResponse(mapped));
 }
 

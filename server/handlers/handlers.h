@@ -1,21 +1,19 @@
 // The routes of API.md §6 as functions: (Services, Request) -> one Response through
 // the Responder. No sockets here, so each handler is testable on its own.
 //
-// Dispatch routes a request (router.h) and calls the handler; 404 and 405 (with Allow)
-// are answered here. Handlers that need the store or the password workers continue
-// asynchronously: their continuations may run on a store thread or a worker thread and
-// do only cheap work there (build JSON, sign a token); the Responder posts the write
-// back to the connection's strand. A handler never reads the Request after replying.
+// Each is called through its row of the route table (routes.h), which also answers 404
+// and 405. Handlers that need the store or the password workers continue
+// asynchronously: their continuations may run on a store thread, a worker thread or an
+// event loop and do only cheap work there (build JSON, sign a token); the Responder
+// hands the write back to the connection's event loop. A handler never reads the
+// Request after replying.
 #ifndef SESSIONKIT_SERVER_HANDLERS_HANDLERS_H_
 #define SESSIONKIT_SERVER_HANDLERS_HANDLERS_H_
 
 #include "server/handlers/services.h"
 #include "server/http/message.h"
-#include "server/router.h"
 
 namespace sessionkit::server {
-
-void Dispatch(Services& s, const Request& req, const RouteMatch& match, Responder reply);
 
 void HandleRegister(Services& s, const Request& req, Responder reply);
 void HandleLogin(Services& s, const Request& req, Responder reply);

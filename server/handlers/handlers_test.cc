@@ -15,6 +15,8 @@
 #include "server/handlers/bearer.h"
 #include "server/handlers/views.h"
 #include "sessionkit/sqlite_store.h"
+#include "server/testing/api_call.h"
+#include "server/testing/test_services.h"
 #include "testing/memory_store.h"
 #include "testing/temp_dir.h"
 
@@ -29,15 +31,6 @@ using ::sessionkit::testing::TempDir;
 
 constexpr std::string_view kSecret = "handler-test-secret-0123456789abcdef";
 constexpr std::string_view kPassword = "correct horse 1";
-
-class CaptureSink final : public ResponseSink {
- public:
-  void Send(Response response) override { promise_.set_value(std::move(response)); }
-  std::future<Response> future() { return promise_.get_future(); }
-
- private:
-  std::promise<Response> promise_;
-};
 
 std::string Field(const std::string& json, std::string_view pointer) {
   simdjson::dom::parser parser;
@@ -55,49 +48,19 @@ class HandlersTest : public ::testing::Test {
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);  // session events are not under test here
     store_ = std::make_shared<CountingStore>(std::make_shared<MemoryStore>(&clock_));
-    ManagerOptions options;
-    options.clock = &clock_;
-    auto manager = SessionManager::Open(options, store_);
-    ASSERT_TRUE(manager.ok()) << manager.status().ToString();
-    manager_ = std::move(manager).value();
-    auto jwt = JwtCodec::Create({.secret = std::string(kSecret), .clock = &clock_});
-    ASSERT_TRUE(jwt.ok());
-    jwt_.emplace(std::move(jwt).value());
-    auto users = OpenSqliteUserStore({.path = dir_.File("users.db"), .clock = &clock_});
-    ASSERT_TRUE(users.ok()) << users.status().ToString();
-    users_ = std::move(users).value();
-    auto hasher = PasswordHasher::Create(MinimumCost());
-    ASSERT_TRUE(hasher.ok());
-    hasher_.emplace(std::move(hasher).value());
-    workers_ = std::make_unique<WorkerPool>(1, 4);
     auto auth_state = OpenSqliteAuthStateStore({.path = dir_.File("auth.db"), .clock = &clock_});
     ASSERT_TRUE(auth_state.ok()) << auth_state.status().ToString();
-    auth_state_ = std::move(auth_state).value();
-
-    services_.sessions = manager_.get();
-    services_.jwt = &*jwt_;
-    services_.users = users_.get();
-    services_.workers = workers_.get();
-    services_.metrics = &metrics_;
-    services_.clock = &clock_;
-    services_.auth_state = auth_state_.get();
-    OpenAccounts(hours(48));
+    Status opened = wiring_.Open({.sessions = store_,
+                                  .auth_state = std::move(auth_state).value(),
+                                  .users_path = dir_.File("users.db"),
+                                  .clock = &clock_,
+                                  .jwt_secret = std::string(kSecret)});
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
   }
 
   void OpenAccounts(std::chrono::seconds token_lifetime) {
-    AccountOptions options;
-    options.refresh_secret = std::string(kSecret);
-    options.access_token_lifetime = token_lifetime;
-    options.clock = &clock_;
-    auto accounts = AccountService::Open(
-        options, {.sessions = manager_.get(), .auth_state = auth_state_.get(),
-                  .users = users_.get(), .jwt = &*jwt_, .hasher = &*hasher_,
-                  .blocking = [this](std::function<void()> job) {
-                    return workers_->Submit(std::move(job));
-                  }});
-    ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
-    accounts_ = std::move(accounts).value();
-    services_.accounts = accounts_.get();
+    Status opened = wiring_.OpenAccounts(token_lifetime);
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
   }
 
   void TearDown() override { workers_->Stop(); }
@@ -112,14 +75,7 @@ class HandlersTest : public ::testing::Test {
     req.user_agent = "unit-test/1";
     req.body = body;
     req.client_ip = "192.0.2.10";
-    auto sink = std::make_shared<CaptureSink>();
-    std::future<Response> answer = sink->future();
-    Dispatch(services_, req, MatchRoute(method, path), Responder(sink));
-    if (answer.wait_for(seconds(30)) != std::future_status::ready) {
-      ADD_FAILURE() << "no response for " << path;
-      return {};
-    }
-    return answer.get();
+    return CallApi(services_, req);
   }
 
   std::string Register(std::string_view name) {
@@ -134,15 +90,14 @@ class HandlersTest : public ::testing::Test {
   ManualClock clock_;
   TempDir dir_;
   std::shared_ptr<CountingStore> store_;
-  std::unique_ptr<SessionManager> manager_;
-  std::optional<JwtCodec> jwt_;
-  UserStorePtr users_;
-  std::optional<PasswordHasher> hasher_;
-  std::unique_ptr<WorkerPool> workers_;
-  AuthStateStorePtr auth_state_;
-  std::unique_ptr<AccountService> accounts_;
-  Metrics metrics_;
-  Services services_;
+  TestServices wiring_;
+  std::unique_ptr<SessionManager>& manager_ = wiring_.manager;
+  std::optional<JwtCodec>& jwt_ = wiring_.jwt;
+  UserStorePtr& users_ = wiring_.users;
+  std::unique_ptr<WorkerPool>& workers_ = wiring_.workers;
+  AuthStateStorePtr& auth_state_ = wiring_.auth_state;
+  Metrics& metrics_ = wiring_.metrics;
+  Services& services_ = wiring_.services;
 };
 
 TEST_F(HandlersTest, RegisterLoginVerify) {

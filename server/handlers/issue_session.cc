@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/error_map.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/views.h"
 #include "server/response.h"
 
@@ -41,10 +42,8 @@ void ReplyIssued(const User& user, const IssuedSession& issued, int status,
 
 void ReplyIssueFailure(Services& s, const Status& error, IssueStep step, const User& user,
                        Responder& reply) {
-  MappedError mapped = MapStatus(error, Site::kWrite);
-  if (mapped.error == ApiError::kStoreUnavailable) {
-    s.metrics->StoreError();
-  } else {
+  MappedError mapped = MapAndCount(*s.metrics, error, Site::kWrite);
+  if (mapped.error != ApiError::kStoreUnavailable) {
     mapped = {ApiError::kInternal, "Could not create the session"};
     spdlog::error("{} failed for user_id={}: {}", step, user.id, error.ToString());
   }

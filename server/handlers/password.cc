@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/error_map.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/bearer.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
@@ -21,9 +22,7 @@ namespace sessionkit::server {
 namespace {
 
 void ReplyFailure(Services& s, const Status& status, Responder& reply) {
-  MappedError mapped = MapStatus(status, Site::kWrite);
-  if (mapped.error == ApiError::kStoreUnavailable) s.metrics->StoreError();
-  reply(ErrorResponse(mapped));
+  ReplyError(*s.metrics, status, Site::kWrite, reply);
 }
 
 void AnswerChange(Services& s, const AuthContext& auth, std::string_view client_ip,

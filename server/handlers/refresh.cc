@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/error_map.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
 #include "server/json_body.h"
@@ -60,8 +61,7 @@ void AnswerRefresh(Services& s, std::string_view client_ip, RefreshOutcome& o,
     case RefreshResult::kBusy:
       return ReplyBusy(s, reply);
     case RefreshResult::kStoreError:
-      s.metrics->StoreError();
-      return reply(ErrorResponse(MapStatus(o.error, Site::kWrite)));
+      return ReplyError(*s.metrics, o.error, Site::kWrite, reply);
     case RefreshResult::kInternal:
       spdlog::error("refresh failed: {}", o.error.ToString());
       return reply(ErrorResponse(ApiError::kInternal, "Internal server error"));

@@ -1,6 +1,7 @@
-// Services: everything a handler may use, built once in main and passed by reference.
+// Services: everything a handler may use, built once (app/application.h) and passed by
+// reference.
 //
-// Nothing here is owned: main (or a test) owns each piece and keeps it alive until the
+// Nothing here is owned: the Application (or a test) owns each piece and keeps it alive until the
 // server and the worker pool have stopped. Every member is thread-safe.
 #ifndef SESSIONKIT_SERVER_HANDLERS_SERVICES_H_
 #define SESSIONKIT_SERVER_HANDLERS_SERVICES_H_

@@ -3,28 +3,19 @@
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
 #include "server/handlers/views.h"
 #include "server/response.h"
 
 namespace sessionkit::server {
-namespace {
-
-void ReplyStoreFailure(Services& s, const Status& status, Site site, Responder& reply) {
-  MappedError mapped = MapStatus(status, site);
-  if (mapped.error == ApiError::kStoreUnavailable) s.metrics->StoreError();
-  reply(ErrorResponse(mapped));
-}
-
-}  // namespace
-
 void HandleListSessions(Services& s, const Request& req, Responder reply) {
   Authenticate(s, req, std::move(reply), [&s](AuthContextPtr auth, Responder reply) {
     s.sessions->ListForUserAsync(
         auth->claims.user_id,
         [&s, auth, reply](Result<std::vector<Session>> list) mutable {
-          if (!list.ok()) return ReplyStoreFailure(s, list.status(), Site::kResource, reply);
+          if (!list.ok()) return ReplyError(*s.metrics, list.status(), Site::kResource, reply);
           SuccessBody body;
           internal::JsonWriter& w = body.data();
           w.BeginArray();
@@ -46,12 +37,12 @@ void HandleRevokeSession(Services& s, const Request& req, std::string_view sessi
     // Ownership first: another user's session is "not found", never revoked.
     s.sessions->store().GetAsync(
         session_id, [&s, auth, reply, id = std::string(session_id)](Result<Session> found) mutable {
-          if (!found.ok()) return ReplyStoreFailure(s, found.status(), Site::kResource, reply);
+          if (!found.ok()) return ReplyError(*s.metrics, found.status(), Site::kResource, reply);
           if (found->user_id != auth->claims.user_id) {
             return reply(ErrorResponse(ApiError::kNotFound, "Session not found"));
           }
           s.sessions->RevokeAsync(id, [&s, auth, reply, id](Result<bool> revoked) mutable {
-            if (!revoked.ok()) return ReplyStoreFailure(s, revoked.status(), Site::kWrite, reply);
+            if (!revoked.ok()) return ReplyError(*s.metrics, revoked.status(), Site::kWrite, reply);
             if (!*revoked) return reply(ErrorResponse(ApiError::kNotFound, "Session not found"));
             spdlog::info("session revoked: {} user_id={} reason=revoked by {}",
                          ShortSessionId(id), auth->claims.user_id,

@@ -6,6 +6,7 @@
 // the worker pool, which answers from there and leaves the profile for this thread's
 // next /me.
 #include "server/error_map.h"
+#include "server/handlers/error_reply.h"
 #include "server/handlers/bearer.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
@@ -42,8 +43,7 @@ void ReplyMe(const AuthContext& auth, const User* user, Responder& reply) {
 void ReplyLookup(Services& s, const AuthContext& auth, const Result<User>& user,
                  Responder& reply) {
   if (!user.ok() && !user.status().IsNotFound()) {
-    s.metrics->StoreError();
-    return reply(ErrorResponse(MapStatus(user.status(), Site::kResource)));
+    return ReplyError(*s.metrics, user.status(), Site::kResource, reply);
   }
   ReplyMe(auth, user.ok() ? &*user : nullptr, reply);
 }

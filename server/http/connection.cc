@@ -5,9 +5,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/version.hpp>
 
-#include "server/error_map.h"
-#include "server/handlers/handlers.h"
-
 namespace sessionkit::server {
 
 namespace beast = boost::beast;
@@ -89,8 +86,7 @@ constexpr std::size_t kKeptBufferBytes = 64 * 1024;
 
 Connection::Connection(Socket&& socket, ServerState& state)
     : state_(state), stream_(std::move(socket)) {
-  state_.open_connections.fetch_add(1, std::memory_order_relaxed);
-  state_.services->metrics->ConnectionOpened();
+  state_.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
   beast::error_code ec;
   auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = ToIpAddress(endpoint.address());
@@ -99,8 +95,7 @@ Connection::Connection(Socket&& socket, ServerState& state)
 
 Connection::~Connection() {
   FinishInFlight();
-  state_.services->metrics->ConnectionClosed();
-  state_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  state_.gauges->open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Connection::Start() {
@@ -169,16 +164,15 @@ void Connection::FailRead(beast::error_code ec) {
       ec == net::error::eof) {
     return Close();  // a silent, slow or departed client: nothing to answer
   }
-  match_ = RouteMatch{};
+  tag_ = HttpHandler::kRejectedTag;
   started_ = std::chrono::steady_clock::now();
   head_ = false;
   http10_ = false;  // answered as HTTP/1.1 whatever was parsed, and closed
   keep_alive_ = false;
-  Response r = ec == http::error::body_limit
-                   ? ErrorResponse(ApiError::kPayloadTooLarge, "Request body too large (max 1 MiB)")
-               : ec == http::error::header_limit
-                   ? ErrorResponse(ApiError::kBadRequest, "Request header too large")
-                   : ErrorResponse(ApiError::kBadRequest, "Malformed HTTP request");
+  ProtocolError error = ec == http::error::body_limit     ? ProtocolError::kBodyTooLarge
+                        : ec == http::error::header_limit ? ProtocolError::kHeaderTooLarge
+                                                          : ProtocolError::kMalformed;
+  Response r = state_.handler->Reject(error);
   r.close = true;
   linger_ = true;
   Write(std::move(r));
@@ -191,7 +185,7 @@ void Connection::OnRequest() {
   parser_.reset();
   started_ = std::chrono::steady_clock::now();
   in_flight_ = true;
-  state_.services->metrics->RequestStarted();
+  state_.gauges->in_flight.fetch_add(1, std::memory_order_relaxed);
 
   std::string_view target = data_.target();
   request_.method = ToMethod(data_.method());
@@ -206,8 +200,7 @@ void Connection::OnRequest() {
   } else {
     request_.client_ip = peer_text_;
   }
-  match_ = MatchRoute(request_.method, request_.path);
-  Dispatch(*state_.services, request_, match_, Responder(shared_from_this()));
+  state_.handler->Handle(request_, tag_, Responder(shared_from_this()));
 }
 
 void Connection::Send(Response response) {
@@ -222,8 +215,7 @@ void Connection::Send(Response response) {
 // Content-Type, the handler's headers, Connection when it differs from the version's
 // default, Content-Length.
 void Connection::Write(Response r) {
-  state_.services->metrics->RecordRequest(match_.route, r.status,
-                                          std::chrono::steady_clock::now() - started_);
+  state_.handler->Answered(tag_, r.status, std::chrono::steady_clock::now() - started_);
   const bool http10 = http10_;
   bool keep_alive = !r.close && keep_alive_ &&
                     !state_.draining.load(std::memory_order_relaxed);
@@ -272,7 +264,7 @@ void Connection::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
 void Connection::FinishInFlight() {
   if (!in_flight_) return;
   in_flight_ = false;
-  state_.services->metrics->RequestFinished();
+  state_.gauges->in_flight.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Connection::LingerClose() {

@@ -9,8 +9,8 @@
 // answer (400/413) the unread rest of the request is drained for a moment before the
 // close, so the client sees the answer instead of a connection reset.
 //
-// A parsed request is routed and dispatched to the handlers with a Responder that
-// points back here; the handler may answer from any thread: Send() writes at once when
+// A parsed request goes to the application's HttpHandler (http_handler.h) with a
+// Responder that points back here; the handler may answer from any thread: Send() writes at once when
 // called on the connection's event loop (a store callback on the same loop) and posts
 // the write there otherwise. The parsed message stays alive until the response is
 // written, so the handler's Request views stay valid. All socket work runs on the
@@ -30,11 +30,10 @@
 #include <optional>
 #include <string>
 
-#include "server/client_ip.h"
-#include "server/handlers/services.h"
+#include "server/http/client_ip.h"
+#include "server/http/http_handler.h"
 #include "server/http/message.h"
 #include "server/http/request_parser.h"
-#include "server/router.h"
 
 namespace sessionkit::server {
 
@@ -48,11 +47,11 @@ struct ConnectionLimits {
 
 // Shared by the listener and its connections; outlives them all.
 struct ServerState {
-  Services* services = nullptr;
-  const TrustedProxies* proxies = nullptr;
+  HttpHandler* handler = nullptr;
+  HttpGauges* gauges = nullptr;
+  const TrustedProxies* proxies = nullptr;  // nullptr or empty: the peer is the client
   ConnectionLimits limits;
-  std::atomic<std::size_t> open_connections{0};
-  std::atomic<bool> draining{false};       // shutting down: no keep-alive, no new reads
+  std::atomic<bool> draining{false};        // shutting down: no keep-alive, no new reads
 };
 
 class Connection final : public std::enable_shared_from_this<Connection>, public ResponseSink {
@@ -99,7 +98,7 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   IpAddress peer_;
   std::string peer_text_;
   Request request_;
-  RouteMatch match_;
+  HttpHandler::Tag tag_ = HttpHandler::kRejectedTag;  // of the request being answered
   std::chrono::steady_clock::time_point started_;
   bool in_flight_ = false;
   bool head_ = false;

@@ -10,14 +10,15 @@ namespace sessionkit::server {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-HttpServer::HttpServer(const HttpServerOptions& options, Services& services,
-                       const TrustedProxies& proxies)
+HttpServer::HttpServer(const HttpServerOptions& options, HttpHandler& handler,
+                       HttpGauges& gauges)
     : options_(options),
       loops_(options.threads),
       signals_(loops_.at(0)),
       drain_timer_(loops_.at(0)) {
-  state_.services = &services;
-  state_.proxies = &proxies;
+  state_.handler = &handler;
+  state_.gauges = &gauges;
+  state_.proxies = options.trusted_proxies;
   state_.limits = options.limits;
   listener_ = std::make_shared<Listener>(loops_, state_, options.max_connections);
 }
@@ -68,7 +69,7 @@ void HttpServer::BeginShutdown() {
 }
 
 void HttpServer::PollDrain(std::chrono::steady_clock::time_point deadline) {
-  std::int64_t in_flight = state_.services->metrics->in_flight();
+  std::int64_t in_flight = state_.gauges->in_flight.load(std::memory_order_relaxed);
   if (in_flight <= 0 || std::chrono::steady_clock::now() >= deadline) {
     if (in_flight > 0) spdlog::warn("{} requests still in flight at the drain deadline", in_flight);
     loops_.Stop();

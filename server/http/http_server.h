@@ -1,4 +1,6 @@
 // HttpServer: the event loops (event_loops.h), the listener, and the shutdown sequence.
+// It knows nothing of the application: requests go to an HttpHandler (http_handler.h),
+// and everything else it needs (address, limits, trusted proxies) comes in the options.
 //
 // The I/O threads are the server's event loops; StartLoops() starts them early so that
 // a store can run its connections on them (loops()) before the server listens.
@@ -26,9 +28,9 @@
 #include <memory>
 #include <string>
 
-#include "server/client_ip.h"
-#include "server/handlers/services.h"
+#include "server/http/client_ip.h"
 #include "server/http/connection.h"
+#include "server/http/http_handler.h"
 #include "server/http/event_loops.h"
 #include "server/http/listener.h"
 #include "sessionkit/status.h"
@@ -42,11 +44,15 @@ struct HttpServerOptions {
   std::size_t max_connections = 10000;
   ConnectionLimits limits;
   std::chrono::milliseconds drain_timeout{10000};
+  // Peers whose X-Forwarded-For names the client (client_ip.h); nullptr = none. Not
+  // owned: outlives the server.
+  const TrustedProxies* trusted_proxies = nullptr;
 };
 
 class HttpServer {
  public:
-  HttpServer(const HttpServerOptions& options, Services& services, const TrustedProxies& proxies);
+  // `handler` and `gauges` are not owned and outlive the server.
+  HttpServer(const HttpServerOptions& options, HttpHandler& handler, HttpGauges& gauges);
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();

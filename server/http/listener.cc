@@ -64,7 +64,8 @@ void Listener::OnAccept(boost::beast::error_code ec, Connection::Socket socket) 
     retry_timer_.expires_after(std::chrono::milliseconds(50));
     retry_timer_.async_wait([self = shared_from_this()](boost::beast::error_code) { self->Accept(); });
     return;
-  } else if (state_.open_connections.load(std::memory_order_relaxed) >= max_connections_ ||
+  } else if (static_cast<std::size_t>(state_.gauges->open_connections.load(
+                 std::memory_order_relaxed)) >= max_connections_ ||
              state_.draining.load(std::memory_order_relaxed)) {
     boost::beast::error_code ignored;
     socket.close(ignored);  // over the cap: refuse at once

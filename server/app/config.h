@@ -15,9 +15,13 @@
 // limits >= 0), a bad SESSION_BINDING, HTTP_ADDR, DATABASE_URL or
 // TRUSTED_PROXIES. Error texts name the variable, never a secret's value.
 //
+// Every setting is one row of the settings table in config.cc (variable, flag, help,
+// field, range, check, secret); reading, --help and the checks are derived from it.
+// Defaults are the field initializers below.
+//
 // Thread safety: pure functions (the environment is read through EnvLookup).
-#ifndef SESSIONKIT_SERVER_CONFIG_H_
-#define SESSIONKIT_SERVER_CONFIG_H_
+#ifndef SESSIONKIT_SERVER_APP_CONFIG_H_
+#define SESSIONKIT_SERVER_APP_CONFIG_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +32,8 @@
 #include <string_view>
 #include <vector>
 
-#include "server/client_ip.h"
+#include "server/http/client_ip.h"
+#include "sessionkit/session_manager.h"
 
 namespace sessionkit::server {
 
@@ -49,6 +54,7 @@ struct ServerConfig {
   int session_max_lifetime_hours = 720;
   int session_touch_interval_seconds = 60;
   std::string session_binding = "warn";  // or "strict"
+  BindingPolicy binding = BindingPolicy::kWarn;  // parsed from session_binding
   int session_max_per_user = 0;
   int refresh_reuse_grace_seconds = 10;
   int login_failure_window_seconds = 900;
@@ -92,6 +98,10 @@ std::map<std::string, std::string> ParseDotEnv(std::string_view text);
 ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& env,
                          std::string_view dotenv_text, unsigned hardware_threads);
 
+// LoadConfig over this process: argv, the real environment, ./.env if there is one, and
+// the machine's core count.
+ConfigOutcome LoadConfigFromProcess(int argc, char** argv);
+
 }  // namespace sessionkit::server
 
-#endif  // SESSIONKIT_SERVER_CONFIG_H_
+#endif  // SESSIONKIT_SERVER_APP_CONFIG_H_

@@ -1,4 +1,4 @@
-#include "server/client_ip.h"
+#include "server/http/client_ip.h"
 
 #include <gtest/gtest.h>
 

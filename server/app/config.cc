@@ -1,0 +1,466 @@
+#include "server/app/config.h"
+
+#include <CLI/CLI.hpp>
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace sessionkit::server {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    std::size_t comma = text.find(',');
+    std::string_view item = Trim(text.substr(0, comma));
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// Reads variables: the real environment first, then .env; empty means unset.
+class Variables {
+ public:
+  Variables(const EnvLookup& env, std::map<std::string, std::string> dotenv)
+      : env_(env), dotenv_(std::move(dotenv)) {}
+
+  std::optional<std::string> Get(const std::string& name) const {
+    std::optional<std::string> value = env_(name);
+    if (!value) {
+      if (auto it = dotenv_.find(name); it != dotenv_.end()) value = it->second;
+    }
+    if (value && value->empty()) return std::nullopt;
+    return value;
+  }
+
+  void String(const std::string& name, std::string& out) const {
+    if (auto v = Get(name)) out = *v;
+  }
+
+  void Int(const std::string& name, int& out) {
+    auto v = Get(name);
+    if (!v) return;
+    std::string_view text = Trim(*v);
+    int n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+      errors_ += name + " must be an integer, got '" + *v + "'\n";
+      return;
+    }
+    out = n;
+  }
+
+  const std::string& errors() const { return errors_; }
+
+ private:
+  const EnvLookup& env_;
+  std::map<std::string, std::string> dotenv_;
+  std::string errors_;
+};
+
+// "host:port" or "[v6]:port" (port 0 = any free port).
+bool ParseHostPort(std::string_view addr, std::string& host, std::uint16_t& port) {
+  std::size_t colon = addr.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view h = addr.substr(0, colon);
+  std::string_view p = addr.substr(colon + 1);
+  if (h.front() == '[') {
+    if (h.size() < 3 || h.back() != ']') return false;
+    h = h.substr(1, h.size() - 2);
+  } else if (h.find(':') != std::string_view::npos) {
+    return false;  // a bare IPv6 address needs brackets
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (p.empty() || ec != std::errc() || end != p.data() + p.size() || value > 65535) return false;
+  host = std::string(h);
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+// sqlite://relative/path.db or sqlite:///absolute/path.db
+bool ParseDatabaseUrl(std::string_view url, std::string& path) {
+  constexpr std::string_view kScheme = "sqlite://";
+  if (!url.starts_with(kScheme)) return false;
+  std::string_view rest = url.substr(kScheme.size());
+  if (rest.empty() || rest == "/" || rest.find('?') != std::string_view::npos) return false;
+  if (rest == ":memory:") return false;  // the stores open several connections
+  path = std::string(rest);
+  return true;
+}
+
+std::string GenerateSecret() {
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof(bytes));
+  char hex[2 * sizeof(bytes) + 1];
+  sodium_bin2hex(hex, sizeof(hex), bytes, sizeof(bytes));
+  sodium_memzero(bytes, sizeof(bytes));
+  return hex;
+}
+
+constexpr const char* kFooter = R"(
+Environment (flags above override; an optional .env in the working directory fills
+variables the environment does not set):
+  JWT_SECRET            HS256 signing key, at least 32 bytes (required unless --dev)
+  JWT_PREVIOUS_SECRETS  comma list of old keys, verification only
+  REDIS_PASSWORD        AUTH password for REDIS_ADDR
+  and every variable named in the options above.
+Secrets are read from the environment only, never from flags.
+Exit status: 0 after a clean shutdown (SIGTERM/SIGINT) or --help; 2 for a configuration
+error; 1 if the server fails at run time (port in use, database unusable).)";
+
+}  // namespace
+
+std::map<std::string, std::string> ParseDotEnv(std::string_view text) {
+  std::map<std::string, std::string> out;
+  while (!text.empty()) {
+    std::size_t eol = text.find('\n');
+    std::string_view line = Trim(text.substr(0, eol));
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.starts_with("export ")) line = Trim(line.substr(7));
+    std::size_t eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = Trim(line.substr(0, eq));
+    std::string_view value = Trim(line.substr(eq + 1));
+    if (key.empty()) continue;
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (std::size_t hash = value.find(" #"); hash != std::string_view::npos) {
+      value = Trim(value.substr(0, hash));  // an unquoted value may carry a trailing comment
+    }
+    out[std::string(key)] = std::string(value);
+  }
+  return out;
+}
+
+namespace {
+
+// ---- The settings table --------------------------------------------------------------
+//
+// One row per setting: its environment variable, its flag, the help text, the field it
+// fills, whether --help shows the default, and how it is checked. Defaults are the
+// field initializers of ServerConfig. Reading order: default, .env, environment, flag.
+// A secret row has no flag (flags show up in `ps`); a knob row has no variable.
+
+struct ListOf {  // a comma list, read as text and split (items trimmed, empty ones dropped)
+  std::vector<std::string> ServerConfig::*field;
+};
+using Field = std::variant<std::string ServerConfig::*, int ServerConfig::*,
+                           unsigned ServerConfig::*, std::size_t ServerConfig::*,
+                           bool ServerConfig::*, ListOf>;
+
+// Parses and checks a text setting after every source was read; returns the error, or ""
+// (and may fill derived fields: http_host/http_port, database_path, binding, ...).
+using TextCheck = std::string (*)(ServerConfig& c);
+
+struct Setting {
+  std::string_view env;   // "" = flag only
+  std::string_view flag;  // "" = environment only
+  std::string_view help;
+  Field field;
+  bool secret = false;        // never a flag, never echoed
+  bool show_default = true;   // --help prints the default
+  // Numbers: the accepted range, and the error when outside it ("{}" = the value).
+  std::int64_t min = std::numeric_limits<std::int64_t>::min();
+  std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  std::string_view range_error;
+  TextCheck check = nullptr;
+};
+
+std::string CheckHttpAddr(ServerConfig& c) {
+  if (ParseHostPort(c.http_addr, c.http_host, c.http_port)) return {};
+  return "HTTP_ADDR must be host:port or [ipv6]:port, got '" + c.http_addr + "'";
+}
+
+std::string CheckDatabaseUrl(ServerConfig& c) {
+  if (ParseDatabaseUrl(c.database_url, c.database_path)) return {};
+  return "DATABASE_URL must be sqlite://relative/path.db or sqlite:///absolute/path.db";
+}
+
+std::string CheckBinding(ServerConfig& c) {
+  if (c.session_binding == "warn") {
+    c.binding = BindingPolicy::kWarn;
+  } else if (c.session_binding == "strict") {
+    c.binding = BindingPolicy::kStrict;
+  } else {
+    return "SESSION_BINDING must be warn or strict, got '" + c.session_binding + "'";
+  }
+  return {};
+}
+
+std::string CheckIssuer(ServerConfig& c) {
+  return c.jwt_issuer.empty() ? "JWT_ISSUER must not be empty" : "";
+}
+
+std::string CheckTrustedProxies(ServerConfig& c) {
+  Result<TrustedProxies> proxies = TrustedProxies::Parse(c.trusted_proxies_text);
+  if (!proxies.ok()) return std::string(proxies.status().message());
+  c.trusted_proxies = std::move(proxies).value();
+  return {};
+}
+
+std::string CheckLogLevel(ServerConfig& c) {
+  static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+  for (std::string_view level : kLevels) {
+    if (c.log_level == level) return {};
+  }
+  return "--log-level must be one of trace, debug, info, warn, error, off";
+}
+
+constexpr std::string_view kTimeoutsError =
+    "--header-timeout-ms, --body-timeout-ms and --idle-timeout-ms must be > 0";
+
+// In --help order; the checks run in this order too (JWT_SECRET's, which depends on
+// --dev, runs last).
+constexpr Setting kSettings[] = {
+    {.env = "HTTP_ADDR", .flag = "--http-addr",
+     .help = "listen address host:port or [v6]:port (HTTP_ADDR)",
+     .field = &ServerConfig::http_addr, .check = CheckHttpAddr},
+    {.env = "DATABASE_URL", .flag = "--database-url",
+     .help = "users database, and sessions unless Redis is set: sqlite://rel.db or "
+             "sqlite:///abs.db (DATABASE_URL)",
+     .field = &ServerConfig::database_url, .check = CheckDatabaseUrl},
+    {.env = "REDIS_ADDR", .flag = "--redis-addr",
+     .help = "host:port of Redis; unset = embedded SQLite sessions (REDIS_ADDR)",
+     .field = &ServerConfig::redis_addr, .show_default = false},
+    {.env = "REDIS_PASSWORD", .field = &ServerConfig::redis_password, .secret = true},
+    {.env = "REDIS_DB", .flag = "--redis-db", .help = "Redis database number (REDIS_DB)",
+     .field = &ServerConfig::redis_db, .min = 0, .range_error = "REDIS_DB must be >= 0"},
+    {.env = "SESSION_TTL_HOURS", .flag = "--session-ttl-hours",
+     .help = "idle timeout, slid by activity (SESSION_TTL_HOURS)",
+     .field = &ServerConfig::session_ttl_hours, .min = 1,
+     .range_error = "SESSION_TTL_HOURS must be > 0"},
+    {.env = "SESSION_MAX_LIFETIME_HOURS", .flag = "--session-max-lifetime-hours",
+     .help = "absolute session lifetime (SESSION_MAX_LIFETIME_HOURS)",
+     .field = &ServerConfig::session_max_lifetime_hours, .min = 1,
+     .range_error = "SESSION_MAX_LIFETIME_HOURS must be > 0"},
+    {.env = "SESSION_TOUCH_INTERVAL_SECONDS", .flag = "--session-touch-interval-seconds",
+     .help = "sliding writes at most this often (SESSION_TOUCH_INTERVAL_SECONDS)",
+     .field = &ServerConfig::session_touch_interval_seconds, .min = 0,
+     .range_error = "SESSION_TOUCH_INTERVAL_SECONDS must be >= 0"},
+    {.env = "SESSION_BINDING", .flag = "--session-binding",
+     .help = "IP/User-Agent drift: warn or strict (SESSION_BINDING)",
+     .field = &ServerConfig::session_binding, .check = CheckBinding},
+    {.env = "SESSION_MAX_PER_USER", .flag = "--session-max-per-user",
+     .help = "live sessions per user, 0 = unlimited (SESSION_MAX_PER_USER)",
+     .field = &ServerConfig::session_max_per_user, .min = 0,
+     .range_error = "SESSION_MAX_PER_USER must be >= 0"},
+    {.env = "REFRESH_REUSE_GRACE_SECONDS", .flag = "--refresh-reuse-grace-seconds",
+     .help = "refresh token re-presentation grace (REFRESH_REUSE_GRACE_SECONDS)",
+     .field = &ServerConfig::refresh_reuse_grace_seconds, .min = 0,
+     .range_error = "REFRESH_REUSE_GRACE_SECONDS must be >= 0"},
+    {.env = "LOGIN_FAILURE_WINDOW_SECONDS", .flag = "--login-failure-window-seconds",
+     .help = "sliding window of failed logins (LOGIN_FAILURE_WINDOW_SECONDS)",
+     .field = &ServerConfig::login_failure_window_seconds, .min = 1,
+     .range_error = "LOGIN_FAILURE_WINDOW_SECONDS must be > 0"},
+    {.env = "LOGIN_MAX_FAILURES_PER_IDENTIFIER", .flag = "--login-max-failures-per-identifier",
+     .help = "failed logins per identifier in the window before 429, 0 = off "
+             "(LOGIN_MAX_FAILURES_PER_IDENTIFIER)",
+     .field = &ServerConfig::login_max_failures_per_identifier, .min = 0,
+     .range_error = "LOGIN_MAX_FAILURES_PER_IDENTIFIER must be >= 0"},
+    {.env = "LOGIN_MAX_FAILURES_PER_IP", .flag = "--login-max-failures-per-ip",
+     .help = "failed logins per client IP in the window before 429, 0 = off "
+             "(LOGIN_MAX_FAILURES_PER_IP)",
+     .field = &ServerConfig::login_max_failures_per_ip, .min = 0,
+     .range_error = "LOGIN_MAX_FAILURES_PER_IP must be >= 0"},
+    {.env = "JWT_SECRET", .field = &ServerConfig::jwt_secret, .secret = true},
+    {.env = "JWT_PREVIOUS_SECRETS", .field = ListOf{&ServerConfig::jwt_previous_secrets},
+     .secret = true},
+    {.env = "JWT_EXPIRED", .flag = "--jwt-expired",
+     .help = "access token lifetime in hours (JWT_EXPIRED)",
+     .field = &ServerConfig::jwt_expired_hours, .min = 1,
+     .range_error = "JWT_EXPIRED must be > 0 (hours)"},
+    {.env = "JWT_ISSUER", .flag = "--jwt-issuer", .help = "iss of issued tokens (JWT_ISSUER)",
+     .field = &ServerConfig::jwt_issuer, .check = CheckIssuer},
+    {.env = "JWT_ACCEPT_ISSUERS", .flag = "--jwt-accept-issuers",
+     .help = "comma list of accepted iss; empty = any (JWT_ACCEPT_ISSUERS)",
+     .field = ListOf{&ServerConfig::jwt_accept_issuers}, .show_default = false},
+    {.env = "JWT_LEEWAY_SECONDS", .flag = "--jwt-leeway-seconds",
+     .help = "clock leeway for exp/iat, 0..60 (JWT_LEEWAY_SECONDS)",
+     .field = &ServerConfig::jwt_leeway_seconds, .min = 0, .max = 60,
+     .range_error = "JWT_LEEWAY_SECONDS must be between 0 and 60, got {}"},
+    {.env = "TRUSTED_PROXIES", .flag = "--trusted-proxies",
+     .help = "comma list of CIDRs whose X-Forwarded-For is believed; empty = none "
+             "(TRUSTED_PROXIES)",
+     .field = &ServerConfig::trusted_proxies_text, .show_default = false,
+     .check = CheckTrustedProxies},
+    {.flag = "--dev",
+     .help = "development mode: run with a missing JWT_SECRET (a random one is generated) or "
+             "a short one",
+     .field = &ServerConfig::dev},
+    {.flag = "--io-threads", .help = "HTTP I/O threads (default: one per core)",
+     .field = &ServerConfig::io_threads, .min = 1, .max = 256,
+     .range_error = "--io-threads must be 1..256"},
+    {.flag = "--hash-threads", .help = "password hashing worker threads",
+     .field = &ServerConfig::hash_threads, .min = 1, .max = 64,
+     .range_error = "--hash-threads must be 1..64"},
+    {.flag = "--hash-queue", .help = "password jobs allowed to wait; more are answered 429",
+     .field = &ServerConfig::hash_queue, .min = 1, .range_error = "--hash-queue must be >= 1"},
+    {.flag = "--max-connections", .help = "open client connections; more are closed at once",
+     .field = &ServerConfig::max_connections, .min = 1,
+     .range_error = "--max-connections must be >= 1"},
+    {.flag = "--header-timeout-ms",
+     .help = "a request's header must arrive within this once it starts",
+     .field = &ServerConfig::header_timeout_ms, .min = 1, .range_error = kTimeoutsError},
+    {.flag = "--body-timeout-ms",
+     .help = "a request's body must arrive within this after its header",
+     .field = &ServerConfig::body_timeout_ms, .min = 1, .range_error = kTimeoutsError},
+    {.flag = "--idle-timeout-ms", .help = "close a keep-alive connection idle this long",
+     .field = &ServerConfig::idle_timeout_ms, .min = 1, .range_error = kTimeoutsError},
+    {.flag = "--log-level", .help = "trace, debug, info, warn, error or off",
+     .field = &ServerConfig::log_level, .check = CheckLogLevel},
+};
+
+// The number in a numeric field, for the range check.
+std::optional<std::int64_t> NumberIn(const ServerConfig& c, const Field& field) {
+  if (auto* f = std::get_if<int ServerConfig::*>(&field)) return c.**f;
+  if (auto* f = std::get_if<unsigned ServerConfig::*>(&field)) return c.**f;
+  if (auto* f = std::get_if<std::size_t ServerConfig::*>(&field)) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(
+        c.**f, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
+  }
+  return std::nullopt;
+}
+
+std::string RangeError(std::string_view text, std::int64_t value) {
+  std::string out(text);
+  if (std::size_t at = out.find("{}"); at != std::string::npos) {
+    out.replace(at, 2, std::to_string(value));
+  }
+  return out;
+}
+
+}  // namespace
+
+ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& env,
+                         std::string_view dotenv_text, unsigned hardware_threads) {
+  ServerConfig c;
+  c.io_threads = hardware_threads == 0 ? 1 : hardware_threads;
+  // List settings are read as text first; index = row.
+  std::vector<std::string> list_text(std::size(kSettings));
+
+  Variables vars(env, ParseDotEnv(dotenv_text));
+  for (std::size_t i = 0; i < std::size(kSettings); ++i) {
+    const Setting& s = kSettings[i];
+    if (s.env.empty()) continue;
+    const std::string name(s.env);
+    if (auto* f = std::get_if<std::string ServerConfig::*>(&s.field)) vars.String(name, c.**f);
+    if (auto* f = std::get_if<int ServerConfig::*>(&s.field)) vars.Int(name, c.**f);
+    if (std::holds_alternative<ListOf>(s.field)) vars.String(name, list_text[i]);
+  }
+
+  CLI::App app{"sessionkit-server: the login and session service of sessionkit (API.md).",
+               "sessionkit-server"};
+  app.footer(kFooter);
+  app.get_formatter()->column_width(44);
+  for (std::size_t i = 0; i < std::size(kSettings); ++i) {
+    const Setting& s = kSettings[i];
+    if (s.flag.empty() || s.secret) continue;
+    const std::string flag(s.flag), help(s.help);
+    if (auto* f = std::get_if<bool ServerConfig::*>(&s.field)) {
+      app.add_flag(flag, c.**f, help);
+      continue;
+    }
+    CLI::Option* option = std::visit(
+        [&](auto member) -> CLI::Option* {
+          if constexpr (std::is_same_v<decltype(member), ListOf>) {
+            return app.add_option(flag, list_text[i], help);
+          } else if constexpr (std::is_same_v<decltype(member), bool ServerConfig::*>) {
+            return nullptr;
+          } else {
+            return app.add_option(flag, c.*member, help);
+          }
+        },
+        s.field);
+    if (s.show_default) option->capture_default_str();
+  }
+
+  std::vector<const char*> argv;
+  argv.reserve(args.size());
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp&) {
+    return {std::nullopt, 0, app.help()};
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, 2, std::string("sessionkit-server: ") + e.what() +
+                                 "\nRun with --help for the options."};
+  }
+
+  std::string errors = vars.errors();
+  auto fail = [&errors](std::string_view message) {
+    std::string line = std::string(message) + "\n";
+    if (errors.find(line) == std::string::npos) errors += line;  // shared texts once
+  };
+  for (std::size_t i = 0; i < std::size(kSettings); ++i) {
+    const Setting& s = kSettings[i];
+    if (const ListOf* list = std::get_if<ListOf>(&s.field)) {
+      c.*(list->field) = SplitList(list_text[i]);
+    }
+    if (std::optional<std::int64_t> n = NumberIn(c, s.field); n && (*n < s.min || *n > s.max)) {
+      fail(RangeError(s.range_error, *n));
+    }
+    if (s.check != nullptr) {
+      if (std::string error = s.check(c); !error.empty()) fail(error);
+    }
+  }
+
+  if (c.jwt_secret.size() < kMinJwtSecretBytes) {
+    if (!c.dev) {
+      fail(c.jwt_secret.empty()
+               ? "JWT_SECRET is not set: set it to at least 32 bytes (or run with --dev)"
+               : "JWT_SECRET is shorter than 32 bytes: use a longer secret (or run with --dev)");
+    } else if (c.jwt_secret.empty()) {
+      if (sodium_init() < 0) {
+        fail("--dev: cannot generate a JWT secret (CSPRNG unavailable)");
+      } else {
+        c.jwt_secret = GenerateSecret();
+        c.jwt_secret_generated = true;
+      }
+    }
+  }
+
+  if (!errors.empty()) {
+    errors.pop_back();
+    return {std::nullopt, 2, "sessionkit-server: configuration error:\n" + errors};
+  }
+  return {std::move(c), 0, {}};
+}
+
+ConfigOutcome LoadConfigFromProcess(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  EnvLookup env = [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  std::string dotenv;
+  if (std::ifstream in(".env"); in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    dotenv = text.str();
+  }
+  unsigned cores = std::thread::hardware_concurrency();
+  return LoadConfig(args, env, dotenv, cores == 0 ? 1 : cores);
+}
+
+}  // namespace sessionkit::server

@@ -1,0 +1,73 @@
+#include "server/handlers/routes.h"
+
+#include "server/error_map.h"
+#include "server/handlers/handlers.h"
+
+namespace sessionkit::server {
+namespace {
+
+// Verify is the hot path: a subtree row, matched before every other (router.h). The
+// order of the rows is the order of the series in /metrics.
+// Columns: method, path match, path, metrics label, auth required, CSRF class, handler.
+constexpr RouteRow kApiRoutes[] = {
+    {Method::kPost, PathMatch::kExact, "/api/auth/register", "register", false,
+     CsrfClass::kEntry, RouteTo<HandleRegister>},
+    {Method::kPost, PathMatch::kExact, "/api/auth/login", "login", false, CsrfClass::kEntry,
+     RouteTo<HandleLogin>},
+    {Method::kPost, PathMatch::kExact, "/api/auth/logout", "logout", true, CsrfClass::kUnsafe,
+     RouteTo<HandleLogout>},
+    {Method::kPost, PathMatch::kExact, "/api/auth/logout-all", "logout_all", true,
+     CsrfClass::kUnsafe, RouteTo<HandleLogoutAll>},
+    {Method::kPost, PathMatch::kExact, "/api/auth/refresh", "refresh", false, CsrfClass::kEntry,
+     RouteTo<HandleRefresh>},
+    {Method::kPost, PathMatch::kExact, "/api/auth/password", "change_password", true,
+     CsrfClass::kUnsafe, RouteTo<HandleChangePassword>},
+    {Method::kGet, PathMatch::kExact, "/api/auth/sessions", "list_sessions", true,
+     CsrfClass::kNone, RouteTo<HandleListSessions>},
+    {Method::kDelete, PathMatch::kParam, "/api/auth/sessions", "revoke_session", true,
+     CsrfClass::kUnsafe, RouteTo<HandleRevokeSession>},
+    {Method::kGet, PathMatch::kExact, "/api/users/me", "users_me", true, CsrfClass::kNone,
+     RouteTo<HandleMe>},
+    {kAnyMethod, PathMatch::kSubtree, "/api/auth/verify", "verify", true, CsrfClass::kForwarded,
+     RouteTo<HandleVerify>},
+    {Method::kGet, PathMatch::kExact, "/healthz", "healthz", false, CsrfClass::kNone,
+     RouteTo<HandleHealthz>},
+    {Method::kGet, PathMatch::kExact, "/metrics", "metrics", false, CsrfClass::kNone,
+     RouteTo<HandleMetrics>},
+};
+
+}  // namespace
+
+std::span<const RouteRow> ApiRoutes() noexcept { return kApiRoutes; }
+
+void ApiHandler::Handle(const Request& request, Tag& tag, Responder reply) {
+  RouteMatch match = router_.Match(request.method, request.path);
+  tag = match.id;
+  if (match.row != nullptr) {
+    return match.row->handler(services_, request, match.param, std::move(reply));
+  }
+  if (match.id == router_.wrong_method()) {
+    Response r = ErrorResponse(ApiError::kMethodNotAllowed, "Method not allowed");
+    r.headers.emplace_back("Allow", std::string(match.allow));
+    return reply(std::move(r));
+  }
+  reply(ErrorResponse(ApiError::kNotFound, "Route not found"));
+}
+
+Response ApiHandler::Reject(ProtocolError error) {
+  switch (error) {
+    case ProtocolError::kBodyTooLarge:
+      return ErrorResponse(ApiError::kPayloadTooLarge, "Request body too large (max 1 MiB)");
+    case ProtocolError::kHeaderTooLarge:
+      return ErrorResponse(ApiError::kBadRequest, "Request header too large");
+    case ProtocolError::kMalformed: break;
+  }
+  return ErrorResponse(ApiError::kBadRequest, "Malformed HTTP request");
+}
+
+void ApiHandler::Answered(Tag tag, int status, std::chrono::nanoseconds latency) noexcept {
+  services_.metrics->RecordRequest(tag == kRejectedTag ? router_.unknown_path() : tag, status,
+                                   latency);
+}
+
+}  // namespace sessionkit::server
