@@ -1,6 +1,6 @@
 #include "server/handlers/views.h"
 
-#include "server/time_format.h"
+#include "src/util/rfc3339.h"
 
 namespace sessionkit::server {
 
@@ -32,9 +32,9 @@ void WriteSession(internal::JsonWriter& w, const Session& s, bool current) {
       .Key("ip_address").String(s.ip_address)
       .Key("user_agent").String(s.user_agent)
       .Key("device_id").String(s.device_id)
-      .Key("created_at").String(FormatRfc3339(s.created_at))
-      .Key("expires_at").String(FormatRfc3339(s.expires_at))
-      .Key("last_seen").String(FormatRfc3339(s.last_seen))
+      .Key("created_at").String(internal::FormatRfc3339(s.created_at))
+      .Key("expires_at").String(internal::FormatRfc3339(s.expires_at))
+      .Key("last_seen").String(internal::FormatRfc3339(s.last_seen))
       .Key("current").Bool(current)
       .EndObject();
 }
