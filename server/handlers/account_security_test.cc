@@ -16,12 +16,14 @@
 #include "server/testing/api_call.h"
 #include "server/testing/test_services.h"
 #include "testing/raw_sqlite.h"
+#include "testing/switchable_auth_state.h"
 #include "testing/temp_dir.h"
 
 namespace sessionkit::server {
 namespace {
 
 using internal::RefreshTokens;
+using sessionkit::testing::SwitchableAuthState;
 
 using std::chrono::hours;
 using std::chrono::seconds;
@@ -47,49 +49,6 @@ std::string Header(const Response& r, std::string_view name) {
   }
   return "<absent>";
 }
-
-// Forwards to a real store, or answers Unavailable while "down".
-class SwitchableAuthState final : public AuthStateStore {
- public:
-  explicit SwitchableAuthState(AuthStateStorePtr inner) : inner_(std::move(inner)) {}
-  void set_down(bool down) { down_ = down; }
-
-  void IssueRefreshAsync(const RefreshRecord& r, StatusCallback done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->IssueRefreshAsync(r, std::move(done));
-  }
-  void GetRefreshAsync(std::string_view h, ResultCallback<RefreshRecord> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->GetRefreshAsync(h, std::move(done));
-  }
-  void RotateRefreshAsync(const RotateRequest& r, ResultCallback<RefreshRotation> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->RotateRefreshAsync(r, std::move(done));
-  }
-  void RevokeRefreshForSessionAsync(std::string_view id,
-                                    ResultCallback<std::uint64_t> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->RevokeRefreshForSessionAsync(id, std::move(done));
-  }
-  void RecordFailureAsync(std::string_view k, TimePoint now, std::chrono::milliseconds w,
-                          ResultCallback<FailureWindow> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->RecordFailureAsync(k, now, w, std::move(done));
-  }
-  void PeekFailuresAsync(std::string_view k, TimePoint now, std::chrono::milliseconds w,
-                         ResultCallback<FailureWindow> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->PeekFailuresAsync(k, now, w, std::move(done));
-  }
-  void ResetFailuresAsync(std::string_view k, StatusCallback done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->ResetFailuresAsync(k, std::move(done));
-  }
-
- private:
-  AuthStateStorePtr inner_;
-  std::atomic<bool> down_{false};
-};
 
 struct Pair {
   std::string token;

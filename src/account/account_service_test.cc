@@ -14,12 +14,14 @@
 
 #include "sessionkit/sqlite_store.h"
 #include "src/account/refresh_token.h"
+#include "testing/switchable_auth_state.h"
 #include "testing/temp_dir.h"
 
 namespace sessionkit {
 namespace {
 
 using std::chrono::hours;
+using sessionkit::testing::SwitchableAuthState;
 using std::chrono::seconds;
 
 constexpr std::string_view kSecret = "account-service-test-secret-0123456789";
@@ -108,49 +110,6 @@ class FakeUserStore final : public UserStore {
   std::mutex mu_;
   std::map<std::string, User> users_;
   int next_id_ = 0;
-  std::atomic<bool> down_{false};
-};
-
-// Forwards to a real store, or answers Unavailable while "down".
-class SwitchableAuthState final : public AuthStateStore {
- public:
-  explicit SwitchableAuthState(AuthStateStorePtr inner) : inner_(std::move(inner)) {}
-  void set_down(bool down) { down_ = down; }
-
-  void IssueRefreshAsync(const RefreshRecord& r, StatusCallback done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->IssueRefreshAsync(r, std::move(done));
-  }
-  void GetRefreshAsync(std::string_view h, ResultCallback<RefreshRecord> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->GetRefreshAsync(h, std::move(done));
-  }
-  void RotateRefreshAsync(const RotateRequest& r, ResultCallback<RefreshRotation> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->RotateRefreshAsync(r, std::move(done));
-  }
-  void RevokeRefreshForSessionAsync(std::string_view id,
-                                    ResultCallback<std::uint64_t> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->RevokeRefreshForSessionAsync(id, std::move(done));
-  }
-  void RecordFailureAsync(std::string_view k, TimePoint now, std::chrono::milliseconds w,
-                          ResultCallback<FailureWindow> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->RecordFailureAsync(k, now, w, std::move(done));
-  }
-  void PeekFailuresAsync(std::string_view k, TimePoint now, std::chrono::milliseconds w,
-                         ResultCallback<FailureWindow> done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->PeekFailuresAsync(k, now, w, std::move(done));
-  }
-  void ResetFailuresAsync(std::string_view k, StatusCallback done) override {
-    if (down_) return done(Status::Unavailable("down"));
-    inner_->ResetFailuresAsync(k, std::move(done));
-  }
-
- private:
-  AuthStateStorePtr inner_;
   std::atomic<bool> down_{false};
 };
 

@@ -1,0 +1,62 @@
+// Test-only: SwitchableAuthState, an AuthStateStore that forwards every call to a real
+// one, or answers Unavailable while set_down(true) -- a store outage at a chosen moment,
+// for the error paths of the account flows and their handlers.
+// Thread safety: as the store it wraps; set_down may be called from any thread.
+#ifndef SESSIONKIT_TESTING_SWITCHABLE_AUTH_STATE_H_
+#define SESSIONKIT_TESTING_SWITCHABLE_AUTH_STATE_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "sessionkit/auth_state_store.h"
+
+namespace sessionkit::testing {
+
+class SwitchableAuthState final : public AuthStateStore {
+ public:
+  explicit SwitchableAuthState(AuthStateStorePtr inner) : inner_(std::move(inner)) {}
+  void set_down(bool down) { down_ = down; }
+
+  void IssueRefreshAsync(const RefreshRecord& r, StatusCallback done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->IssueRefreshAsync(r, std::move(done));
+  }
+  void GetRefreshAsync(std::string_view h, ResultCallback<RefreshRecord> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->GetRefreshAsync(h, std::move(done));
+  }
+  void RotateRefreshAsync(const RotateRequest& r, ResultCallback<RefreshRotation> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->RotateRefreshAsync(r, std::move(done));
+  }
+  void RevokeRefreshForSessionAsync(std::string_view id,
+                                    ResultCallback<std::uint64_t> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->RevokeRefreshForSessionAsync(id, std::move(done));
+  }
+  void RecordFailureAsync(std::string_view k, TimePoint now, std::chrono::milliseconds w,
+                          ResultCallback<FailureWindow> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->RecordFailureAsync(k, now, w, std::move(done));
+  }
+  void PeekFailuresAsync(std::string_view k, TimePoint now, std::chrono::milliseconds w,
+                         ResultCallback<FailureWindow> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->PeekFailuresAsync(k, now, w, std::move(done));
+  }
+  void ResetFailuresAsync(std::string_view k, StatusCallback done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->ResetFailuresAsync(k, std::move(done));
+  }
+
+ private:
+  AuthStateStorePtr inner_;
+  std::atomic<bool> down_{false};
+};
+
+}  // namespace sessionkit::testing
+
+#endif  // SESSIONKIT_TESTING_SWITCHABLE_AUTH_STATE_H_
