@@ -46,6 +46,7 @@ std::string_view NextRepairedUnit(std::string_view s, std::size_t& i) {
 }  // namespace
 
 bool SameTextAfterUtf8Repair(std::string_view a, std::string_view b) noexcept {
+  if (a == b) return true;  // the usual case: one memcmp
   std::size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
     if (a[i] == b[j] && static_cast<unsigned char>(a[i]) < 0x80) {  // the common case
