@@ -72,9 +72,12 @@ std::unique_ptr<Application> Application::Open(const ServerConfig& config, Start
 
 std::optional<StartupError> Application::Build() {
   const ServerConfig& config = config_;
-  Result<PasswordHasher> hasher = PasswordHasher::Create();
+  Result<PasswordHasher> hasher = PasswordHasher::Create(
+      Argon2idCost(static_cast<std::uint32_t>(config.password_hash_memory_kib),
+                   static_cast<std::uint32_t>(config.password_hash_iterations)));
   if (!hasher.ok()) return StartupError{1, hasher.status().ToString()};
   hasher_.emplace(std::move(hasher).value());
+  log_identifier_key_.emplace(config.jwt_secret);
 
   // The HTTP server first: its event loops run the Redis connections too. Destroyed
   // last, after everything that may still answer a request (see ~Application).
@@ -165,6 +168,7 @@ std::optional<StartupError> Application::Build() {
   services_.metrics = &metrics_;
   services_.auth_state = auth_state_.get();
   services_.accounts = accounts_.get();
+  services_.log_identifier_key = &*log_identifier_key_;
   return std::nullopt;
 }
 
@@ -221,6 +225,9 @@ int RunServer(const ServerConfig& config) {
                config.session_max_per_user, config.refresh_reuse_grace_seconds,
                config.login_max_failures_per_identifier, config.login_max_failures_per_ip,
                config.login_failure_window_seconds);
+  spdlog::info("password hashing: argon2id m={} KiB t={} p=1 (older hashes are rehashed at the "
+               "next good login)",
+               config.password_hash_memory_kib, config.password_hash_iterations);
 
   app->Run();
   app.reset();

@@ -68,6 +68,7 @@ class Application {
   ApiHandler handler_{router_, services_};
   std::unique_ptr<HttpServer> server_;
   std::optional<PasswordHasher> hasher_;
+  std::optional<LogIdentifierKey> log_identifier_key_;
   AuthStateStorePtr auth_state_;
   std::unique_ptr<SessionManager> manager_;
   std::optional<JwtCodec> jwt_;

@@ -1,14 +1,18 @@
 #include "server/app/config.h"
 
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <limits>
-#include <sstream>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -60,6 +64,10 @@ class Variables {
     std::string_view text = Trim(*v);
     int n = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc::result_out_of_range) {
+      errors_ += name + " is out of range, got '" + *v + "'\n";
+      return;
+    }
     if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
       errors_ += name + " must be an integer, got '" + *v + "'\n";
       return;
@@ -128,6 +136,31 @@ error; 1 if the server fails at run time (port in use, database unusable).)";
 
 }  // namespace
 
+namespace {
+
+bool IsBlankChar(char c) { return c == ' ' || c == '\t'; }
+
+// The value after `KEY=`: a quoted value up to its closing quote (what follows it may
+// only be a comment), else the text before the first `#` that follows a blank, trimmed
+// (`A=x#1` keeps its `#`). nullopt if a quoted value is not closed or is followed by
+// more than a comment.
+std::optional<std::string_view> DotEnvValue(std::string_view raw) {
+  std::string_view value = Trim(raw);
+  if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+    std::size_t close = value.find(value.front(), 1);
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view rest = Trim(value.substr(close + 1));
+    if (!rest.empty() && rest.front() != '#') return std::nullopt;
+    return value.substr(1, close - 1);
+  }
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '#' && i > 0 && IsBlankChar(raw[i - 1])) return Trim(raw.substr(0, i));
+  }
+  return value;
+}
+
+}  // namespace
+
 std::map<std::string, std::string> ParseDotEnv(std::string_view text) {
   std::map<std::string, std::string> out;
   while (!text.empty()) {
@@ -139,17 +172,41 @@ std::map<std::string, std::string> ParseDotEnv(std::string_view text) {
     std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view key = Trim(line.substr(0, eq));
-    std::string_view value = Trim(line.substr(eq + 1));
     if (key.empty()) continue;
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    } else if (std::size_t hash = value.find(" #"); hash != std::string_view::npos) {
-      value = Trim(value.substr(0, hash));  // an unquoted value may carry a trailing comment
-    }
-    out[std::string(key)] = std::string(value);
+    std::optional<std::string_view> value = DotEnvValue(line.substr(eq + 1));
+    if (!value) continue;  // malformed: skipped, as a line without '='
+    out[std::string(key)] = std::string(*value);
   }
   return out;
+}
+
+DotEnvFile ReadDotEnvFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    return {{}, path + ": cannot be read (" + std::strerror(errno) + ")"};
+  }
+  DotEnvFile file;
+  struct stat st {};
+  // Checked on the open file, so the file checked is the file read.
+  if (::fstat(fd, &st) != 0) {
+    file.error = path + ": cannot be read (" + std::strerror(errno) + ")";
+  } else if (!S_ISREG(st.st_mode)) {
+    file.error = path + " is not a regular file";
+  } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    file.error = path + " is writable by group or others (mode " + mode +
+                 "): whoever can write it sets JWT_SECRET. Refusing it; run chmod go-w " + path;
+  } else {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof(buf))) > 0) file.text.append(buf, static_cast<std::size_t>(n));
+    if (n < 0) file.error = path + ": cannot be read (" + std::strerror(errno) + ")";
+  }
+  ::close(fd);
+  if (!file.error.empty()) file.text.clear();
+  return file;
 }
 
 namespace {
@@ -226,6 +283,15 @@ std::string CheckLogLevel(ServerConfig& c) {
   return "--log-level must be one of trace, debug, info, warn, error, off";
 }
 
+// Lifetimes are bounded well inside the clock's range (nanosecond ticks overflow
+// int64 after ~292 years), so no deadline computed from them can wrap.
+constexpr std::int64_t kMaxLifetimeHours = 10 * 365 * 24;
+constexpr std::int64_t kMaxSeconds = kMaxLifetimeHours * 3600;
+// argon2id cost: OWASP's lowest row (7 MiB) up to 1 GiB per hash, at most 16 passes.
+constexpr std::int64_t kMinHashMemoryKib = 7 * 1024;
+constexpr std::int64_t kMaxHashMemoryKib = 1024 * 1024;
+constexpr std::int64_t kMaxHashIterations = 16;
+
 constexpr std::string_view kTimeoutsError =
     "--header-timeout-ms, --body-timeout-ms and --idle-timeout-ms must be > 0";
 
@@ -247,16 +313,17 @@ constexpr Setting kSettings[] = {
      .field = &ServerConfig::redis_db, .min = 0, .range_error = "REDIS_DB must be >= 0"},
     {.env = "SESSION_TTL_HOURS", .flag = "--session-ttl-hours",
      .help = "idle timeout, slid by activity (SESSION_TTL_HOURS)",
-     .field = &ServerConfig::session_ttl_hours, .min = 1,
-     .range_error = "SESSION_TTL_HOURS must be > 0"},
+     .field = &ServerConfig::session_ttl_hours, .min = 1, .max = kMaxLifetimeHours,
+     .range_error = "SESSION_TTL_HOURS must be between 1 and 87600 (10 years), got {}"},
     {.env = "SESSION_MAX_LIFETIME_HOURS", .flag = "--session-max-lifetime-hours",
      .help = "absolute session lifetime (SESSION_MAX_LIFETIME_HOURS)",
-     .field = &ServerConfig::session_max_lifetime_hours, .min = 1,
-     .range_error = "SESSION_MAX_LIFETIME_HOURS must be > 0"},
+     .field = &ServerConfig::session_max_lifetime_hours, .min = 1, .max = kMaxLifetimeHours,
+     .range_error = "SESSION_MAX_LIFETIME_HOURS must be between 1 and 87600 (10 years), got {}"},
     {.env = "SESSION_TOUCH_INTERVAL_SECONDS", .flag = "--session-touch-interval-seconds",
      .help = "sliding writes at most this often (SESSION_TOUCH_INTERVAL_SECONDS)",
-     .field = &ServerConfig::session_touch_interval_seconds, .min = 0,
-     .range_error = "SESSION_TOUCH_INTERVAL_SECONDS must be >= 0"},
+     .field = &ServerConfig::session_touch_interval_seconds, .min = 0, .max = kMaxSeconds,
+     .range_error = "SESSION_TOUCH_INTERVAL_SECONDS must be between 0 and 315360000 (10 years), "
+                    "got {}"},
     {.env = "SESSION_BINDING", .flag = "--session-binding",
      .help = "IP/User-Agent drift: warn or strict (SESSION_BINDING)",
      .field = &ServerConfig::session_binding, .check = CheckBinding},
@@ -266,12 +333,14 @@ constexpr Setting kSettings[] = {
      .range_error = "SESSION_MAX_PER_USER must be >= 0"},
     {.env = "REFRESH_REUSE_GRACE_SECONDS", .flag = "--refresh-reuse-grace-seconds",
      .help = "refresh token re-presentation grace (REFRESH_REUSE_GRACE_SECONDS)",
-     .field = &ServerConfig::refresh_reuse_grace_seconds, .min = 0,
-     .range_error = "REFRESH_REUSE_GRACE_SECONDS must be >= 0"},
+     .field = &ServerConfig::refresh_reuse_grace_seconds, .min = 0, .max = kMaxSeconds,
+     .range_error = "REFRESH_REUSE_GRACE_SECONDS must be between 0 and 315360000 (10 years), "
+                    "got {}"},
     {.env = "LOGIN_FAILURE_WINDOW_SECONDS", .flag = "--login-failure-window-seconds",
      .help = "sliding window of failed logins (LOGIN_FAILURE_WINDOW_SECONDS)",
-     .field = &ServerConfig::login_failure_window_seconds, .min = 1,
-     .range_error = "LOGIN_FAILURE_WINDOW_SECONDS must be > 0"},
+     .field = &ServerConfig::login_failure_window_seconds, .min = 1, .max = kMaxSeconds,
+     .range_error = "LOGIN_FAILURE_WINDOW_SECONDS must be between 1 and 315360000 (10 years), "
+                    "got {}"},
     {.env = "LOGIN_MAX_FAILURES_PER_IDENTIFIER", .flag = "--login-max-failures-per-identifier",
      .help = "failed logins per identifier in the window before 429, 0 = off "
              "(LOGIN_MAX_FAILURES_PER_IDENTIFIER)",
@@ -287,8 +356,8 @@ constexpr Setting kSettings[] = {
      .secret = true},
     {.env = "JWT_EXPIRED", .flag = "--jwt-expired",
      .help = "access token lifetime in hours (JWT_EXPIRED)",
-     .field = &ServerConfig::jwt_expired_hours, .min = 1,
-     .range_error = "JWT_EXPIRED must be > 0 (hours)"},
+     .field = &ServerConfig::jwt_expired_hours, .min = 1, .max = kMaxLifetimeHours,
+     .range_error = "JWT_EXPIRED must be between 1 and 87600 hours (10 years), got {}"},
     {.env = "JWT_ISSUER", .flag = "--jwt-issuer", .help = "iss of issued tokens (JWT_ISSUER)",
      .field = &ServerConfig::jwt_issuer, .check = CheckIssuer},
     {.env = "JWT_ACCEPT_ISSUERS", .flag = "--jwt-accept-issuers",
@@ -298,6 +367,16 @@ constexpr Setting kSettings[] = {
      .help = "clock leeway for exp/iat, 0..60 (JWT_LEEWAY_SECONDS)",
      .field = &ServerConfig::jwt_leeway_seconds, .min = 0, .max = 60,
      .range_error = "JWT_LEEWAY_SECONDS must be between 0 and 60, got {}"},
+    {.env = "PASSWORD_HASH_MEMORY_KIB", .flag = "--password-hash-memory-kib",
+     .help = "argon2id memory per password hash, KiB (PASSWORD_HASH_MEMORY_KIB)",
+     .field = &ServerConfig::password_hash_memory_kib, .min = kMinHashMemoryKib,
+     .max = kMaxHashMemoryKib,
+     .range_error = "PASSWORD_HASH_MEMORY_KIB must be between 7168 (7 MiB) and 1048576 (1 GiB), "
+                    "got {}"},
+    {.env = "PASSWORD_HASH_ITERATIONS", .flag = "--password-hash-iterations",
+     .help = "argon2id passes over that memory (PASSWORD_HASH_ITERATIONS)",
+     .field = &ServerConfig::password_hash_iterations, .min = 1, .max = kMaxHashIterations,
+     .range_error = "PASSWORD_HASH_ITERATIONS must be between 1 and 16, got {}"},
     {.env = "TRUSTED_PROXIES", .flag = "--trusted-proxies",
      .help = "comma list of CIDRs whose X-Forwarded-For is believed; empty = none "
              "(TRUSTED_PROXIES)",
@@ -439,6 +518,17 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
     }
   }
 
+  // Old keys still verify tokens, so a short one is as weak as a short JWT_SECRET.
+  // Entries are named by position, never by value.
+  if (!c.dev) {
+    for (std::size_t i = 0; i < c.jwt_previous_secrets.size(); ++i) {
+      if (c.jwt_previous_secrets[i].size() < kMinJwtSecretBytes) {
+        fail("JWT_PREVIOUS_SECRETS entry " + std::to_string(i + 1) +
+             " is shorter than 32 bytes: use longer secrets (or run with --dev)");
+      }
+    }
+  }
+
   if (!errors.empty()) {
     errors.pop_back();
     return {std::nullopt, 2, "sessionkit-server: configuration error:\n" + errors};
@@ -453,14 +543,12 @@ ConfigOutcome LoadConfigFromProcess(int argc, char** argv) {
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
-  std::string dotenv;
-  if (std::ifstream in(".env"); in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    dotenv = text.str();
+  DotEnvFile dotenv = ReadDotEnvFile(".env");
+  if (!dotenv.error.empty()) {
+    return {std::nullopt, 2, "sessionkit-server: configuration error:\n" + dotenv.error};
   }
   unsigned cores = std::thread::hardware_concurrency();
-  return LoadConfig(args, env, dotenv, cores == 0 ? 1 : cores);
+  return LoadConfig(args, env, dotenv.text, cores == 0 ? 1 : cores);
 }
 
 }  // namespace sessionkit::server

@@ -2,15 +2,19 @@
 // command-line flags (CLI11), each overriding the one before.
 //
 // `.env` (KEY=VALUE lines; blank lines and `#` comments skipped; an optional `export `
-// prefix; values may be wrapped in single or double quotes) only fills variables that
-// are not set in the real environment. A variable set to the empty string means "use
+// prefix; values may be wrapped in single or double quotes, which keep a `#` and may be
+// followed by a comment; in an unquoted value a `#` after a blank starts a comment, any
+// other `#` is part of the value: `A=x#1 # note` is "x#1") only fills variables that
+// are not set in the real environment. A `.env` that group or others may write is
+// refused (exit 2): whoever writes it chooses JWT_SECRET. A variable set to the empty string means "use
 // the default". Secrets (JWT_SECRET, JWT_PREVIOUS_SECRETS, REDIS_PASSWORD) are read
 // from the environment / .env only, never from flags (flags show up in `ps`).
 //
 // LoadConfig never exits the process and never prints: it returns the config, or an
 // exit code (0 for --help, 2 for a configuration error) with the text to print.
-// Refusals: JWT_SECRET empty or shorter than 32 bytes (unless --dev, which generates a
-// random secret when none is set), JWT_LEEWAY_SECONDS outside 0..60, non-numbers,
+// Refusals: JWT_SECRET or a JWT_PREVIOUS_SECRETS entry shorter than 32 bytes (unless
+// --dev, which generates a random JWT_SECRET when none is set), JWT_LEEWAY_SECONDS
+// outside 0..60, lifetimes over 10 years (hours or seconds), non-numbers,
 // out-of-range values (LOGIN_FAILURE_WINDOW_SECONDS must be > 0, the LOGIN_MAX_FAILURES_*
 // limits >= 0), a bad SESSION_BINDING, HTTP_ADDR, DATABASE_URL or
 // TRUSTED_PROXIES. Error texts name the variable, never a secret's value.
@@ -67,6 +71,9 @@ struct ServerConfig {
   std::string jwt_issuer = "sessionkit";
   std::vector<std::string> jwt_accept_issuers;
   int jwt_leeway_seconds = 30;
+  // argon2id cost of new password hashes (OWASP's minimum: 19 MiB, 2 passes, 1 lane).
+  int password_hash_memory_kib = 19 * 1024;
+  int password_hash_iterations = 2;
   std::string trusted_proxies_text;
   TrustedProxies trusted_proxies;
 
@@ -93,6 +100,16 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 
 // Parses .env text into KEY -> VALUE (later lines win). Malformed lines are skipped.
 std::map<std::string, std::string> ParseDotEnv(std::string_view text);
+
+// A .env file's text, or why it is refused ("" text and error if there is none).
+struct DotEnvFile {
+  std::string text;
+  std::string error;  // names the file and the problem (never its content)
+};
+
+// Reads `path`: missing is fine (empty); unreadable, not a regular file, or writable by
+// group or others is an error.
+DotEnvFile ReadDotEnvFile(const std::string& path);
 
 // args[0] is the program name. `hardware_threads` is the default io_threads.
 ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& env,

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
 #include <map>
 #include <string>
+
+#include "testing/temp_dir.h"
 
 namespace sessionkit::server {
 namespace {
@@ -50,6 +55,121 @@ TEST(DotEnvTest, ParsesCommentsQuotesAndExport) {
   EXPECT_EQ(vars["G"], "");
   EXPECT_EQ(vars.count("no equals sign"), 0u);
   EXPECT_EQ(vars.count(""), 0u);
+}
+
+// README "Configuration": in an unquoted value a `#` after a blank starts a comment; any
+// other `#` is part of the value; quotes keep a `#` and may be followed by a comment.
+TEST(DotEnvTest, HashInsideAnUnquotedValueIsPartOfIt) {
+  auto vars = ParseDotEnv(
+      "A=pa#ss\n"
+      "B=pa#ss # the comment\n"
+      "C=value\t# after a tab\n"
+      "D=#leading\n"
+      "E= # only a comment\n"
+      "F=\"quoted # kept\" # comment\n"
+      "G='single#x'#comment\n"
+      "H=\"unclosed\n"
+      "I=\"x\" trailing\n");
+  EXPECT_EQ(vars["A"], "pa#ss");
+  EXPECT_EQ(vars["B"], "pa#ss");
+  EXPECT_EQ(vars["C"], "value");
+  EXPECT_EQ(vars["D"], "#leading");
+  EXPECT_EQ(vars["E"], "");
+  EXPECT_EQ(vars["F"], "quoted # kept");
+  EXPECT_EQ(vars["G"], "single#x");
+  EXPECT_EQ(vars.count("H"), 0u) << "malformed: skipped";
+  EXPECT_EQ(vars.count("I"), 0u) << "malformed: skipped";
+}
+
+TEST(DotEnvFileTest, RefusedWhenGroupOrOthersMayWriteIt) {
+  testing::TempDir dir;
+  const std::string path = dir.File(".env");
+  EXPECT_TRUE(ReadDotEnvFile(path).error.empty()) << "a missing .env is fine";
+  EXPECT_TRUE(ReadDotEnvFile(path).text.empty());
+  {
+    std::ofstream out(path);
+    out << "JWT_SECRET=" << kSecret << "\n";
+  }
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  DotEnvFile ok = ReadDotEnvFile(path);
+  EXPECT_TRUE(ok.error.empty()) << ok.error;
+  EXPECT_NE(ok.text.find("JWT_SECRET="), std::string::npos);
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  EXPECT_TRUE(ReadDotEnvFile(path).error.empty()) << "others may read it";
+  for (mode_t mode : {0620, 0602, 0666}) {
+    ASSERT_EQ(::chmod(path.c_str(), mode), 0);
+    DotEnvFile refused = ReadDotEnvFile(path);
+    EXPECT_NE(refused.error.find("writable by group or others"), std::string::npos) << mode;
+    EXPECT_NE(refused.error.find("chmod go-w"), std::string::npos);
+    EXPECT_EQ(refused.error.find(kSecret), std::string::npos) << "never the content";
+    EXPECT_TRUE(refused.text.empty());
+  }
+  EXPECT_FALSE(ReadDotEnvFile(dir.path().string()).error.empty()) << "a directory";
+}
+
+TEST(ConfigTest, RefusesShortPreviousSecretsWithoutPrintingThem) {
+  const std::string long_old(40, 'o');
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"JWT_PREVIOUS_SECRETS", long_old + ",short-old-s3cr3t"}}};
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("JWT_PREVIOUS_SECRETS entry 2"), std::string::npos) << out.message;
+  EXPECT_EQ(out.message.find("short-old-s3cr3t"), std::string::npos);
+  EXPECT_EQ(out.message.find(long_old), std::string::npos);
+  EXPECT_TRUE(Load(env, {"--dev"}).config) << "--dev accepts short keys, as for JWT_SECRET";
+  env.vars["JWT_PREVIOUS_SECRETS"] = long_old;
+  EXPECT_TRUE(Load(env).config);
+}
+
+TEST(ConfigTest, LifetimesAreBounded) {
+  struct Case {
+    const char* name;
+    const char* too_big;
+    const char* largest;
+  };
+  for (const Case& c : {Case{"SESSION_TTL_HOURS", "87601", "87600"},
+                        Case{"SESSION_MAX_LIFETIME_HOURS", "2147483647", "87600"},
+                        Case{"JWT_EXPIRED", "1000000", "87600"},
+                        Case{"SESSION_TOUCH_INTERVAL_SECONDS", "315360001", "315360000"},
+                        Case{"REFRESH_REUSE_GRACE_SECONDS", "2000000000", "315360000"},
+                        Case{"LOGIN_FAILURE_WINDOW_SECONDS", "315360001", "315360000"}}) {
+    Env env{{{"JWT_SECRET", std::string(kSecret)}, {c.name, c.too_big}}};
+    ConfigOutcome out = Load(env);
+    EXPECT_FALSE(out.config) << c.name;
+    EXPECT_EQ(out.exit_code, 2);
+    EXPECT_NE(out.message.find(c.name), std::string::npos) << out.message;
+    EXPECT_NE(out.message.find("10 years"), std::string::npos) << out.message;
+    env.vars[c.name] = c.largest;
+    EXPECT_TRUE(Load(env).config) << c.name;
+  }
+  Env overflow{{{"JWT_SECRET", std::string(kSecret)}, {"SESSION_TTL_HOURS", "99999999999"}}};
+  ConfigOutcome out = Load(overflow);
+  EXPECT_FALSE(out.config);
+  EXPECT_NE(out.message.find("SESSION_TTL_HOURS is out of range"), std::string::npos)
+      << out.message;
+}
+
+TEST(ConfigTest, PasswordHashCostDefaultsToOwaspAndIsBounded) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}}};
+  ConfigOutcome defaults = Load(env);
+  ASSERT_TRUE(defaults.config) << defaults.message;
+  EXPECT_EQ(defaults.config->password_hash_memory_kib, 19456);
+  EXPECT_EQ(defaults.config->password_hash_iterations, 2);
+  ConfigOutcome set = Load(env, {"--password-hash-iterations", "3"},
+                           "PASSWORD_HASH_MEMORY_KIB=65536\n");
+  ASSERT_TRUE(set.config) << set.message;
+  EXPECT_EQ(set.config->password_hash_memory_kib, 65536);
+  EXPECT_EQ(set.config->password_hash_iterations, 3);
+  for (auto [name, value] : {std::pair{"PASSWORD_HASH_MEMORY_KIB", "1024"},
+                             std::pair{"PASSWORD_HASH_MEMORY_KIB", "2000000"},
+                             std::pair{"PASSWORD_HASH_ITERATIONS", "0"},
+                             std::pair{"PASSWORD_HASH_ITERATIONS", "17"}}) {
+    Env bad{{{"JWT_SECRET", std::string(kSecret)}, {name, value}}};
+    ConfigOutcome out = Load(bad);
+    EXPECT_FALSE(out.config) << name << "=" << value;
+    EXPECT_NE(out.message.find(name), std::string::npos) << out.message;
+  }
 }
 
 TEST(ConfigTest, DefaultsOfApiMd) {
@@ -99,13 +219,14 @@ TEST(ConfigTest, SecretMayComeFromDotEnv) {
 
 TEST(ConfigTest, ListsAndDatabaseUrls) {
   Env env{{{"JWT_SECRET", std::string(kSecret)},
-           {"JWT_PREVIOUS_SECRETS", "old-one, ,old-two"},
+           {"JWT_PREVIOUS_SECRETS", std::string(kSecret) + "-one, ," + std::string(kSecret) + "-two"},
            {"JWT_ACCEPT_ISSUERS", "a,b"},
            {"TRUSTED_PROXIES", "10.0.0.0/8,::1"},
            {"DATABASE_URL", "sqlite:///var/lib/sk/users.db"}}};
   ConfigOutcome out = Load(env);
   ASSERT_TRUE(out.config) << out.message;
-  EXPECT_EQ(out.config->jwt_previous_secrets, (std::vector<std::string>{"old-one", "old-two"}));
+  EXPECT_EQ(out.config->jwt_previous_secrets,
+            (std::vector<std::string>{std::string(kSecret) + "-one", std::string(kSecret) + "-two"}));
   EXPECT_EQ(out.config->jwt_accept_issuers, (std::vector<std::string>{"a", "b"}));
   EXPECT_FALSE(out.config->trusted_proxies.empty());
   EXPECT_EQ(out.config->database_path, "/var/lib/sk/users.db");

@@ -11,6 +11,7 @@
 #include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
+#include "server/handlers/logged_identifier.h"
 #include "server/json_body.h"
 #include "server/login_throttle.h"
 #include "server/response.h"
@@ -50,12 +51,13 @@ void AnswerRegister(Services& s, RegisterOutcome& o, Responder& reply) {
   }
 }
 
-// `identifier` (cut to 64 bytes) and `ip` are for the log lines.
+// `identifier` (its mark, never the text: logged_identifier.h) and `ip` are for the log
+// lines.
 void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, LoginOutcome& o,
                  Responder& reply) {
   if (o.rejection != PasswordRejection::kNone) {
     s.metrics->LoginFailed();
-    spdlog::info("login failed: identifier={:?} ip={} reason={}", identifier, ip,
+    spdlog::info("login failed: identifier={} ip={} reason={}", identifier, ip,
                  o.rejection == PasswordRejection::kWrongPassword ? "wrong password"
                                                                   : "unknown user");
   }
@@ -80,7 +82,7 @@ void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, 
       return reply(ErrorResponse(ApiError::kInvalidCredentials, kInvalidCredentials));
     case LoginResult::kThrottled:
       s.metrics->LoginThrottled();
-      spdlog::info("login throttled: identifier={:?} ip={} retry_after={}s", identifier, ip,
+      spdlog::info("login throttled: identifier={} ip={} retry_after={}s", identifier, ip,
                    o.retry_after_seconds);
       return reply(ThrottledResponse(o.retry_after_seconds));
     case LoginResult::kBusy:
@@ -129,7 +131,8 @@ void HandleLogin(Services& s, const Request& req, Responder reply) {
   // Matched ignoring surrounding whitespace (and case, in the users table).
   identifier.erase(0, identifier.find_first_not_of(" \t\r\n"));
   identifier.erase(identifier.find_last_not_of(" \t\r\n") + 1);
-  std::string logged_identifier = identifier.substr(0, 64);
+  // People type passwords into this field: the log gets a keyed mark, not the text.
+  std::string logged_identifier = LoggedIdentifier(s.log_identifier_key, identifier);
   request.identifier = std::move(identifier);
   request.client = ClientInfoOf(req);
   s.accounts->Login(std::move(request), [&s, identifier = std::move(logged_identifier),

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "server/handlers/logged_identifier.h"
 #include "server/metrics.h"
 #include "server/users/profile_cache.h"
 #include "server/worker_pool.h"
@@ -35,6 +36,8 @@ struct Services {
   AuthStateStore* auth_state = nullptr;
   // Register, login, refresh, password change: the account flows over the above.
   AccountService* accounts = nullptr;
+  // Marks typed login identifiers in log lines (logged_identifier.h); nullptr = redacted.
+  const LogIdentifierKey* log_identifier_key = nullptr;
 
   // Unix second of the last IP/User-Agent drift warning: at most one a second.
   std::atomic<std::int64_t> last_drift_log{0};

@@ -4,7 +4,10 @@
 // "10.0.0.0/8, 127.0.0.1, ::1/128"). Empty (the default) means X-Forwarded-For is never
 // believed. When the peer is trusted, X-Forwarded-For is read right to left and the
 // first address that is not itself a trusted proxy is the client (a client cannot
-// forge the hops added by our own proxies). If every hop is trusted, the leftmost one
+// forge the hops added by our own proxies). A request with several X-Forwarded-For
+// lines is read as their in-order join (the parser does it, request_parser.h), so a
+// proxy that appends its own line instead of extending the client's is read first.
+// If every hop is trusted, the leftmost one
 // is used; a malformed hop stops the walk and the peer address is used.
 //
 // Addresses are returned in canonical text form (inet_ntop); an IPv4-mapped IPv6 peer
@@ -48,7 +51,7 @@ class TrustedProxies {
   bool Contains(const IpAddress& ip) const noexcept;
 
   // The client IP for a request from `peer` (canonical text) with the given
-  // X-Forwarded-For header value ("" if absent).
+  // X-Forwarded-For value: every line of it, joined with commas ("" if absent).
   std::string ClientIp(const IpAddress& peer, std::string_view forwarded_for) const;
 
  private:

@@ -82,6 +82,15 @@ TEST(ClientIpTest, TrustedPeerRightmostUntrustedHopWins) {
   EXPECT_EQ(p.ClientIp(Ip("10.0.0.2"), "2001:db8::5"), "2001:db8::5");
 }
 
+TEST(ClientIpTest, JoinedForwardedForLinesProxyHopReadFirst) {
+  // A client sends "X-Forwarded-For: 1.1.1.1"; the trusted proxy appends its own line
+  // "X-Forwarded-For: 203.0.113.9" (the address it saw). The parser joins the lines in
+  // order (request_parser.h), so the right-to-left walk finds the proxy's hop.
+  TrustedProxies p = Proxies("10.0.0.0/8");
+  EXPECT_EQ(p.ClientIp(Ip("10.0.0.2"), "1.1.1.1, 203.0.113.9"), "203.0.113.9");
+  EXPECT_EQ(p.ClientIp(Ip("10.0.0.2"), "1.1.1.1, 203.0.113.9, 10.9.9.9"), "203.0.113.9");
+}
+
 TEST(ClientIpTest, AllHopsTrustedGivesLeftmost) {
   TrustedProxies p = Proxies("10.0.0.0/8");
   EXPECT_EQ(p.ClientIp(Ip("10.0.0.2"), "10.1.1.1, 10.2.2.2"), "10.1.1.1");

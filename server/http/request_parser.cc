@@ -22,6 +22,9 @@ void RequestData::Clear() {
   if (text_.capacity() > kKeptBytes) std::string().swap(text_);
   text_.clear();
   target_ = authorization_ = user_agent_ = device_id_ = forwarded_for_ = Slice{};
+  forwarded_for_joined_ = false;
+  if (joined_forwarded_for_.capacity() > kKeptBytes) std::string().swap(joined_forwarded_for_);
+  joined_forwarded_for_.clear();
   if (body_.capacity() > kKeptBytes) std::string().swap(body_);
   body_.clear();
 }
@@ -32,6 +35,17 @@ void RequestData::Keep(Slice& slice, std::string_view value) {
   slice.size = static_cast<std::uint32_t>(value.size());
   slice.set = true;
   text_.append(value);
+}
+
+void RequestData::KeepForwardedFor(std::string_view value) {
+  if (!forwarded_for_.set) return Keep(forwarded_for_, value);  // the usual single line
+  if (value.empty()) return;  // an empty line is no list element
+  if (!forwarded_for_joined_) {
+    forwarded_for_joined_ = true;
+    joined_forwarded_for_.assign(View(forwarded_for_));
+  }
+  if (!joined_forwarded_for_.empty()) joined_forwarded_for_.append(", ");
+  joined_forwarded_for_.append(value);
 }
 
 void RequestParser::on_request_impl(http::verb method, string_view, string_view target,
@@ -53,7 +67,7 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
       if (boost::beast::iequals(name_string, "X-Device-Id")) {
         data_.Keep(data_.device_id_, value);
       } else if (boost::beast::iequals(name_string, "X-Forwarded-For")) {
-        data_.Keep(data_.forwarded_for_, value);
+        data_.KeepForwardedFor(value);
       }
       return;
     default:

@@ -4,10 +4,16 @@
 //
 // Beast's ready-made request_parser builds a field list with one allocation per header
 // and a fresh body string for every request; this one copies the request target and the
-// few header values the server reads (Authorization, User-Agent, X-Device-Id,
-// X-Forwarded-For: the first of each, as Beast's lookup returned; Expect:
-// 100-continue as a flag) into one string, and the body into another, both kept by the
-// connection with their capacity, so a typical request costs no allocation.
+// few header values the server reads (Authorization, User-Agent, X-Device-Id: the first
+// of each, as Beast's lookup returned; Expect: 100-continue as a flag) into one string,
+// and the body into another, both kept by the connection with their capacity, so a
+// typical request costs no allocation.
+//
+// X-Forwarded-For is a list: repeated field lines are one value, joined in order with
+// ", " (RFC 9110 §5.3), since a proxy may append its own line after the client's (the
+// right-to-left walk of client_ip.h must see the proxy's hop last). A single line stays
+// a view into the shared string; only a repeated one is copied, into a second string
+// the connection also keeps. Empty lines add no list element.
 //
 // A parser parses one request (construct a new one for the next, with the same
 // RequestData after Clear()). The views of RequestData point into its own strings and
@@ -35,7 +41,11 @@ class RequestData {
   std::string_view authorization() const noexcept { return View(authorization_); }
   std::string_view user_agent() const noexcept { return View(user_agent_); }
   std::string_view device_id() const noexcept { return View(device_id_); }
-  std::string_view forwarded_for() const noexcept { return View(forwarded_for_); }
+  // Every X-Forwarded-For line, joined with ", " ("" if absent).
+  std::string_view forwarded_for() const noexcept {
+    return forwarded_for_joined_ ? std::string_view(joined_forwarded_for_)
+                                 : View(forwarded_for_);
+  }
   std::string_view body() const noexcept { return body_; }
 
   // Forgets the request, keeping the capacity (up to a bound: a large body's buffer is
@@ -53,12 +63,16 @@ class RequestData {
     return std::string_view(text_).substr(s.offset, s.size);
   }
   void Keep(Slice& slice, std::string_view value);
+  void KeepForwardedFor(std::string_view value);
 
   boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
   int version_ = 11;
   bool expect_continue_ = false;
   std::string text_;  // the target and the kept header values, back to back
   Slice target_, authorization_, user_agent_, device_id_, forwarded_for_;
+  // X-Forwarded-For when it came in more than one line (then forwarded_for_ is unused).
+  bool forwarded_for_joined_ = false;
+  std::string joined_forwarded_for_;
   std::string body_;
 };
 

@@ -52,11 +52,42 @@ TEST(RequestParserTest, KeepsTheHeadersHandlersRead) {
     EXPECT_EQ(data.authorization(), "Bearer abc.def.ghi") << "the first one, as Beast's lookup";
     EXPECT_EQ(data.user_agent(), "tester/1");
     EXPECT_EQ(data.device_id(), "dev-42");
-    EXPECT_EQ(data.forwarded_for(), "203.0.113.7, 10.0.0.1");
+    // A list header: both lines, in order (RFC 9110 §5.3), not only the first.
+    EXPECT_EQ(data.forwarded_for(), "203.0.113.7, 10.0.0.1, 198.51.100.1");
     EXPECT_FALSE(data.expect_continue());
     EXPECT_TRUE(data.body().empty());
     EXPECT_TRUE(parser.keep_alive());
   }
+}
+
+TEST(RequestParserTest, RepeatedForwardedForLinesAreJoinedInOrder) {
+  // HAProxy's `option forwardfor` appends its own line after the client's.
+  const std::string wire =
+      "GET / HTTP/1.1\r\n"
+      "X-Forwarded-For: 1.1.1.1\r\n"
+      "User-Agent: between\r\n"
+      "x-forwarded-for: \r\n"
+      "X-FORWARDED-FOR: 203.0.113.9\r\n"
+      "X-Forwarded-For: 10.0.0.7\r\n"
+      "\r\n";
+  RequestData data;
+  for (int round = 0; round < 2; ++round) {  // the second round reuses the storage
+    data.Clear();
+    RequestParser parser(data);
+    ASSERT_FALSE(Parse(parser, wire, 5));
+    EXPECT_EQ(data.forwarded_for(), "1.1.1.1, 203.0.113.9, 10.0.0.7");
+    EXPECT_EQ(data.user_agent(), "between");
+  }
+  data.Clear();
+  RequestParser single(data);
+  ASSERT_FALSE(Parse(single, "GET / HTTP/1.1\r\nX-Forwarded-For: 192.0.2.4\r\n\r\n", 64));
+  EXPECT_EQ(data.forwarded_for(), "192.0.2.4") << "Clear() forgets the joined value";
+  data.Clear();
+  RequestParser empty_first(data);
+  ASSERT_FALSE(Parse(empty_first,
+                     "GET / HTTP/1.1\r\nX-Forwarded-For:\r\nX-Forwarded-For: 192.0.2.5\r\n\r\n",
+                     64));
+  EXPECT_EQ(data.forwarded_for(), "192.0.2.5");
 }
 
 TEST(RequestParserTest, AbsentHeadersAreEmpty) {

@@ -1,6 +1,9 @@
 #include "src/account/login_throttle.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -35,7 +38,28 @@ std::string IdentifierKey(std::string_view identifier) {
   return key;
 }
 
-std::string IpKey(std::string_view client_ip) { return "ip:" + std::string(client_ip); }
+std::string IpKey(std::string_view client_ip) {
+  // One IPv6 subscriber usually holds a whole /64 and may pick any address in it, so the
+  // window counts the /64 (its first 8 bytes), not the address.
+  char text[INET6_ADDRSTRLEN + 1];
+  unsigned char bytes[16];
+  if (client_ip.size() < sizeof(text) && client_ip.find(':') != std::string_view::npos) {
+    std::memcpy(text, client_ip.data(), client_ip.size());
+    text[client_ip.size()] = '\0';
+    static constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (inet_pton(AF_INET6, text, bytes) == 1) {
+      if (std::memcmp(bytes, kMappedPrefix, sizeof(kMappedPrefix)) == 0 &&
+          inet_ntop(AF_INET, bytes + 12, text, sizeof(text)) != nullptr) {
+        return "ip:" + std::string(text);  // an IPv4 client seen through an IPv6 socket
+      }
+      std::memset(bytes + 8, 0, 8);
+      if (inet_ntop(AF_INET6, bytes, text, sizeof(text)) != nullptr) {
+        return "ip:" + std::string(text) + "/64";
+      }
+    }
+  }
+  return "ip:" + std::string(client_ip);
+}
 
 std::int64_t RetryAfterSeconds(TimePoint oldest, std::chrono::seconds window, TimePoint now) {
   auto left = std::chrono::ceil<std::chrono::seconds>(oldest + window - now).count();

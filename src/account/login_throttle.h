@@ -1,7 +1,7 @@
 // Login throttling (API.md §6, last paragraph) over the AuthStateStore's failure windows.
 //
 // Failed logins are counted per identifier (as typed, lowercased: key "id:<identifier>")
-// and per client IP (key "ip:<address>") over a sliding window. Before a password is
+// and per client IP (key "ip:<address>", an IPv6 client's /64) over a sliding window. Before a password is
 // checked, Check peeks both windows: a key at or past its limit refuses the attempt with
 // Retry-After = the seconds until its oldest failure leaves the window (rounded up, at
 // least 1; the largest of the refusing keys). A refused attempt is not counted. After a
@@ -35,7 +35,9 @@ namespace sessionkit::internal {
 // "id:" + the identifier lowercased (ASCII). An identifier longer than 256 bytes (it
 // cannot name a user) becomes "idh:" + SHA-256 hex of it, so keys stay bounded.
 std::string IdentifierKey(std::string_view identifier);
-// "ip:" + the client address.
+// "ip:" + the client address; for IPv6, its /64 ("ip:2001:db8:1:2::/64"), since one
+// subscriber holds a whole /64 and could otherwise spread guesses over its addresses.
+// An IPv4-mapped IPv6 address counts as the IPv4 one; text that is no address, as is.
 std::string IpKey(std::string_view client_ip);
 
 // Whole seconds until `oldest` leaves a window of `window` at `now`, at least 1.

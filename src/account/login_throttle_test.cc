@@ -19,7 +19,17 @@ TEST(LoginThrottleKeysTest, IdentifierIsLowercasedAsTyped) {
   EXPECT_EQ(IdentifierKey("bob"), "id:bob");
   EXPECT_EQ(IdentifierKey("ÄBC"), "id:\xc3\x84" "bc");  // ASCII only; other bytes as typed
   EXPECT_EQ(IpKey("203.0.113.7"), "ip:203.0.113.7");
-  EXPECT_EQ(IpKey("::1"), "ip:::1");
+}
+
+TEST(LoginThrottleKeysTest, IpV6IsCountedPerSlash64) {
+  // Every address of one /64 shares a key (a subscriber picks any of them at will)...
+  EXPECT_EQ(IpKey("2001:db8:1:2::1"), "ip:2001:db8:1:2::/64");
+  EXPECT_EQ(IpKey("2001:db8:1:2:ffff:eeee:dddd:cccc"), "ip:2001:db8:1:2::/64");
+  EXPECT_EQ(IpKey("::1"), "ip:::/64");
+  // ...and the next /64 has its own.
+  EXPECT_EQ(IpKey("2001:db8:1:3::1"), "ip:2001:db8:1:3::/64");
+  EXPECT_EQ(IpKey("::ffff:192.0.2.1"), "ip:192.0.2.1");
+  EXPECT_EQ(IpKey("not-an-address"), "ip:not-an-address");
 }
 
 TEST(LoginThrottleKeysTest, LongIdentifiersAreHashed) {

@@ -44,6 +44,12 @@ std::string GoPeerPrehash(std::string_view password) {
 
 }  // namespace
 
+PasswordCost OwaspMinimumCost() noexcept { return Argon2idCost(19 * 1024, 2); }
+
+PasswordCost Argon2idCost(std::uint32_t memory_kib, std::uint32_t iterations) noexcept {
+  return {iterations, static_cast<std::size_t>(memory_kib) * 1024};
+}
+
 PasswordCost InteractiveCost() noexcept {
   return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
 }
@@ -54,6 +60,10 @@ PasswordCost MinimumCost() noexcept {
 
 Result<PasswordHasher> PasswordHasher::Create(PasswordCost cost) {
   if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  if (cost.opslimit < crypto_pwhash_OPSLIMIT_MIN || cost.opslimit > crypto_pwhash_OPSLIMIT_MAX ||
+      cost.memlimit < crypto_pwhash_MEMLIMIT_MIN || cost.memlimit > crypto_pwhash_MEMLIMIT_MAX) {
+    return Status::InvalidArgument("argon2id cost outside libsodium's limits");
+  }
   char dummy[crypto_pwhash_STRBYTES];
   // A hash of random bytes: nobody knows a password that matches it.
   unsigned char secret[32];

@@ -28,12 +28,40 @@ TEST(PasswordHasherTest, SaltsDiffer) {
   EXPECT_NE(*h.Hash("same password"), *h.Hash("same password"));
 }
 
-TEST(PasswordHasherTest, DefaultCostIsInteractiveArgon2id) {
+TEST(PasswordHasherTest, InteractiveCostArgon2id) {
   PasswordHasher h = Hasher(InteractiveCost());
   Result<std::string> hash = h.Hash("pass word 1");
   ASSERT_TRUE(hash.ok());
   EXPECT_NE(hash->find("m=65536"), std::string::npos) << *hash;  // MEMLIMIT_INTERACTIVE
   EXPECT_EQ(h.Verify(*hash, "pass word 1"), PasswordCheck::kMatch);
+}
+
+// Issue 10: OWASP's minimum (m = 19 MiB, t = 2, p = 1) by default, not 64 MiB.
+TEST(PasswordHasherTest, DefaultCostIsOwaspMinimum) {
+  Result<PasswordHasher> h = PasswordHasher::Create();
+  ASSERT_TRUE(h.ok());
+  Result<std::string> hash = h->Hash("pass word 1");
+  ASSERT_TRUE(hash.ok());
+  EXPECT_TRUE(hash->starts_with("$argon2id$v=19$m=19456,t=2,p=1$")) << *hash;
+  EXPECT_EQ(h->Verify(*hash, "pass word 1"), PasswordCheck::kMatch);
+  // An old 64 MiB hash still verifies, and asks to be rehashed at the new cost.
+  std::string old = *Hasher(InteractiveCost()).Hash("pass word 1");
+  EXPECT_EQ(h->Verify(old, "pass word 1"), PasswordCheck::kMatchNeedsRehash);
+  EXPECT_EQ(h->Verify(old, "pass word 2"), PasswordCheck::kMismatch);
+}
+
+TEST(PasswordHasherTest, ConfiguredCostIsUsedAndBounded) {
+  PasswordHasher h = Hasher(Argon2idCost(8 * 1024, 3));
+  Result<std::string> hash = h.Hash("pass word 1");
+  ASSERT_TRUE(hash.ok());
+  EXPECT_TRUE(hash->starts_with("$argon2id$v=19$m=8192,t=3,p=1$")) << *hash;
+  EXPECT_EQ(h.Verify(*hash, "pass word 1"), PasswordCheck::kMatch);
+  EXPECT_EQ(Hasher(Argon2idCost(8 * 1024, 2)).Verify(*hash, "pass word 1"),
+            PasswordCheck::kMatchNeedsRehash)
+      << "another t is another cost";
+  Result<PasswordHasher> zero_passes = PasswordHasher::Create(Argon2idCost(8 * 1024, 0));
+  ASSERT_FALSE(zero_passes.ok());
+  EXPECT_EQ(zero_passes.status().code(), Code::kInvalidArgument);
 }
 
 TEST(PasswordHasherTest, OtherArgonCostMatchesButNeedsRehash) {

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "src/core/blocking.h"
+#include "src/util/json_writer.h"
 
 namespace sessionkit {
 namespace {
@@ -120,8 +121,11 @@ void SessionManager::ValidateAsync(const ValidateRequest& request, ResultCallbac
           return;
         }
         v.ip_changed = !ip.empty() && !s.ip_address.empty() && ip != s.ip_address;
-        v.user_agent_changed =
-            !user_agent.empty() && !s.user_agent.empty() && user_agent != s.user_agent;
+        // The stored User-Agent went through the record's JSON, which keeps invalid
+        // UTF-8 bytes as U+FFFD: compare the presented one read the same way, or a
+        // Latin-1 User-Agent would differ from its own stored copy on every request.
+        v.user_agent_changed = !user_agent.empty() && !s.user_agent.empty() &&
+                               !internal::SameTextAfterUtf8Repair(user_agent, s.user_agent);
         if (options_.binding == BindingPolicy::kStrict && (v.ip_changed || v.user_agent_changed)) {
           done(Status::BindingMismatch(v.ip_changed ? "client IP differs from the session's"
                                                     : "User-Agent differs from the session's"));

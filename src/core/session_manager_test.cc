@@ -7,7 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include "sessionkit/sqlite_store.h"
 #include "testing/memory_store.h"
+#include "testing/temp_dir.h"
 
 namespace sessionkit {
 namespace {
@@ -248,6 +250,41 @@ TEST_F(SessionManagerTest, BindingStrictRefusesDrift) {
   EXPECT_EQ(Check(s, "u1", "198.51.100.1", "Mozilla/5.0").status().code(), Code::kBindingMismatch);
   EXPECT_EQ(Check(s, "u1", "203.0.113.7", "curl/8.0").status().code(), Code::kBindingMismatch);
   EXPECT_TRUE(Check(s, "u1", "203.0.113.7", "Mozilla/5.0").ok());
+}
+
+// A User-Agent that is not UTF-8 (Latin-1 "café") is stored through the record's JSON as
+// U+FFFD; the same header presented again is the same client, not a drift (issue 10).
+TEST(SessionManagerBindingTest, NonUtf8UserAgentMatchesItsStoredCopy) {
+  testing::TempDir dir;
+  ManualClock clock;
+  auto store = OpenSqliteStore({.path = dir.File("sessions.db"), .clock = &clock});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto manager = SessionManager::Open({.binding = BindingPolicy::kStrict, .clock = &clock},
+                                      *store);
+  ASSERT_TRUE(manager.ok()) << manager.status().ToString();
+  const std::string latin1_ua = "Mozilla/5.0 (caf\xe9; \xff)";
+  NewSession n;
+  n.user_id = "u1";
+  n.ip_address = "203.0.113.7";
+  n.user_agent = latin1_ua;
+  auto created = (*manager)->Create(std::move(n));
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  for (int request = 0; request < 3; ++request) {
+    auto v = (*manager)->Validate({.session_id = created->session.id, .ip_address = "203.0.113.7",
+                                   .user_agent = latin1_ua});
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_FALSE(v->user_agent_changed);
+  }
+  // Another User-Agent is still a drift, even one differing only in the invalid bytes'
+  // places, and a literal U+FFFD equals what the store kept.
+  EXPECT_EQ((*manager)->Validate({.session_id = created->session.id, .ip_address = "203.0.113.7",
+                                  .user_agent = "Mozilla/5.0 (cafe; \xff)"})
+                .status().code(),
+            Code::kBindingMismatch);
+  EXPECT_TRUE((*manager)->Validate({.session_id = created->session.id,
+                                    .ip_address = "203.0.113.7",
+                                    .user_agent = "Mozilla/5.0 (caf\xef\xbf\xbd; \xff)"})
+                  .ok());
 }
 
 TEST_F(SessionManagerTest, ListIsLiveOnlyNewestFirst) {

@@ -26,7 +26,38 @@ std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
   return len;
 }
 
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// The next unit of `s` at `i` as the writer keeps it: one byte below 0x80, a valid UTF-8
+// sequence, or U+FFFD for one invalid byte. Advances `i`.
+std::string_view NextRepairedUnit(std::string_view s, std::size_t& i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return s.substr(i++, 1);
+  const std::size_t len = Utf8SequenceLength(s, i);
+  if (len == 0) {
+    ++i;
+    return kReplacement;
+  }
+  std::string_view unit = s.substr(i, len);
+  i += len;
+  return unit;
+}
+
 }  // namespace
+
+bool SameTextAfterUtf8Repair(std::string_view a, std::string_view b) noexcept {
+  if (a == b) return true;  // the usual case: one memcmp
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] == b[j] && static_cast<unsigned char>(a[i]) < 0x80) {  // the common case
+      ++i;
+      ++j;
+      continue;
+    }
+    if (NextRepairedUnit(a, i) != NextRepairedUnit(b, j)) return false;
+  }
+  return i == a.size() && j == b.size();
+}
 
 // Bytes that can be copied as they are: printable ASCII other than '"' and '\\'.
 constexpr bool IsPlain(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }

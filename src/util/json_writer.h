@@ -22,6 +22,11 @@ namespace sessionkit::internal {
 // Appends `s` as a JSON string literal (with quotes) to `out`.
 void AppendJsonString(std::string& out, std::string_view s);
 
+// True iff `a` and `b` are the same text once each byte of an invalid UTF-8 sequence is
+// read as U+FFFD, as AppendJsonString writes it: a value compares equal to its own
+// stored, decoded copy. Allocates nothing; on ASCII it is a plain byte compare.
+bool SameTextAfterUtf8Repair(std::string_view a, std::string_view b) noexcept;
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}

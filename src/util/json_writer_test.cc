@@ -29,6 +29,26 @@ TEST(JsonWriterTest, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(Quote("\xE6\x97"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");      // truncated
 }
 
+TEST(JsonWriterTest, SameTextAfterUtf8RepairComparesAsWritten) {
+  EXPECT_TRUE(SameTextAfterUtf8Repair("Mozilla/5.0", "Mozilla/5.0"));
+  EXPECT_FALSE(SameTextAfterUtf8Repair("Mozilla/5.0", "Mozilla/5.1"));
+  EXPECT_FALSE(SameTextAfterUtf8Repair("Mozilla", "Mozilla/5.0"));
+  EXPECT_TRUE(SameTextAfterUtf8Repair("", ""));
+  EXPECT_TRUE(SameTextAfterUtf8Repair("日本語", "日本語"));
+  // Latin-1 "café" against its stored copy (and the other way round).
+  EXPECT_TRUE(SameTextAfterUtf8Repair("caf\xe9", "caf\xEF\xBF\xBD"));
+  EXPECT_TRUE(SameTextAfterUtf8Repair("caf\xEF\xBF\xBD", "caf\xe9"));
+  EXPECT_TRUE(SameTextAfterUtf8Repair("caf\xe9", "caf\xff"));  // both become U+FFFD
+  EXPECT_FALSE(SameTextAfterUtf8Repair("caf\xe9", "caf\xC3\xA9"));  // "é" is not U+FFFD
+  EXPECT_FALSE(SameTextAfterUtf8Repair("caf\xe9\xe9", "caf\xEF\xBF\xBD"));
+  // Whatever the input, it equals the text AppendJsonString writes for it.
+  for (std::string_view s : {"a\xff" "b", "\xC0\xAF", "\xED\xA0\x80", "\xE6\x97", "x\xE6"}) {
+    std::string quoted = Quote(s);
+    EXPECT_TRUE(SameTextAfterUtf8Repair(s, std::string_view(quoted).substr(1, quoted.size() - 2)))
+        << quoted;
+  }
+}
+
 TEST(JsonWriterTest, InsertsCommasBetweenMembersAndElements) {
   std::string out;
   JsonWriter w(out);

@@ -123,6 +123,7 @@ class ConfigurationTest(unittest.TestCase):
                     "JWT_ISSUER=from-dotenv\n"
                     "JWT_EXPIRED=5\n"
                     "SESSION_TTL_HOURS=7\n")
+        os.chmod(os.path.join(server.dir, ".env"), 0o600)  # group-writable is refused
         server.env["JWT_EXPIRED"] = "3"  # the real environment beats .env
         server.args = ["--session-ttl-hours", "2"]  # flags beat both
         server.start()
