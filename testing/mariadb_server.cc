@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,9 +135,13 @@ Result<std::unique_ptr<MariadbServer>> MariadbServer::Start() {
 // every server copies it. Two processes racing to make it each install into a directory
 // of their own and rename it into place; the loser's copy is thrown away.
 Result<std::filesystem::path> MariadbServer::TemplateDataDir() const {
+  struct stat binary {};
+  if (::stat(mariadbd_.c_str(), &binary) != 0) {
+    return Status::Unavailable("cannot stat " + mariadbd_ + ": " + std::strerror(errno));
+  }
+  const long long size = binary.st_size;
+  const long long time = binary.st_mtime;  // tests/integration/sk_harness.py: the same name
   std::error_code ec;
-  const auto size = std::filesystem::file_size(mariadbd_, ec);
-  const auto time = std::filesystem::last_write_time(mariadbd_, ec).time_since_epoch().count();
   std::filesystem::path base = std::filesystem::temp_directory_path(ec);
   if (ec) base = "/tmp";
   const std::filesystem::path ready =
