@@ -303,8 +303,15 @@ Result<MysqlOptions> MariadbServer::CreateDatabase() {
 }
 
 Result<MariadbServer*> MariadbServer::Shared() {
-  static Result<std::unique_ptr<MariadbServer>>* server =
-      new Result<std::unique_ptr<MariadbServer>>(MariadbServer::Start());
+  static Result<std::unique_ptr<MariadbServer>>* server = [] {
+    auto* started = new Result<std::unique_ptr<MariadbServer>>(MariadbServer::Start());
+    // At exit, stop it and remove its data directory (tens of MB): the process ending
+    // would kill it (PR_SET_PDEATHSIG) but leave the directory behind.
+    std::atexit([] {
+      if (server->ok()) server->value().reset();
+    });
+    return started;
+  }();
   if (!server->ok()) return server->status();
   return server->value().get();
 }

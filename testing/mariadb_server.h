@@ -46,9 +46,9 @@ class MariadbServer {
   // Unavailable with the reason (a binary missing, failed to start: log excerpt).
   static Result<std::unique_ptr<MariadbServer>> Start();
 
-  // One server for the whole test process, started on first use and never destroyed
-  // (it dies with the process); a start failure is returned to every caller. Tests
-  // sharing it use a database each (CreateDatabase).
+  // One server for the whole test process, started on first use and stopped, its
+  // directory removed, at exit (std::atexit); a start failure is returned to every
+  // caller. Tests sharing it use a database each (CreateDatabase).
   static Result<MariadbServer*> Shared();
 
   ~MariadbServer();

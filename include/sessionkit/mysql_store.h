@@ -73,6 +73,30 @@ std::string RedactedUrl(std::string_view url);
 // reached or migrated.
 Result<UserStorePtr> OpenMysqlUserStore(const MysqlOptions& options);
 
+// Read-only users of an existing schema (API.md §10, e.g. the Go service's tables).
+// lookup_sql (USER_LOOKUP_SQL) is a SELECT with one `?` for the login identifier, which
+// the store trims and lowercases (A-Z) first; by_id_sql (USER_BY_ID_SQL) one with a `?`
+// for the id. Both must return columns named id, username, email, password_hash, role,
+// is_premium, is_verified (aliases are fine; more columns are ignored; the first row
+// counts). A NULL role reads as "user", NULL flags as false; created_at is empty.
+struct ExternalUserQueries {
+  std::string lookup_sql;
+  std::string by_id_sql;
+};
+
+// The message of every write refused by the external store (CheckAvailable, Create,
+// UpdatePasswordHash, Delete answer Code::kInvalidArgument with it): sessionkit never
+// writes the external schema, so hashes are never rewritten either.
+inline constexpr const char* kReadOnlyUsersMessage =
+    "read_only_users: users come from an external schema and are read-only";
+
+// Connects and validates both queries at once, without running them: a query that does
+// not prepare, has not exactly one `?`, or lacks a column is InvalidArgument naming the
+// variable (USER_LOOKUP_SQL / USER_BY_ID_SQL) and the column. Creates no table.
+// Unavailable if the database cannot be reached. Thread-safe, blocking, as above.
+Result<UserStorePtr> OpenMysqlExternalUserStore(const MysqlOptions& options,
+                                                const ExternalUserQueries& queries);
+
 }  // namespace sessionkit
 
 #endif  // SESSIONKIT_MYSQL_STORE_H_

@@ -139,6 +139,8 @@ Result<SqlResult> MysqlConnection::Run(std::string_view what, std::string_view s
   }
 
   const unsigned columns = mysql_num_fields(meta.get());
+  const MYSQL_FIELD* fields = mysql_fetch_fields(meta.get());
+  for (unsigned c = 0; c < columns; ++c) result.columns.emplace_back(fields[c].name);
   constexpr unsigned long kInitialBuffer = 256;
   std::vector<std::string> buffers(columns, std::string(kInitialBuffer, '\0'));
   std::vector<MYSQL_BIND> out(columns);
@@ -178,6 +180,27 @@ Result<SqlResult> MysqlConnection::Run(std::string_view what, std::string_view s
     result.rows.push_back(std::move(row));
   }
   return result;
+}
+
+Result<MysqlConnection::Shape> MysqlConnection::Describe(std::string_view what,
+                                                        std::string_view sql) {
+  last_errno_ = 0;
+  if (broken_) return Status::Unavailable("user database: " + std::string(what) + ": connection lost");
+  std::unique_ptr<MYSQL_STMT, StatementCloser> stmt(mysql_stmt_init(mysql_));
+  if (!stmt) return Fail(what, mysql_errno(mysql_), mysql_sqlstate(mysql_), mysql_error(mysql_));
+  if (mysql_stmt_prepare(stmt.get(), sql.data(), static_cast<unsigned long>(sql.size())) != 0) {
+    return Fail(what, mysql_stmt_errno(stmt.get()), mysql_stmt_sqlstate(stmt.get()),
+                mysql_stmt_error(stmt.get()));
+  }
+  Shape shape;
+  shape.parameters = static_cast<unsigned>(mysql_stmt_param_count(stmt.get()));
+  std::unique_ptr<MYSQL_RES, ResultFreer> meta(mysql_stmt_result_metadata(stmt.get()));
+  if (meta) {
+    const unsigned columns = mysql_num_fields(meta.get());
+    const MYSQL_FIELD* fields = mysql_fetch_fields(meta.get());
+    for (unsigned c = 0; c < columns; ++c) shape.columns.emplace_back(fields[c].name);
+  }
+  return shape;
 }
 
 }  // namespace sessionkit::internal

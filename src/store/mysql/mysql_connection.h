@@ -39,6 +39,7 @@ using SqlParam = std::variant<std::string_view, std::int64_t>;
 using SqlRow = std::vector<std::optional<std::string>>;
 
 struct SqlResult {
+  std::vector<std::string> columns;  // names (aliases) of the result set's columns
   std::vector<SqlRow> rows;     // empty for statements without a result set
   std::uint64_t affected_rows = 0;
 };
@@ -57,6 +58,14 @@ class MysqlConnection {
   // `what` names the statement in errors ("find user by id").
   Result<SqlResult> Run(std::string_view what, std::string_view sql,
                         std::initializer_list<SqlParam> params = {});
+
+  // Prepares `sql` without running it: its number of `?` and its result columns' names.
+  // Errors as Run.
+  struct Shape {
+    unsigned parameters = 0;
+    std::vector<std::string> columns;
+  };
+  Result<Shape> Describe(std::string_view what, std::string_view sql);
 
   unsigned last_errno() const { return last_errno_; }
   bool broken() const { return broken_; }
