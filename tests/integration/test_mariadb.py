@@ -138,6 +138,25 @@ class MariadbUsersTest(unittest.TestCase):
             self.assertEqual(other.terminate(), 0)
             other.stop()
 
+    def test_servers_starting_together_migrate_once(self):
+        env = server_env(self)
+        env["DATABASE_URL"] = self.mariadb.url(self.mariadb.create_database())
+        servers = [ServerProcess(env=env) for _ in range(3)]
+        try:
+            for s in servers:
+                s.start(wait=False)
+            for s in servers:
+                s.port = wait_until(s._listening_port, 60, "the server to listen")
+            database = env["DATABASE_URL"].rsplit("/", 1)[1]
+            self.assertEqual(
+                self.mariadb.sql(f"SELECT version FROM {database}.schema_migrations").split(),
+                ["1"])
+        finally:
+            for s in servers:
+                if s.proc is not None and s.proc.poll() is None:
+                    self.assertEqual(s.terminate(), 0)
+                s.stop()
+
     def test_zz_database_outage(self):
         # Named to run last in this class: it restarts the database.
         name, data = self.new_login()
