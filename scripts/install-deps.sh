@@ -8,6 +8,7 @@ packages=(
   libssl-dev libsqlite3-dev libhiredis-dev libsodium-dev libcrypt-dev
   libsimdjson-dev libspdlog-dev libfmt-dev libcli11-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libmariadb-dev mariadb-server-core mariadb-client-core
   python3 python3-jwt redis-server redis-tools nginx-light curl wrk
 )
 

@@ -8,6 +8,7 @@
 #include "server/handlers/issue_session.h"
 #include "sessionkit/account_service.h"
 
+#include "sessionkit/mysql_store.h"
 #include "sessionkit/redis_store.h"
 #include "sessionkit/sqlite_store.h"
 
@@ -122,7 +123,14 @@ std::optional<StartupError> Application::Build() {
   jwt_.emplace(std::move(jwt).value());
 
   users_ = std::move(stores->users);
-  if (users_ == nullptr) {  // sessions in Redis: the users stay in the local database file
+  if (config.mysql_users) {
+    // Shared users (API.md §10). Its calls block: they run on the worker pool only.
+    // The URL is logged redacted; the store's errors never carry the password.
+    spdlog::info("users database: MySQL/MariaDB at {}", RedactedUrl(config.database_url));
+    Result<UserStorePtr> opened = OpenMysqlUserStore(*config.mysql_users);
+    if (!opened.ok()) return StartupError{1, "users database: " + opened.status().ToString()};
+    users_ = std::move(opened).value();
+  } else if (users_ == nullptr) {  // sessions in Redis: the users stay in the local file
     Result<UserStorePtr> opened = OpenSqliteUserStore({.path = config.database_path});
     if (!opened.ok()) return StartupError{1, "users database: " + opened.status().ToString()};
     users_ = std::move(opened).value();

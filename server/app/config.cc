@@ -249,8 +249,19 @@ std::string CheckHttpAddr(ServerConfig& c) {
 }
 
 std::string CheckDatabaseUrl(ServerConfig& c) {
+  if (IsMysqlUrl(c.database_url)) {
+    Result<MysqlOptions> mysql = ParseMysqlUrl(c.database_url);  // no password in errors
+    if (!mysql.ok()) return std::string(mysql.status().message());
+    c.mysql_users = std::move(mysql).value();
+    if (c.redis_addr.empty()) {
+      return "DATABASE_URL is MySQL/MariaDB: sessions and account state must then be shared "
+             "in Redis too; set REDIS_ADDR";
+    }
+    return {};
+  }
   if (ParseDatabaseUrl(c.database_url, c.database_path)) return {};
-  return "DATABASE_URL must be sqlite://relative/path.db or sqlite:///absolute/path.db";
+  return "DATABASE_URL must be sqlite://relative/path.db, sqlite:///absolute/path.db or "
+         "mysql://user:password@host:port/db (mariadb:// too)";
 }
 
 std::string CheckBinding(ServerConfig& c) {
@@ -302,8 +313,9 @@ constexpr Setting kSettings[] = {
      .help = "listen address host:port or [v6]:port (HTTP_ADDR)",
      .field = &ServerConfig::http_addr, .check = CheckHttpAddr},
     {.env = "DATABASE_URL", .flag = "--database-url",
-     .help = "users database, and sessions unless Redis is set: sqlite://rel.db or "
-             "sqlite:///abs.db (DATABASE_URL)",
+     .help = "users database, and sessions unless Redis is set: sqlite://rel.db, "
+             "sqlite:///abs.db, or mysql://user@host:port/db with REDIS_ADDR (DATABASE_URL; "
+             "a password only in the environment)",
      .field = &ServerConfig::database_url, .check = CheckDatabaseUrl},
     {.env = "REDIS_ADDR", .flag = "--redis-addr",
      .help = "host:port of Redis; unset = embedded SQLite sessions (REDIS_ADDR)",
@@ -490,6 +502,14 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
     std::string line = std::string(message) + "\n";
     if (errors.find(line) == std::string::npos) errors += line;  // shared texts once
   };
+  // A MySQL URL may carry a password, a secret: environment or .env only.
+  if (app.count("--database-url") > 0 && IsMysqlUrl(c.database_url)) {
+    Result<MysqlOptions> mysql = ParseMysqlUrl(c.database_url);
+    if (mysql.ok() && !mysql->password.empty()) {
+      fail("--database-url must not carry a password (flags show up in ps): set DATABASE_URL "
+           "in the environment or .env");
+    }
+  }
   for (std::size_t i = 0; i < std::size(kSettings); ++i) {
     const Setting& s = kSettings[i];
     if (const ListOf* list = std::get_if<ListOf>(&s.field)) {

@@ -17,7 +17,9 @@
 // outside 0..60, lifetimes over 10 years (hours or seconds), non-numbers,
 // out-of-range values (LOGIN_FAILURE_WINDOW_SECONDS must be > 0, the LOGIN_MAX_FAILURES_*
 // limits >= 0), a bad SESSION_BINDING, HTTP_ADDR, DATABASE_URL or
-// TRUSTED_PROXIES. Error texts name the variable, never a secret's value.
+// TRUSTED_PROXIES; a MySQL DATABASE_URL without REDIS_ADDR (sessions must be shared
+// then), or one with a password given as --database-url (flags show up in `ps`). Error
+// texts name the variable, never a secret's value (a MySQL URL's password is one).
 //
 // Every setting is one row of the settings table in config.cc (variable, flag, help,
 // field, range, check, secret); reading, --help and the checks are derived from it.
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "server/http/client_ip.h"
+#include "sessionkit/mysql_store.h"
 #include "sessionkit/session_manager.h"
 
 namespace sessionkit::server {
@@ -50,7 +53,10 @@ struct ServerConfig {
   std::string http_host = "127.0.0.1";  // parsed from http_addr
   std::uint16_t http_port = 8080;
   std::string database_url = "sqlite://sessionkit.db";
-  std::string database_path = "sessionkit.db";  // parsed from database_url
+  std::string database_path = "sessionkit.db";  // parsed from a sqlite:// database_url
+  // Parsed from a mysql:// / mariadb:// database_url (API.md §10): users in MySQL, and
+  // then REDIS_ADDR is required. database_url holds a password then: log RedactedUrl().
+  std::optional<MysqlOptions> mysql_users;
   std::string redis_addr;  // empty: embedded store
   std::string redis_password;
   int redis_db = 0;

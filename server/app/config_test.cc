@@ -377,5 +377,60 @@ TEST(ConfigTest, ServerKnobsAreChecked) {
   EXPECT_EQ(out.config->idle_timeout_ms, 500);
 }
 
+
+TEST(ConfigTest, MysqlDatabaseUrlNeedsRedisAndKeepsItsPasswordSecret) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"DATABASE_URL", "mysql://app:pw-Hunter77@db.internal:3307/users"}}};
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("REDIS_ADDR"), std::string::npos) << out.message;
+  EXPECT_EQ(out.message.find("Hunter77"), std::string::npos) << out.message;
+
+  env.vars["REDIS_ADDR"] = "127.0.0.1:6379";
+  out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  ASSERT_TRUE(out.config->mysql_users);
+  EXPECT_EQ(out.config->mysql_users->host, "db.internal");
+  EXPECT_EQ(out.config->mysql_users->port, 3307);
+  EXPECT_EQ(out.config->mysql_users->user, "app");
+  EXPECT_EQ(out.config->mysql_users->password, "pw-Hunter77");
+  EXPECT_EQ(out.config->mysql_users->database, "users");
+
+  env.vars["DATABASE_URL"] = "mariadb://app@localhost/users?socket=/run/mysqld/mysqld.sock";
+  out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->mysql_users->socket, "/run/mysqld/mysqld.sock");
+
+  // A sqlite URL leaves the MySQL options unset.
+  env.vars["DATABASE_URL"] = "sqlite://u.db";
+  out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_FALSE(out.config->mysql_users);
+}
+
+TEST(ConfigTest, BadMysqlUrlsAreRefusedWithoutThePassword) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}, {"REDIS_ADDR", "127.0.0.1:6379"}}};
+  for (const char* url : {"mysql://u:pw-Hunter77@h:99999/db", "mysql://u:pw-Hunter77@h",
+                          "mysql://u:pw-Hunter77@h/db?tls=1"}) {
+    env.vars["DATABASE_URL"] = url;
+    ConfigOutcome out = Load(env);
+    EXPECT_FALSE(out.config) << url;
+    EXPECT_EQ(out.exit_code, 2);
+    EXPECT_NE(out.message.find("DATABASE_URL"), std::string::npos) << out.message;
+    EXPECT_EQ(out.message.find("Hunter77"), std::string::npos) << out.message;
+  }
+}
+
+TEST(ConfigTest, AMysqlPasswordIsNeverAFlag) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}, {"REDIS_ADDR", "127.0.0.1:6379"}}};
+  ConfigOutcome out = Load(env, {"--database-url", "mysql://u:pw-Hunter77@h/db"});
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("--database-url"), std::string::npos) << out.message;
+  EXPECT_EQ(out.message.find("Hunter77"), std::string::npos) << out.message;
+  EXPECT_TRUE(Load(env, {"--database-url", "mysql://u@h/db"}).config) << "no password: fine";
+}
+
 }  // namespace
 }  // namespace sessionkit::server

@@ -289,3 +289,129 @@ class RedisProcess:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class MariadbProcess:
+    """A throwaway MariaDB server (mariadbd --no-defaults) in a temp data directory, on a
+    free loopback port, its socket in the temp dir; can be stopped and started again on
+    the same port and data. The data directory is a copy of a template made once by
+    mariadb-install-db (root, empty password, over the socket), the same template the C++
+    fixture (testing/mariadb_server.cc) keeps; start() then adds the user USER / PASSWORD
+    with every privilege, reachable over TCP."""
+
+    MARIADBD = shutil.which("mariadbd", path="/usr/sbin:/usr/bin") or "/usr/sbin/mariadbd"
+    INSTALL_DB = shutil.which("mariadb-install-db", path="/usr/bin:/usr/sbin") or "/usr/bin/mariadb-install-db"
+    CLIENT = shutil.which("mariadb", path="/usr/bin") or "/usr/bin/mariadb"
+    USER = "sessionkit"
+    PASSWORD = "e2e-Db-Secret-4471"
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sk-e2e-mariadb-")
+        self.socket = os.path.join(self.dir, "mariadb.sock")
+        self.port = None
+        self.proc = None
+        self._databases = 0
+
+    def _template(self):
+        st = os.stat(self.MARIADBD)
+        # The C++ fixture's name (testing/mariadb_server.cc): size and mtime in seconds.
+        ready = os.path.join(tempfile.gettempdir(), "sessionkit-mariadb-template-%d-%d-%d" % (
+            os.geteuid(), st.st_size, int(st.st_mtime)))
+        if os.path.isdir(os.path.join(ready, "mysql")):
+            return ready
+        fresh = os.path.join(self.dir, "template")
+        args = [self.INSTALL_DB, "--no-defaults", "--datadir=" + fresh,
+                "--auth-root-authentication-method=normal", "--skip-test-db",
+                "--innodb-log-file-size=8M"]
+        if os.geteuid() == 0:
+            args.append("--user=root")
+        out = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if out.returncode != 0:
+            raise AssertionError("mariadb-install-db failed:\n" + out.stdout.decode()[-2000:])
+        try:
+            os.rename(fresh, ready)
+        except OSError:
+            shutil.rmtree(fresh, ignore_errors=True)  # another process made it first
+        return ready
+
+    def start(self):
+        data = os.path.join(self.dir, "data")
+        first = not os.path.exists(data)
+        if first:
+            shutil.copytree(self._template(), data)
+        fixed = self.port is not None  # a restart keeps its port
+        for _ in range(5):
+            port = self.port if fixed else free_port()
+            args = [self.MARIADBD, "--no-defaults", "--datadir=" + data,
+                    "--socket=" + self.socket, "--port=%d" % port, "--bind-address=127.0.0.1",
+                    "--pid-file=" + os.path.join(self.dir, "mariadb.pid"),
+                    "--log-error=" + os.path.join(self.dir, "mariadb.err"),
+                    "--skip-log-bin", "--innodb-buffer-pool-size=32M",
+                    "--innodb-log-file-size=8M", "--max-connections=400"]
+            if os.geteuid() == 0:
+                args.append("--user=root")
+            self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+            self.port = port
+            try:
+                wait_until(self._answers, 60, "mariadbd")
+                break
+            except AssertionError:
+                self.proc.kill()
+                self.proc.wait()
+                if fixed:
+                    raise
+                self.port = None
+        else:
+            raise AssertionError("could not start mariadbd")
+        if first:
+            user = "'%s'@'%%'" % self.USER
+            self.sql("CREATE USER %s IDENTIFIED BY '%s'; GRANT ALL PRIVILEGES ON *.* TO %s"
+                     % (user, self.PASSWORD, user))
+        return self
+
+    def _answers(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("mariadbd exited:\n" + self.error_log())
+        try:
+            self.sql("SELECT 1")
+            return True
+        except AssertionError:
+            return False
+
+    def error_log(self):
+        try:
+            with open(os.path.join(self.dir, "mariadb.err")) as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+    def sql(self, statements):
+        """Runs SQL as root over the socket; returns the output (tab-separated, no
+        header). AssertionError if the client fails."""
+        out = subprocess.run([self.CLIENT, "--no-defaults", "-S", self.socket, "-uroot",
+                              "--batch", "--skip-column-names", "-e", statements],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if out.returncode != 0:
+            raise AssertionError("mariadb: " + out.stderr.decode())
+        return out.stdout.decode()
+
+    def create_database(self):
+        """A new empty database; returns its name."""
+        self._databases += 1
+        name = "sk_e2e_%d_%d" % (os.getpid(), self._databases)
+        self.sql("CREATE DATABASE " + name)
+        return name
+
+    def url(self, database, scheme="mysql"):
+        return "%s://%s:%s@127.0.0.1:%d/%s" % (scheme, self.USER, self.PASSWORD, self.port,
+                                              database)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,55 @@
+// MysqlUserStore: the UserStore of include/sessionkit/user_store.h in a MySQL / MariaDB
+// database (include/sessionkit/mysql_store.h has the options and the factory).
+//
+// Table (mysql_schema.cc, migration 1):
+//   users(id PK, username, email, username_key UNIQUE, email_key UNIQUE, password_hash,
+//         role DEFAULT 'user', is_premium, is_email_verified, created_at DATETIME UTC)
+// username_key / email_key are the values with A-Z lowered (binary columns): the unique
+// indexes and every lookup use them, so matching ignores ASCII case exactly like the
+// SQLite store's COLLATE NOCASE.
+//
+// Every call is one or two prepared statements on a pooled connection (mysql_pool.h).
+// Create inserts straight away and lets the unique indexes decide a race; on a duplicate
+// key it reads which of the two is taken (the username wins when both are), so of many
+// concurrent registrations of a name exactly one succeeds, across servers too.
+//
+// Errors: NotFound, Conflict ("username already taken" / "email already registered"),
+// InvalidArgument for a value the columns cannot hold (over 255 / 320 characters, or not
+// UTF-8), Unavailable for every database failure (the message never quotes a bound
+// value, so never a hash). Thread-safe; nothing throws.
+#ifndef SESSIONKIT_STORE_MYSQL_MYSQL_USER_STORE_H_
+#define SESSIONKIT_STORE_MYSQL_MYSQL_USER_STORE_H_
+
+#include <memory>
+#include <string_view>
+
+#include "sessionkit/clock.h"
+#include "sessionkit/mysql_store.h"
+#include "sessionkit/user_store.h"
+#include "src/store/mysql/mysql_pool.h"
+
+namespace sessionkit {
+
+class MysqlUserStore final : public UserStore {
+ public:
+  // Checks the options, connects and migrates (see OpenMysqlUserStore).
+  static Result<std::shared_ptr<MysqlUserStore>> Open(const MysqlOptions& options);
+
+  Result<User> FindById(std::string_view id) override;
+  Result<User> FindByLogin(std::string_view identifier) override;
+  Status CheckAvailable(std::string_view username, std::string_view email) override;
+  Result<User> Create(std::string_view username, std::string_view email,
+                      std::string_view password_hash) override;
+  Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) override;
+  Status Delete(std::string_view id) override;
+
+ private:
+  explicit MysqlUserStore(const MysqlOptions& options);
+
+  internal::MysqlPool pool_;
+  const Clock& clock_;
+};
+
+}  // namespace sessionkit
+
+#endif  // SESSIONKIT_STORE_MYSQL_MYSQL_USER_STORE_H_

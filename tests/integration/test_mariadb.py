@@ -1,0 +1,202 @@
+"""Users in MySQL / MariaDB (API.md §10) with sessions in Redis, against a real mariadbd
+and redis-server: the whole HTTP contract (ApiContract) on that pair; the start-up rules
+(REDIS_ADDR required, the URL's password never logged); two servers sharing one users
+database and one Redis; and the users database going down under verify load: verify
+keeps answering 2xx, login / register / refresh / me answer 503, and everything works
+again after the database restarts, without restarting the server."""
+
+import threading
+import unittest
+import uuid
+
+from sk_harness import MariadbProcess, RedisProcess, ServerProcess, wait_until
+from test_api import ApiContract
+
+
+def start_trio(test_class):
+    test_class.redis = RedisProcess().start()
+    test_class.mariadb = None
+    try:
+        test_class.mariadb = MariadbProcess().start()
+        test_class.database = test_class.mariadb.create_database()
+        test_class.server = ServerProcess(env=server_env(test_class)).start()
+    except BaseException:
+        if test_class.mariadb is not None:
+            test_class.mariadb.cleanup()
+        test_class.redis.cleanup()
+        raise
+
+
+def server_env(test_class, scheme="mysql"):
+    return {"REDIS_ADDR": f"127.0.0.1:{test_class.redis.port}",
+            "DATABASE_URL": test_class.mariadb.url(test_class.database, scheme)}
+
+
+def stop_trio(test_class):
+    try:
+        code = test_class.server.terminate()
+        log = test_class.server.log_text()
+        assert code == 0, f"server exit {code}\n{log[-4000:]}"
+        assert MariadbProcess.PASSWORD not in log, "the database password was logged"
+    finally:
+        test_class.server.stop()
+        test_class.mariadb.cleanup()
+        test_class.redis.cleanup()
+
+
+class MariadbApiTest(ApiContract, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        start_trio(cls)
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_trio(cls)
+
+
+class MariadbUsersTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        start_trio(cls)
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_trio(cls)
+
+    @property
+    def c(self):
+        return self.server.client
+
+    def new_login(self):
+        name = "u" + uuid.uuid4().hex[:10]
+        r = self.c.register(name)
+        self.assertEqual(r.status, 201, r)
+        r = self.c.login(name)
+        self.assertEqual(r.status, 200, r)
+        return name, r.data
+
+    def test_logs_the_users_database_redacted(self):
+        log = self.server.log_text()
+        self.assertIn("users database: MySQL/MariaDB at mysql://sessionkit:***@127.0.0.1:", log)
+        self.assertNotIn(MariadbProcess.PASSWORD, log)
+
+    def test_users_are_rows_of_the_migrated_schema(self):
+        name, _ = self.new_login()
+        rows = self.mariadb.sql(
+            f"SELECT username, email FROM {self.database}.users WHERE username = '{name}'")
+        self.assertEqual(rows.strip(), f"{name}\t{name}@example.com")
+        self.assertEqual(
+            self.mariadb.sql(f"SELECT version FROM {self.database}.schema_migrations").split(),
+            ["1"])
+        # Case-insensitive uniqueness, as with SQLite.
+        r = self.c.register(name.upper(), email="other-" + name + "@example.com")
+        self.assertEqual(r.status, 409, r)
+
+    def test_refuses_to_start_without_redis(self):
+        env = server_env(self)
+        del env["REDIS_ADDR"]
+        lone = ServerProcess(env=env)
+        try:
+            lone.start(wait=False)
+            self.assertEqual(lone.wait_exit(), 2)
+            log = lone.log_text()
+            self.assertIn("REDIS_ADDR", log)
+            self.assertNotIn(MariadbProcess.PASSWORD, log)
+        finally:
+            lone.stop()
+
+    def test_refuses_a_bad_url_without_echoing_the_password(self):
+        env = server_env(self)
+        env["DATABASE_URL"] = f"mysql://sessionkit:{MariadbProcess.PASSWORD}@127.0.0.1:0/db"
+        bad = ServerProcess(env=env)
+        try:
+            bad.start(wait=False)
+            self.assertEqual(bad.wait_exit(), 2)
+            log = bad.log_text()
+            self.assertIn("DATABASE_URL", log)
+            self.assertNotIn(MariadbProcess.PASSWORD, log)
+        finally:
+            bad.stop()
+
+    def test_two_servers_share_users_and_sessions(self):
+        # mariadb:// names the same thing as mysql://.
+        other = ServerProcess(env=server_env(self, scheme="mariadb")).start()
+        try:
+            name = "s" + uuid.uuid4().hex[:10]
+            self.assertEqual(self.c.register(name).status, 201)
+            r = other.client.login(name)
+            self.assertEqual(r.status, 200, r)
+            token = r.data["token"]
+            self.assertEqual(self.c.verify(token).status, 200)
+            me = self.c.get("/api/users/me", token=token)
+            self.assertEqual(me.status, 200, me)
+            self.assertEqual(me.data["user"]["username"], name)
+            # A name taken on one server is taken on the other, ignoring case.
+            self.assertEqual(other.client.register(name.upper(),
+                                                   email="x" + name + "@example.com").status, 409)
+        finally:
+            self.assertEqual(other.terminate(), 0)
+            other.stop()
+
+    def test_servers_starting_together_migrate_once(self):
+        env = server_env(self)
+        env["DATABASE_URL"] = self.mariadb.url(self.mariadb.create_database())
+        servers = [ServerProcess(env=env) for _ in range(3)]
+        try:
+            for s in servers:
+                s.start(wait=False)
+            for s in servers:
+                s.port = wait_until(s._listening_port, 60, "the server to listen")
+            database = env["DATABASE_URL"].rsplit("/", 1)[1]
+            self.assertEqual(
+                self.mariadb.sql(f"SELECT version FROM {database}.schema_migrations").split(),
+                ["1"])
+        finally:
+            for s in servers:
+                if s.proc is not None and s.proc.poll() is None:
+                    self.assertEqual(s.terminate(), 0)
+                s.stop()
+
+    def test_zz_database_outage(self):
+        # Named to run last in this class: it restarts the database.
+        name, data = self.new_login()
+        token, refresh = data["token"], data["refresh_token"]
+        failures, answers = [], [0]
+        stop = threading.Event()
+
+        def verify_loop():
+            while not stop.is_set():
+                r = self.c.verify(token)
+                answers[0] += 1
+                if not 200 <= r.status < 300:
+                    failures.append(r)
+
+        loop = threading.Thread(target=verify_loop)
+        loop.start()
+        try:
+            wait_until(lambda: answers[0] > 20, 30, "verify load before the outage")
+            self.mariadb.stop()
+            before = answers[0]
+            for r in (self.c.login(name),
+                      self.c.register("late" + uuid.uuid4().hex[:8]),
+                      self.c.refresh(refresh),
+                      self.c.get("/api/users/me", token=token)):
+                with self.subTest(r=r):
+                    self.assertEqual(r.status, 503, r)
+                    self.assertEqual(r.code, "store_unavailable")
+            wait_until(lambda: answers[0] > before + 50, 30, "verify calls during the outage")
+        finally:
+            self.mariadb.start()
+            stop.set()
+            loop.join()
+        self.assertEqual(failures, [], "verify failed while the users database was down")
+        self.assertGreater(answers[0], 50)
+        # Back without a restart of sessionkit.
+        r = wait_until(lambda: (lambda r: r if r.status == 200 else None)(self.c.login(name)),
+                       30, "login after the database is back")
+        self.assertEqual(self.c.get("/api/users/me", token=r.data["token"]).status, 200)
+        self.assertEqual(self.c.register("back" + uuid.uuid4().hex[:8]).status, 201)
+
+
+if __name__ == "__main__":
+    unittest.main()
