@@ -14,6 +14,11 @@
 // reads it. A window counts the failures with time > now - window and reports the oldest,
 // so a caller can answer Retry-After = oldest + window - now. Failures older than the
 // window are trimmed as the key is written, and purged in bounded batches otherwise.
+// ReserveAttempt is the race-free gate before a password check: in one atomic step it
+// checks every key against its limit and, only when all are under, counts one failure
+// for each (the attempt is presumed wrong until proven right); so N concurrent attempts
+// at a key with room for k get exactly k grants, from any number of servers. A success
+// (or an attempt never judged) takes its failure back with ReleaseAttempt.
 //
 // Conventions are those of session_store.h: every *Async callback runs exactly once,
 // inline (SQLite) or on the Redis client's I/O thread (see redis_store.h); string_views are copied before
@@ -35,6 +40,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sessionkit/clock.h"
 #include "sessionkit/result.h"
@@ -94,6 +100,22 @@ struct FailureWindow {
   TimePoint oldest{};       // the earliest of them; the epoch when count == 0
 };
 
+// One key of a ReserveAttempt and the failures in the window that refuse an attempt.
+// The view must stay valid until ReserveAttemptAsync returns.
+struct AttemptKey {
+  std::string_view key;
+  std::uint32_t limit = 1;  // > 0
+};
+
+struct AttemptReservation {
+  bool granted = false;
+  // Granted: names the failure counted for this attempt in every key (ReleaseAttempt).
+  std::string ticket;
+  // Per key, in the order given: the window after the reservation (granted) or as found
+  // (refused; a key with count >= its limit is one that refused).
+  std::vector<FailureWindow> windows;
+};
+
 class AuthStateStore {
  public:
   virtual ~AuthStateStore() = default;
@@ -138,6 +160,20 @@ class AuthStateStore {
   // Forgets every failure of `key` (a successful login resets its identifier).
   virtual void ResetFailuresAsync(std::string_view key, StatusCallback done) = 0;
 
+  // Atomically (one script / one transaction for all `keys`): trims each key's window;
+  // if any key holds >= its limit failures, refuses and counts nothing; else adds one
+  // failure at `now` to every key and grants. 1 to 4 keys, each non-empty with limit > 0,
+  // else InvalidArgument. One round trip.
+  virtual void ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                                   std::chrono::milliseconds window,
+                                   ResultCallback<AttemptReservation> done) = 0;
+
+  // Removes the failure that the reservation named by `ticket` counted for `key` (a
+  // no-op if it is gone already: trimmed or reset). InvalidArgument for an empty key or
+  // a ticket this store never hands out.
+  virtual void ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
+                                   StatusCallback done) = 0;
+
   // --- blocking wrappers (see session_store.h) ---
   Status IssueRefresh(const RefreshRecord& record);
   Result<RefreshRecord> GetRefresh(std::string_view token_hash);
@@ -148,6 +184,9 @@ class AuthStateStore {
   Result<FailureWindow> PeekFailures(std::string_view key, TimePoint now,
                                      std::chrono::milliseconds window);
   Status ResetFailures(std::string_view key);
+  Result<AttemptReservation> ReserveAttempt(const std::vector<AttemptKey>& keys, TimePoint now,
+                                            std::chrono::milliseconds window);
+  Status ReleaseAttempt(std::string_view key, std::string_view ticket);
 };
 
 using AuthStateStorePtr = std::shared_ptr<AuthStateStore>;

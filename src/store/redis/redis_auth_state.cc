@@ -130,6 +130,31 @@ local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES', 
 return {count, oldest[2]}
 )lua";
 
+// KEYS: login_failures:<key>, one per attempt key. ARGV: now ms, cutoff ms, member,
+// window ms, then each key's limit. -> {granted 0|1, then per key: count, oldest score}.
+// Every key is trimmed and checked before any is written, so a refused attempt counts
+// nowhere; a granted one adds the same member to every key.
+constexpr const char* kReserveAttempt = R"lua(
+local granted = 1
+for i = 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[2])
+  if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[4 + i]) then granted = 0 end
+end
+local out = {granted}
+for i = 1, #KEYS do
+  if granted == 1 then
+    redis.call('ZADD', KEYS[i], ARGV[1], ARGV[3])
+    local newest = tonumber(redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')[2])
+    local ahead = math.max(0, newest - tonumber(ARGV[1]))
+    redis.call('PEXPIRE', KEYS[i], string.format('%d', tonumber(ARGV[4]) + ahead))
+  end
+  local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+  out[#out + 1] = redis.call('ZCARD', KEYS[i])
+  out[#out + 1] = oldest[2] or '0'
+end
+return out
+)lua";
+
 const RedisScript& IssueScript() {
   static const RedisScript* script = new RedisScript(std::string(kRefreshHelpers) + kIssue);
   return *script;
@@ -144,6 +169,10 @@ const RedisScript& RevokeScript() {
 }
 const RedisScript& RecordFailureScript() {
   static const RedisScript* script = new RedisScript(kRecordFailure);
+  return *script;
+}
+const RedisScript& ReserveAttemptScript() {
+  static const RedisScript* script = new RedisScript(kReserveAttempt);
   return *script;
 }
 const RedisScript& PeekFailuresScript() {
@@ -198,6 +227,11 @@ class RedisAuthStateStore final : public AuthStateStore {
   void PeekFailuresAsync(std::string_view key, TimePoint now, std::chrono::milliseconds window,
                          ResultCallback<FailureWindow> done) override;
   void ResetFailuresAsync(std::string_view key, StatusCallback done) override;
+  void ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                           std::chrono::milliseconds window,
+                           ResultCallback<AttemptReservation> done) override;
+  void ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
+                           StatusCallback done) override;
 
  private:
   const Clock& clock_;
@@ -372,6 +406,75 @@ void RedisAuthStateStore::ResetFailuresAsync(std::string_view key, StatusCallbac
     if (!reply->is_integer()) return done(UnexpectedReply("redis reset login failures", *reply));
     done(Status::Ok());
   });
+}
+
+// A ticket is the member the reservation added: "<now ms>:<16 hex>".
+bool IsReservationMember(std::string_view ticket) {
+  const std::size_t colon = ticket.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 20) return false;
+  const std::string_view digits = ticket.substr(0, colon);
+  const std::string_view nonce = ticket.substr(colon + 1);
+  return digits.find_first_not_of("-0123456789") == std::string_view::npos && nonce.size() == 16 &&
+         nonce.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+void RedisAuthStateStore::ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                                              std::chrono::milliseconds window,
+                                              ResultCallback<AttemptReservation> done) {
+  if (Status st = internal::CheckAttemptKeys(keys, window); !st.ok()) return done(st);
+  Result<std::string> nonce = internal::RandomBytes(8);
+  if (!nonce.ok()) return done(nonce.status());
+  const std::int64_t now_ms = UnixMillisFloor(now);
+  std::string member = Millis(now_ms) + ":" + internal::HexLower(*nonce);
+  std::vector<std::string> redis_keys;
+  std::vector<std::string> args = {Millis(now_ms), Millis(now_ms - window.count()), member,
+                                   Millis(window.count())};
+  for (const AttemptKey& k : keys) {
+    redis_keys.push_back(internal::LoginFailuresKey(k.key));
+    args.push_back(std::to_string(k.limit));
+  }
+  client_->Eval(ReserveAttemptScript(), std::move(redis_keys), std::move(args),
+                [member = std::move(member), n = keys.size(),
+                 done = std::move(done)](Result<RedisReply> reply) mutable {
+                  constexpr std::string_view kWhat = "redis reserve login attempt";
+                  if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+                  const RedisReply& r = *reply;
+                  if (!r.is_array() || r.elements.size() != 1 + 2 * n || !r.elements[0].is_integer()) {
+                    return done(UnexpectedReply(kWhat, r));
+                  }
+                  AttemptReservation out;
+                  out.granted = r.elements[0].integer == 1;
+                  for (std::size_t i = 0; i < n; ++i) {
+                    const RedisReply& count = r.elements[1 + 2 * i];
+                    std::int64_t oldest_ms = 0;
+                    if (!count.is_integer() || count.integer < 0 ||
+                        !ParseMillis(r.elements[2 + 2 * i].str, oldest_ms)) {
+                      return done(UnexpectedReply(kWhat, r));
+                    }
+                    FailureWindow w;
+                    w.count = static_cast<std::uint64_t>(count.integer);
+                    if (w.count > 0) w.oldest = FromUnixMillis(oldest_ms);
+                    out.windows.push_back(w);
+                  }
+                  if (out.granted) out.ticket = std::move(member);
+                  done(std::move(out));
+                });
+}
+
+void RedisAuthStateStore::ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
+                                              StatusCallback done) {
+  if (Status st = internal::CheckFailureKey(key); !st.ok()) return done(st);
+  if (!IsReservationMember(ticket)) return done(Status::InvalidArgument("not a reservation ticket"));
+  client_->Command({"ZREM", internal::LoginFailuresKey(key), ticket},
+                   [done = std::move(done)](Result<RedisReply> reply) {
+                     if (Status st = ReplyStatus(reply, "redis release login attempt"); !st.ok()) {
+                       return done(st);
+                     }
+                     if (!reply->is_integer()) {
+                       return done(UnexpectedReply("redis release login attempt", *reply));
+                     }
+                     done(Status::Ok());
+                   });
 }
 
 }  // namespace
