@@ -7,7 +7,10 @@
 // again within `grace` of its rotation is a replay (kGraceReplay, with the original
 // rotation time and successor); later it is reuse (kReused): in that same atomic step the
 // store deletes the session (record and user-index entry) and every refresh token of it,
-// so the revoke holds even if the caller crashes right after.
+// so the revoke holds even if the caller crashes right after. A grace replay hands out
+// the newest live descendant, not a successor that is itself spent already: a tab that
+// lost a race and replays late still gets the token the line is at, so its next refresh
+// is no reuse (see RotateRefreshAsync).
 //
 // Failed logins. A sliding window per opaque key ("id:<identifier>", "ip:<addr>"):
 // RecordFailure adds one failure at `now` and returns the window after it; PeekFailures
@@ -67,7 +70,7 @@ struct RefreshRecord {
 
 enum class RotateOutcome : std::uint8_t {
   kRotated,      // it was active: now spent, and the successor is stored (active)
-  kGraceReplay,  // spent at most `grace` ago: hand out the same successor again
+  kGraceReplay,  // spent at most `grace` ago: hand out the line's newest live token
   kReused,       // spent longer ago: theft signal; the session and its tokens are gone
 };
 
@@ -91,9 +94,20 @@ struct RefreshRotation {
   // rotation's time for kGraceReplay and kReused. A caller re-signing the access token
   // of a grace replay uses it as iat, so both answers are byte-identical.
   TimePoint rotated_at{};
-  // The successor stored at that rotation (for kRotated, the one passed in).
+  // The successor stored at that rotation (for kRotated, the one passed in). For
+  // kGraceReplay the newest live descendant: the stored successor if it is still active,
+  // else the first active token down the chain of successors (each one's `next`), and
+  // rotated_at is then the time of the rotation that created it. Empty when the chain
+  // breaks (a link gone) or runs past kMaxReplayGenerations: the caller answers so that
+  // the client logs in again, without a theft verdict.
   std::string successor_hash;
+  // How many rotations successor_hash is after the presented token (1 = its own
+  // successor; a caller deriving successors re-derives that many times); 0 when empty.
+  std::uint32_t generations = 1;
 };
+
+// How far a grace replay follows the chain of successors.
+inline constexpr std::uint32_t kMaxReplayGenerations = 8;
 
 struct FailureWindow {
   std::uint64_t count = 0;  // failures with time > now - window
@@ -131,7 +145,8 @@ class AuthStateStore {
   virtual void GetRefreshAsync(std::string_view token_hash, ResultCallback<RefreshRecord> done) = 0;
 
   // Atomically: active -> spent + successor stored active (same session and user, issued
-  // at `now`) -> kRotated; spent within grace -> kGraceReplay; spent later -> kReused and
+  // at `now`) -> kRotated; spent within grace -> kGraceReplay (with the newest live
+  // descendant, see RefreshRotation; nothing changes); spent later -> kReused and
   // the session (record and index entry) and all its refresh tokens deleted. NotFound if
   // the presented token is unknown or expired at `now`. Conflict (nothing changed) if a
   // live token already has successor_hash.

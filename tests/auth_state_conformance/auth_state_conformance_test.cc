@@ -229,6 +229,61 @@ TEST_P(AuthStateConformanceTest, GraceReplayNamesTheStoredSuccessorWhateverTheCa
   SK_EXPECT_CODE(store().GetRefresh(TokenHash(9)).status(), Code::kNotFound);
 }
 
+// Issue 10: tab A rotated 1 -> 2 and then 2 -> 3; tab B replays 1 within the grace. It
+// must get 3 (the live token), not 2 (spent: its next refresh would be reuse).
+TEST_P(AuthStateConformanceTest, GraceReplayHandsOutTheNewestLiveDescendant) {
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
+  clock().Advance(seconds(1));
+  const TimePoint second_rotation = now();
+  ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now())).ok());
+  clock().Advance(seconds(1));
+  auto replay = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now()));
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_EQ(replay->outcome, RotateOutcome::kGraceReplay);
+  EXPECT_EQ(replay->successor_hash, TokenHash(3));
+  EXPECT_EQ(replay->generations, 2u);
+  EXPECT_EQ(replay->rotated_at, FloorMs(second_rotation)) << "when 3 was created";
+  EXPECT_EQ(store().GetRefresh(TokenHash(3))->state, RefreshState::kActive);  // unchanged
+  // The plain replay of the live line's parent still names its own successor.
+  auto direct = store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now()));
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(direct->successor_hash, TokenHash(3));
+  EXPECT_EQ(direct->generations, 1u);
+}
+
+TEST_P(AuthStateConformanceTest, GraceReplayWithoutALiveDescendantNamesNone) {
+  // The successor died before the replay (it was given a short life).
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  const std::string one = TokenHash(1);
+  const std::string two = TokenHash(2);
+  RotateRequest short_lived = Rotation(one, two, now());
+  short_lived.successor_expires_at = now() + seconds(1);
+  ASSERT_TRUE(store().RotateRefresh(short_lived).ok());
+  clock().Advance(seconds(2));
+  auto replay = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now()));
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_EQ(replay->outcome, RotateOutcome::kGraceReplay);
+  EXPECT_EQ(replay->successor_hash, "");
+  EXPECT_EQ(replay->generations, 0u);
+  EXPECT_EQ(replay->session_id, TestSessionId(1));
+
+  // A chain longer than kMaxReplayGenerations within the grace: none either.
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(100, TestSessionId(2), "u", now())));
+  const int last = 100 + static_cast<int>(kMaxReplayGenerations) + 1;
+  for (int n = 100; n < last; ++n) {
+    ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(n), TokenHash(n + 1), now())).ok()) << n;
+  }
+  auto too_far = store().RotateRefresh(Rotation(TokenHash(100), TokenHash(101), now()));
+  ASSERT_TRUE(too_far.ok());
+  EXPECT_EQ(too_far->successor_hash, "");
+  EXPECT_EQ(too_far->generations, 0u);
+  auto within = store().RotateRefresh(Rotation(TokenHash(101), TokenHash(102), now()));
+  ASSERT_TRUE(within.ok());
+  EXPECT_EQ(within->successor_hash, TokenHash(last));
+  EXPECT_EQ(within->generations, kMaxReplayGenerations);
+}
+
 TEST_P(AuthStateConformanceTest, GraceEndsExactlyAtItsLength) {
   SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());

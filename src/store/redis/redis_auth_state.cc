@@ -79,9 +79,11 @@ return 1
 )lua";
 
 // KEYS: refresh_token:<presented>, refresh_token:<successor>.
-// ARGV: presented, successor, now ms, grace ms, successor expires ms, successor ttl ms.
-// -> {'unknown'} | {'conflict'} | {outcome, session_id, user_id, rotated_at ms, next}
-//    with outcome rotated | grace | reused.
+// ARGV: presented, successor, now ms, grace ms, successor expires ms, successor ttl ms,
+// most generations a replay follows.
+// -> {'unknown'} | {'conflict'} | {outcome, session_id, user_id, rotated_at ms, hash,
+//    generations} with outcome rotated | grace | reused; for grace, hash is the newest
+//    live descendant (rotated_at: when it was created) or '' with generations 0.
 constexpr const char* kRotate = R"lua(
 local now = tonumber(ARGV[3])
 local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'expires_at', 'rotated_at', 'next')
@@ -91,16 +93,25 @@ if not rotated_at then
   if token_taken(ARGV[2], now) then return {'conflict'} end
   store_token(ARGV[2], sid, uid, ARGV[3], ARGV[5], ARGV[6])
   redis.call('HSET', KEYS[1], 'rotated_at', ARGV[3], 'next', ARGV[2])
-  return {'rotated', sid, uid, ARGV[3], ARGV[2]}
+  return {'rotated', sid, uid, ARGV[3], ARGV[2], '1'}
 end
 if now - tonumber(rotated_at) <= tonumber(ARGV[4]) then
-  return {'grace', sid, uid, rotated_at, nxt}
+  -- The newest live descendant: follow `next` while the token is spent.
+  local hash, at, generations = nxt, rotated_at, 1
+  while true do
+    local g = redis.call('HMGET', 'refresh_token:' .. hash, 'session_id', 'expires_at', 'rotated_at', 'next')
+    if not g[1] or not live(g[2], now) then break end
+    if not g[3] then return {'grace', sid, uid, at, hash, tostring(generations)} end
+    if generations >= tonumber(ARGV[7]) or not g[4] then break end
+    hash, at, generations = g[4], g[3], generations + 1
+  end
+  return {'grace', sid, uid, rotated_at, '', '0'}
 end
 redis.call('DEL', 'session:' .. sid)
 if uid ~= '' then redis.call('SREM', 'user_sessions:' .. uid, sid) end
 delete_family(sid, now)
 redis.call('DEL', KEYS[1])
-return {'reused', sid, uid, rotated_at, nxt}
+return {'reused', sid, uid, rotated_at, nxt, '1'}
 )lua";
 
 // KEYS: session_refresh:<session_id>. ARGV: session_id, now ms. -> live tokens deleted.
@@ -327,7 +338,7 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
       {internal::RefreshTokenKey(request.presented_hash), internal::RefreshTokenKey(request.successor_hash)},
       {std::string(request.presented_hash), std::string(request.successor_hash), Millis(now_ms),
        Millis(request.grace.count()), Millis(expires_ms),
-       Millis(std::max<std::int64_t>(1, expires_ms - now_ms))},
+       Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), std::to_string(kMaxReplayGenerations)},
       [done = std::move(done)](Result<RedisReply> reply) {
         constexpr std::string_view kWhat = "redis rotate refresh";
         if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
@@ -347,9 +358,13 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
           return done(UnexpectedReply(kWhat, r));
         }
         std::int64_t rotated_ms = 0;
-        if (r.elements.size() != 5 || !ParseMillis(r.elements[3].str, rotated_ms)) {
+        std::int64_t generations = 0;
+        if (r.elements.size() != 6 || !ParseMillis(r.elements[3].str, rotated_ms) ||
+            !ParseMillis(r.elements[5].str, generations) || generations < 0 ||
+            generations > kMaxReplayGenerations) {
           return done(UnexpectedReply(kWhat, r));
         }
+        out.generations = static_cast<std::uint32_t>(generations);
         out.session_id = r.elements[1].str;
         out.user_id = r.elements[2].str;
         out.rotated_at = FromUnixMillis(rotated_ms);

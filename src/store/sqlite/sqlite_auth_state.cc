@@ -153,6 +153,22 @@ Result<std::uint64_t> DeleteFamily(SqliteConnection& connection, std::string_vie
   }
 }
 
+// A grace replay: from out.successor_hash (created at out.rotated_at), follows the chain
+// while the token is spent, up to kMaxReplayGenerations. true with `out` naming the first
+// active live token; false when a link is gone or dead, or the chain is too long.
+Result<bool> NewestLiveDescendant(SqliteConnection& connection, std::int64_t now_ms,
+                                  RefreshRotation& out) {
+  for (out.generations = 1;; ++out.generations) {
+    Result<std::optional<StoredToken>> next = ReadToken(connection, out.successor_hash);
+    if (!next.ok()) return next.status();
+    if (!next->has_value() || (*next)->expires_ms <= now_ms) return false;
+    if (!(*next)->spent) return true;
+    if (out.generations >= kMaxReplayGenerations) return false;
+    out.rotated_at = FromUnixMillis((*next)->rotated_ms);
+    out.successor_hash = std::move((*next)->successor_hash);
+  }
+}
+
 Result<FailureWindow> ReadWindow(SqliteConnection& connection, std::string_view key,
                                  std::int64_t cutoff_ms) {
   StatementRun window(connection, kFailureWindow);
@@ -343,6 +359,13 @@ Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& req
       out.successor_hash = std::move(t.successor_hash);
       if (now_ms - t.rotated_ms <= request.grace.count()) {
         out.outcome = RotateOutcome::kGraceReplay;
+        Result<bool> found = NewestLiveDescendant(**connection, now_ms, out);
+        if (!found.ok()) return found.status();
+        if (!*found) {
+          out.successor_hash.clear();
+          out.generations = 0;
+          out.rotated_at = FromUnixMillis(t.rotated_ms);
+        }
       } else {
         // Reuse: the session and its whole token family die in this transaction.
         out.outcome = RotateOutcome::kReused;
