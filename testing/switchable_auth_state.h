@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "sessionkit/auth_state_store.h"
 
@@ -50,6 +51,17 @@ class SwitchableAuthState final : public AuthStateStore {
   void ResetFailuresAsync(std::string_view k, StatusCallback done) override {
     if (down_) return done(Status::Unavailable("down"));
     inner_->ResetFailuresAsync(k, std::move(done));
+  }
+  void ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                           std::chrono::milliseconds w,
+                           ResultCallback<AttemptReservation> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->ReserveAttemptAsync(keys, now, w, std::move(done));
+  }
+  void ReleaseAttemptAsync(std::string_view k, std::string_view ticket,
+                           StatusCallback done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->ReleaseAttemptAsync(k, ticket, std::move(done));
   }
 
  private:

@@ -194,6 +194,7 @@ enum class RefreshRefusal : std::uint8_t {
   kNone,
   kSuccessorConflict,  // a live token already had the successor's hash
   kReplayKeyChanged,   // the replay derives another successor (refresh_secret changed)
+  kReplayLineGone,     // a replay whose chain of successors is gone or too long: log in
 };
 
 struct RefreshRequest {

@@ -7,13 +7,21 @@
 // again within `grace` of its rotation is a replay (kGraceReplay, with the original
 // rotation time and successor); later it is reuse (kReused): in that same atomic step the
 // store deletes the session (record and user-index entry) and every refresh token of it,
-// so the revoke holds even if the caller crashes right after.
+// so the revoke holds even if the caller crashes right after. A grace replay hands out
+// the newest live descendant, not a successor that is itself spent already: a tab that
+// lost a race and replays late still gets the token the line is at, so its next refresh
+// is no reuse (see RotateRefreshAsync).
 //
 // Failed logins. A sliding window per opaque key ("id:<identifier>", "ip:<addr>"):
 // RecordFailure adds one failure at `now` and returns the window after it; PeekFailures
 // reads it. A window counts the failures with time > now - window and reports the oldest,
 // so a caller can answer Retry-After = oldest + window - now. Failures older than the
 // window are trimmed as the key is written, and purged in bounded batches otherwise.
+// ReserveAttempt is the race-free gate before a password check: in one atomic step it
+// checks every key against its limit and, only when all are under, counts one failure
+// for each (the attempt is presumed wrong until proven right); so N concurrent attempts
+// at a key with room for k get exactly k grants, from any number of servers. A success
+// (or an attempt never judged) takes its failure back with ReleaseAttempt.
 //
 // Conventions are those of session_store.h: every *Async callback runs exactly once,
 // inline (SQLite) or on the Redis client's I/O thread (see redis_store.h); string_views are copied before
@@ -35,6 +43,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sessionkit/clock.h"
 #include "sessionkit/result.h"
@@ -61,7 +70,7 @@ struct RefreshRecord {
 
 enum class RotateOutcome : std::uint8_t {
   kRotated,      // it was active: now spent, and the successor is stored (active)
-  kGraceReplay,  // spent at most `grace` ago: hand out the same successor again
+  kGraceReplay,  // spent at most `grace` ago: hand out the line's newest live token
   kReused,       // spent longer ago: theft signal; the session and its tokens are gone
 };
 
@@ -85,13 +94,40 @@ struct RefreshRotation {
   // rotation's time for kGraceReplay and kReused. A caller re-signing the access token
   // of a grace replay uses it as iat, so both answers are byte-identical.
   TimePoint rotated_at{};
-  // The successor stored at that rotation (for kRotated, the one passed in).
+  // The successor stored at that rotation (for kRotated, the one passed in). For
+  // kGraceReplay the newest live descendant: the stored successor if it is still active,
+  // else the first active token down the chain of successors (each one's `next`), and
+  // rotated_at is then the time of the rotation that created it. Empty when the chain
+  // breaks (a link gone) or runs past kMaxReplayGenerations: the caller answers so that
+  // the client logs in again, without a theft verdict.
   std::string successor_hash;
+  // How many rotations successor_hash is after the presented token (1 = its own
+  // successor; a caller deriving successors re-derives that many times); 0 when empty.
+  std::uint32_t generations = 1;
 };
+
+// How far a grace replay follows the chain of successors.
+inline constexpr std::uint32_t kMaxReplayGenerations = 8;
 
 struct FailureWindow {
   std::uint64_t count = 0;  // failures with time > now - window
   TimePoint oldest{};       // the earliest of them; the epoch when count == 0
+};
+
+// One key of a ReserveAttempt and the failures in the window that refuse an attempt.
+// The view must stay valid until ReserveAttemptAsync returns.
+struct AttemptKey {
+  std::string_view key;
+  std::uint32_t limit = 1;  // > 0
+};
+
+struct AttemptReservation {
+  bool granted = false;
+  // Granted: names the failure counted for this attempt in every key (ReleaseAttempt).
+  std::string ticket;
+  // Per key, in the order given: the window after the reservation (granted) or as found
+  // (refused; a key with count >= its limit is one that refused).
+  std::vector<FailureWindow> windows;
 };
 
 class AuthStateStore {
@@ -109,7 +145,8 @@ class AuthStateStore {
   virtual void GetRefreshAsync(std::string_view token_hash, ResultCallback<RefreshRecord> done) = 0;
 
   // Atomically: active -> spent + successor stored active (same session and user, issued
-  // at `now`) -> kRotated; spent within grace -> kGraceReplay; spent later -> kReused and
+  // at `now`) -> kRotated; spent within grace -> kGraceReplay (with the newest live
+  // descendant, see RefreshRotation; nothing changes); spent later -> kReused and
   // the session (record and index entry) and all its refresh tokens deleted. NotFound if
   // the presented token is unknown or expired at `now`. Conflict (nothing changed) if a
   // live token already has successor_hash.
@@ -138,6 +175,20 @@ class AuthStateStore {
   // Forgets every failure of `key` (a successful login resets its identifier).
   virtual void ResetFailuresAsync(std::string_view key, StatusCallback done) = 0;
 
+  // Atomically (one script / one transaction for all `keys`): trims each key's window;
+  // if any key holds >= its limit failures, refuses and counts nothing; else adds one
+  // failure at `now` to every key and grants. 1 to 4 keys, each non-empty with limit > 0,
+  // else InvalidArgument. One round trip.
+  virtual void ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                                   std::chrono::milliseconds window,
+                                   ResultCallback<AttemptReservation> done) = 0;
+
+  // Removes the failure that the reservation named by `ticket` counted for `key` (a
+  // no-op if it is gone already: trimmed or reset). InvalidArgument for an empty key or
+  // a ticket this store never hands out.
+  virtual void ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
+                                   StatusCallback done) = 0;
+
   // --- blocking wrappers (see session_store.h) ---
   Status IssueRefresh(const RefreshRecord& record);
   Result<RefreshRecord> GetRefresh(std::string_view token_hash);
@@ -148,6 +199,9 @@ class AuthStateStore {
   Result<FailureWindow> PeekFailures(std::string_view key, TimePoint now,
                                      std::chrono::milliseconds window);
   Status ResetFailures(std::string_view key);
+  Result<AttemptReservation> ReserveAttempt(const std::vector<AttemptKey>& keys, TimePoint now,
+                                            std::chrono::milliseconds window);
+  Status ReleaseAttempt(std::string_view key, std::string_view ticket);
 };
 
 using AuthStateStorePtr = std::shared_ptr<AuthStateStore>;

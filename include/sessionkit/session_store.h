@@ -13,6 +13,8 @@
 // programs, tools and tests; never call them on a server's I/O thread.
 //
 // Semantics every implementation keeps (the conformance suite checks them):
+// - A record is served only under its own id: one whose `id` differs from the key it is
+//   stored under is treated as corrupt (Malformed on Get, skipped by List/Scan).
 // - A record is live while store-clock now < expires_at. Get of a record past its
 //   expires_at returns Expired once and deletes it (with its index entry); after that,
 //   NotFound. List/Count/Scan never return dead records.
@@ -67,7 +69,9 @@ class SessionStore {
   // Sliding write: sets last_seen and expires_at of `current` (a record returned by Get,
   // whose raw bytes are preserved otherwise) and the TTL together. NotFound if the
   // session was deleted meanwhile; never recreates it. Keeps the user index's TTL up
-  // and re-adds the id to it if missing.
+  // and re-adds the id to it if missing. A store shared with other writers (Redis) may
+  // answer Conflict, writing nothing, when the record changed since `current` was read:
+  // a slide never overwrites another writer's field (the caller just does not slide).
   virtual void TouchAsync(const Session& current, TimePoint last_seen, TimePoint expires_at,
                           StatusCallback done) = 0;
 
@@ -75,7 +79,10 @@ class SessionStore {
   virtual void DeleteAsync(std::string_view session_id, ResultCallback<bool> done) = 0;
 
   // Deletes every session of `user_id` except `keep_session_id` (may be empty), prunes
-  // the index, returns how many live sessions were deleted.
+  // the index, returns how many live sessions were deleted. Only the user's records are
+  // deleted (an index entry naming another user's record is pruned, the record kept).
+  // Work is bounded per call to the backend (Redis: batches, see docs/redis.md), so it
+  // is atomic per batch, not across a user with very many sessions.
   virtual void DeleteAllForUserAsync(std::string_view user_id, std::string_view keep_session_id,
                                      ResultCallback<std::uint64_t> done) = 0;
 

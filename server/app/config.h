@@ -65,7 +65,7 @@ struct ServerConfig {
   int session_touch_interval_seconds = 60;
   std::string session_binding = "warn";  // or "strict"
   BindingPolicy binding = BindingPolicy::kWarn;  // parsed from session_binding
-  int session_max_per_user = 0;
+  int session_max_per_user = 100;  // API.md §3: 0 = unlimited
   int refresh_reuse_grace_seconds = 10;
   int login_failure_window_seconds = 900;
   int login_max_failures_per_identifier = 10;  // 0 = not throttled

@@ -185,7 +185,7 @@ TEST(ConfigTest, DefaultsOfApiMd) {
   EXPECT_EQ(c.session_max_lifetime_hours, 720);
   EXPECT_EQ(c.session_touch_interval_seconds, 60);
   EXPECT_EQ(c.session_binding, "warn");
-  EXPECT_EQ(c.session_max_per_user, 0);
+  EXPECT_EQ(c.session_max_per_user, 100);  // API.md §3 (issue 10)
   EXPECT_EQ(c.refresh_reuse_grace_seconds, 10);
   EXPECT_EQ(c.login_failure_window_seconds, 900);
   EXPECT_EQ(c.login_max_failures_per_identifier, 10);

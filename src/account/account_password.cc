@@ -2,9 +2,11 @@
 //
 // On the blocking executor: the user by id (kUserNotFound when this database does not
 // know it). The login throttle guards the current password like a login: the user's
-// username (lowercased) and the client IP past their limits -> kThrottled, not counted.
-// Then on the executor again: a wrong current password -> kInvalidCredentials, counted
-// as a failed login for both keys; else the new argon2id hash is stored and every OTHER
+// username (lowercased) and the client IP past their limits -> kThrottled, not counted;
+// else the attempt is reserved (counted for both keys) before the check, atomically, so
+// racing guesses cannot pass a limit. Then on the executor again: a wrong current
+// password -> kInvalidCredentials (the reservation stays as the failure); else the
+// reservation is released from both keys, and the new argon2id hash is stored and every OTHER
 // session of the user is revoked (the current one stays) -> kChanged with the count.
 #include <memory>
 #include <utility>
@@ -21,6 +23,7 @@ struct PasswordFlow {
   User user;
   std::string id_key;
   std::string ip_key;
+  std::string ticket;  // the throttle's reservation for this attempt
   PasswordChangeOutcome outcome;
 
   void Finish(PasswordChangeResult result, Status error = Status::Ok()) {
@@ -46,12 +49,10 @@ void AccountService::ChangePassword(PasswordChangeRequest request,
     if (deps_.hasher->Verify(user.password_hash, flow->request.current_password) ==
         PasswordCheck::kMismatch) {
       flow->outcome.password_rejected = true;
-      return flows_->throttle.RecordFailureAsync(
-          flow->id_key, flow->ip_key, Now(), [flow](Status recorded) {
-            if (!recorded.ok()) return flow->Finish(PasswordChangeResult::kStoreError, recorded);
-            flow->Finish(PasswordChangeResult::kInvalidCredentials);
-          });
+      return flow->Finish(PasswordChangeResult::kInvalidCredentials);  // already counted
     }
+    // Not a failure: the reservation goes back (best effort; a leftover ages out).
+    flows_->throttle.ReleaseAsync(flow->id_key, flow->ip_key, flow->ticket, [](Status) {});
     Result<std::string> hash = deps_.hasher->Hash(flow->request.new_password);
     if (!hash.ok()) return flow->Finish(PasswordChangeResult::kHashFailed, hash.status());
     if (Status saved = deps_.users->UpdatePasswordHash(user.id, *hash); !saved.ok()) {
@@ -78,17 +79,20 @@ void AccountService::ChangePassword(PasswordChangeRequest request,
     flow->outcome.user_id = flow->user.id;
     flow->id_key = internal::IdentifierKey(flow->user.username);
     flow->ip_key = internal::IpKey(flow->request.client_ip);
-    flows_->throttle.CheckAsync(
+    flows_->throttle.ReserveAsync(
         flow->id_key, flow->ip_key, Now(),
-        [this, flow, change = std::move(change)](Result<std::int64_t> refusal) mutable {
-          if (!refusal.ok()) {
-            return flow->Finish(PasswordChangeResult::kStoreError, refusal.status());
-          }
-          if (*refusal > 0) {
-            flow->outcome.retry_after_seconds = *refusal;
+        [this, flow, change = std::move(change)](Result<internal::ThrottleReservation> r) mutable {
+          if (!r.ok()) return flow->Finish(PasswordChangeResult::kStoreError, r.status());
+          if (r->retry_after_seconds > 0) {
+            flow->outcome.retry_after_seconds = r->retry_after_seconds;
             return flow->Finish(PasswordChangeResult::kThrottled);
           }
-          if (!deps_.blocking(std::move(change))) flow->Finish(PasswordChangeResult::kBusy);
+          flow->ticket = std::move(r->ticket);
+          if (!deps_.blocking(std::move(change))) {
+            flows_->throttle.ReleaseAsync(
+                flow->id_key, flow->ip_key, flow->ticket,
+                [flow](Status) { flow->Finish(PasswordChangeResult::kBusy); });
+          }
         });
   };
   if (!deps_.blocking(std::move(lookup))) flow->Finish(PasswordChangeResult::kBusy);

@@ -13,6 +13,11 @@
 //      rotation time, so a replay gets byte-identical tokens; the user's fields come
 //      from a UserStore read on the blocking executor (a user this database does not
 //      know -- an imported session -- is described by its session);
+//      a grace replay hands out the newest live descendant of the token (the store walks
+//      the chain of successors; each is derived from the one before, so the pair is the
+//      one the winning tab got at that rotation), never a successor that is spent already
+//      (its holder would be revoked for reuse on the next refresh); no live descendant ->
+//      kInvalid (kReplayLineGone: the client logs in again, no theft verdict);
 //      reuse (spent longer than the grace ago) -> the store has deleted the session and
 //      its tokens: kReused.
 // A store outage is kStoreError at any step.
@@ -125,6 +130,18 @@ void AccountService::Refresh(RefreshRequest request, std::function<void(RefreshO
             state->now - rotation->rotated_at);
         return state->Finish(RefreshResult::kReused);
       case RotateOutcome::kGraceReplay:
+        if (rotation->generations == 0) {
+          // No live descendant to hand out: the client logs in again (no theft verdict).
+          outcome.refusal = RefreshRefusal::kReplayLineGone;
+          return state->Finish(RefreshResult::kInvalid);
+        }
+        // The newest live descendant, `generations` rotations down the line.
+        for (std::uint32_t g = 1; g < rotation->generations; ++g) {
+          state->successor = flows_->refresh_tokens.SuccessorOf(state->successor);
+        }
+        if (rotation->generations > 1) {
+          state->successor_hash = internal::RefreshTokens::HashOf(state->successor);
+        }
         if (rotation->successor_hash != state->successor_hash) {
           // Derived under another key (the secret changed since the rotation).
           outcome.refusal = RefreshRefusal::kReplayKeyChanged;

@@ -204,6 +204,7 @@ struct LoginState {
   LoginRequest request;
   std::string id_key;
   std::string ip_key;
+  std::string ticket;  // the throttle's reservation for this attempt
   std::function<void(LoginOutcome)> done;
   LoginOutcome outcome;
 
@@ -228,7 +229,10 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
     LoginOutcome& outcome = state->outcome;
     Result<User> user = deps_.users->FindByLogin(state->request.identifier);
     if (!user.ok() && !user.status().IsNotFound()) {
-      return state->Finish(LoginResult::kStoreError, user.status());
+      // Never judged: the reservation goes back (best effort; the store error is the answer).
+      return flows_->throttle.ReleaseAsync(
+          state->id_key, state->ip_key, state->ticket,
+          [state, error = user.status()](Status) { state->Finish(LoginResult::kStoreError, error); });
     }
     PasswordCheck check = PasswordCheck::kMismatch;
     if (user.ok()) {
@@ -239,12 +243,8 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
     if (check == PasswordCheck::kMismatch) {
       outcome.rejection = user.ok() ? PasswordRejection::kWrongPassword
                                     : PasswordRejection::kUnknownUser;
-      // Counted before answering, so the next attempt sees it.
-      return flows_->throttle.RecordFailureAsync(
-          state->id_key, state->ip_key, Now(), [state](Status recorded) {
-            if (!recorded.ok()) return state->Finish(LoginResult::kStoreError, recorded);
-            state->Finish(LoginResult::kInvalidCredentials);
-          });
+      // Already counted: the reservation made before the check is this failure.
+      return state->Finish(LoginResult::kInvalidCredentials);
     }
     if (check == PasswordCheck::kMatchNeedsRehash) {
       Result<std::string> upgraded = deps_.hasher->Hash(state->request.password);
@@ -255,7 +255,8 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
     }
     outcome.password_matched = true;
     outcome.user = WithoutHash(std::move(user).value());
-    flows_->throttle.ResetIdentifierAsync(state->id_key, [this, state](Status reset) {
+    flows_->throttle.SucceededAsync(state->id_key, state->ip_key, state->ticket,
+                                    [this, state](Status reset) {
       state->outcome.throttle_reset_error = reset.code();
       IssueSession(state->outcome.user, "login", std::move(state->request.client),
                    [state](Status error, IssueStep step, IssuedSession issued) {
@@ -267,15 +268,19 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
     });
   };
 
-  flows_->throttle.CheckAsync(
+  flows_->throttle.ReserveAsync(
       state->id_key, state->ip_key, Now(),
-      [this, state, check = std::move(check)](Result<std::int64_t> refusal) mutable {
-        if (!refusal.ok()) return state->Finish(LoginResult::kStoreError, refusal.status());
-        if (*refusal > 0) {
-          state->outcome.retry_after_seconds = *refusal;
+      [this, state, check = std::move(check)](Result<internal::ThrottleReservation> r) mutable {
+        if (!r.ok()) return state->Finish(LoginResult::kStoreError, r.status());
+        if (r->retry_after_seconds > 0) {
+          state->outcome.retry_after_seconds = r->retry_after_seconds;
           return state->Finish(LoginResult::kThrottled);
         }
-        if (!deps_.blocking(std::move(check))) state->Finish(LoginResult::kBusy);
+        state->ticket = std::move(r->ticket);
+        if (!deps_.blocking(std::move(check))) {
+          flows_->throttle.ReleaseAsync(state->id_key, state->ip_key, state->ticket,
+                                        [state](Status) { state->Finish(LoginResult::kBusy); });
+        }
       });
 }
 

@@ -408,6 +408,27 @@ TEST_F(AccountServiceTest, RotationThenGraceReplayThenReuse) {
   EXPECT_EQ(Refresh(first.refresh_token).result, RefreshResult::kInvalid);  // died with it
 }
 
+// Issue 10: tab A refreshes twice; tab B, late with the first token but within the grace,
+// must get the pair the line is at (whose refresh token works), not A's spent first one.
+TEST_F(AccountServiceTest, ALateReplayGetsTheNewestLivePairNotASpentOne) {
+  RegisterOutcome reg = Register("kurt");
+  ASSERT_EQ(reg.result, RegisterResult::kRegistered);
+  RefreshOutcome a1 = Refresh(reg.issued.refresh_token);
+  ASSERT_EQ(a1.result, RefreshResult::kRotated) << a1.error.ToString();
+  clock_.Advance(seconds(2));
+  RefreshOutcome a2 = Refresh(a1.refresh_token);
+  ASSERT_EQ(a2.result, RefreshResult::kRotated) << a2.error.ToString();
+  clock_.Advance(seconds(2));
+  RefreshOutcome b = Refresh(reg.issued.refresh_token);
+  ASSERT_EQ(b.result, RefreshResult::kGraceReplay) << b.error.ToString();
+  EXPECT_EQ(b.refresh_token, a2.refresh_token);
+  EXPECT_EQ(b.access_token, a2.access_token);  // byte-identical: iat = that rotation
+  clock_.Advance(seconds(1));
+  RefreshOutcome b_next = Refresh(b.refresh_token);  // B's next refresh is no reuse
+  EXPECT_EQ(b_next.result, RefreshResult::kRotated);
+  EXPECT_TRUE(SessionLive(reg.issued.session.id));
+}
+
 TEST_F(AccountServiceTest, RefreshRefusesBadTokensAndRevokedSessions) {
   EXPECT_EQ(Refresh("short").result, RefreshResult::kInvalid);
   EXPECT_EQ(Refresh(std::string(43, 'A')).result, RefreshResult::kInvalid);  // unknown

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <vector>
 #include <utility>
 
 #include "src/crypto/hex.h"
@@ -66,45 +67,59 @@ std::int64_t RetryAfterSeconds(TimePoint oldest, std::chrono::seconds window, Ti
   return std::max<std::int64_t>(left, 1);
 }
 
-void LoginThrottle::CheckAsync(std::string id_key, std::string ip_key, TimePoint now,
-                               ThrottleCallback done) const {
-  // The IP window second, so the answer can carry the larger Retry-After of the two.
-  auto check_ip = [this, ip_key = std::move(ip_key), now, done](std::int64_t id_refusal) {
-    if (limits_.max_per_ip == 0) return done(id_refusal);
-    store_.PeekFailuresAsync(ip_key, now, Millis(limits_.window),
-                             [this, now, id_refusal, done](Result<FailureWindow> w) {
-                               if (!w.ok()) return done(w.status());
-                               done(std::max(id_refusal,
-                                             Refusal(*w, limits_.max_per_ip, limits_.window, now)));
-                             });
-  };
-  if (limits_.max_per_identifier == 0) return check_ip(0);
-  store_.PeekFailuresAsync(
-      id_key, now, Millis(limits_.window),
-      [this, now, check_ip = std::move(check_ip), done](Result<FailureWindow> w) mutable {
-        if (!w.ok()) return done(w.status());
-        check_ip(Refusal(*w, limits_.max_per_identifier, limits_.window, now));
+void LoginThrottle::ReserveAsync(const std::string& id_key, const std::string& ip_key,
+                                 TimePoint now, ResultCallback<ThrottleReservation> done) const {
+  std::vector<AttemptKey> keys;
+  if (limits_.max_per_identifier > 0) keys.push_back({id_key, limits_.max_per_identifier});
+  if (limits_.max_per_ip > 0) keys.push_back({ip_key, limits_.max_per_ip});
+  if (keys.empty()) return done(ThrottleReservation{});
+  std::vector<std::uint32_t> key_limits;
+  for (const AttemptKey& k : keys) key_limits.push_back(k.limit);
+  store_.ReserveAttemptAsync(
+      keys, now, Millis(limits_.window),
+      [this, key_limits = std::move(key_limits), now,
+       done = std::move(done)](Result<AttemptReservation> r) {
+        if (!r.ok()) return done(r.status());
+        ThrottleReservation out;
+        if (r->granted) {
+          out.ticket = std::move(r->ticket);
+          return done(std::move(out));
+        }
+        for (std::size_t i = 0; i < r->windows.size() && i < key_limits.size(); ++i) {
+          out.retry_after_seconds = std::max(
+              out.retry_after_seconds, Refusal(r->windows[i], key_limits[i], limits_.window, now));
+        }
+        // A refusal always names a full window; guard against a store that says otherwise.
+        out.retry_after_seconds = std::max<std::int64_t>(out.retry_after_seconds, 1);
+        done(std::move(out));
       });
 }
 
-void LoginThrottle::RecordFailureAsync(std::string id_key, std::string ip_key, TimePoint now,
-                                       StatusCallback done) const {
-  auto record_ip = [this, ip_key = std::move(ip_key), now, done]() {
-    if (limits_.max_per_ip == 0) return done(Status::Ok());
-    store_.RecordFailureAsync(ip_key, now, Millis(limits_.window),
-                              [done](Result<FailureWindow> w) { done(w.status()); });
+void LoginThrottle::SucceededAsync(const std::string& id_key, std::string ip_key,
+                                   std::string ticket, StatusCallback done) const {
+  auto release_ip = [this, ip_key = std::move(ip_key), ticket = std::move(ticket), done]() {
+    if (limits_.max_per_ip == 0 || ticket.empty()) return done(Status::Ok());
+    store_.ReleaseAttemptAsync(ip_key, ticket, done);
   };
-  if (limits_.max_per_identifier == 0) return record_ip();
-  store_.RecordFailureAsync(id_key, now, Millis(limits_.window),
-                            [record_ip = std::move(record_ip), done](Result<FailureWindow> w) {
-                              if (!w.ok()) return done(w.status());
-                              record_ip();
-                            });
+  if (limits_.max_per_identifier == 0) return release_ip();
+  store_.ResetFailuresAsync(id_key, [release_ip = std::move(release_ip), done](Status reset) {
+    if (!reset.ok()) return done(reset);
+    release_ip();
+  });
 }
 
-void LoginThrottle::ResetIdentifierAsync(std::string_view id_key, StatusCallback done) const {
-  if (limits_.max_per_identifier == 0) return done(Status::Ok());
-  store_.ResetFailuresAsync(id_key, std::move(done));
+void LoginThrottle::ReleaseAsync(const std::string& id_key, std::string ip_key,
+                                 std::string ticket, StatusCallback done) const {
+  if (ticket.empty()) return done(Status::Ok());
+  auto release_ip = [this, ip_key = std::move(ip_key), ticket, done]() {
+    if (limits_.max_per_ip == 0) return done(Status::Ok());
+    store_.ReleaseAttemptAsync(ip_key, ticket, done);
+  };
+  if (limits_.max_per_identifier == 0) return release_ip();
+  store_.ReleaseAttemptAsync(id_key, ticket, [release_ip = std::move(release_ip), done](Status r) {
+    if (!r.ok()) return done(r);
+    release_ip();
+  });
 }
 
 }  // namespace sessionkit::internal

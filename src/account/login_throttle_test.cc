@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <thread>
+#include <vector>
 
 #include "sessionkit/sqlite_store.h"
 #include "testing/temp_dir.h"
@@ -60,22 +63,44 @@ class LoginThrottleTest : public ::testing::Test {
     store_ = std::move(store).value();
   }
 
-  Result<std::int64_t> Check(const LoginThrottle& t, std::string id, std::string ip) {
-    std::promise<Result<std::int64_t>> p;
-    t.CheckAsync(std::move(id), std::move(ip), clock_.Now(),
-                 [&p](Result<std::int64_t> r) { p.set_value(std::move(r)); });
+  Result<ThrottleReservation> Reserve(const LoginThrottle& t, const std::string& id,
+                                      const std::string& ip) {
+    std::promise<Result<ThrottleReservation>> p;
+    t.ReserveAsync(id, ip, clock_.Now(),
+                   [&p](Result<ThrottleReservation> r) { p.set_value(std::move(r)); });
     return p.get_future().get();
   }
-  Status Fail(const LoginThrottle& t, std::string id, std::string ip) {
+  // The Retry-After of a fresh attempt (0: granted); a granted one is taken back again.
+  Result<std::int64_t> Check(const LoginThrottle& t, const std::string& id, const std::string& ip) {
+    Result<ThrottleReservation> r = Reserve(t, id, ip);
+    if (!r.ok()) return r.status();
+    if (r->retry_after_seconds > 0) return r->retry_after_seconds;
+    if (Status st = Release(t, id, ip, r->ticket); !st.ok()) return st;
+    return std::int64_t{0};
+  }
+  // A wrong password: the reservation stays as the failure.
+  Status Fail(const LoginThrottle& t, const std::string& id, const std::string& ip) {
+    Result<ThrottleReservation> r = Reserve(t, id, ip);
+    if (!r.ok()) return r.status();
+    return r->retry_after_seconds > 0 ? Status::Internal("refused") : Status::Ok();
+  }
+  Status Release(const LoginThrottle& t, const std::string& id, const std::string& ip,
+                 std::string ticket) {
     std::promise<Status> p;
-    t.RecordFailureAsync(std::move(id), std::move(ip), clock_.Now(),
-                         [&p](Status s) { p.set_value(std::move(s)); });
+    t.ReleaseAsync(id, ip, std::move(ticket), [&p](Status s) { p.set_value(std::move(s)); });
     return p.get_future().get();
   }
-  Status Reset(const LoginThrottle& t, std::string_view id) {
+  // A right password at `ip`: the identifier reset, the IP's reservation released.
+  Status Succeed(const LoginThrottle& t, const std::string& id, const std::string& ip) {
+    Result<ThrottleReservation> r = Reserve(t, id, ip);
+    if (!r.ok()) return r.status();
+    if (r->retry_after_seconds > 0) return Status::Internal("refused");
     std::promise<Status> p;
-    t.ResetIdentifierAsync(id, [&p](Status s) { p.set_value(std::move(s)); });
+    t.SucceededAsync(id, ip, r->ticket, [&p](Status s) { p.set_value(std::move(s)); });
     return p.get_future().get();
+  }
+  std::uint64_t Count(std::string_view key, seconds window) {
+    return store_->PeekFailures(key, clock_.Now(), window)->count;
   }
 
   ManualClock clock_;
@@ -100,8 +125,10 @@ TEST_F(LoginThrottleTest, IdentifierLimitSlidesAndResets) {
   EXPECT_EQ(*Check(t, "id:a", "ip:1"), 0);
   ASSERT_TRUE(Fail(t, "id:a", "ip:1").ok());      // back at the limit: next leaves at 70
   EXPECT_EQ(*Check(t, "id:a", "ip:1"), 10);
-  ASSERT_TRUE(Reset(t, "id:a").ok());
+  clock_.Advance(seconds(10));                    // t=70: room for one again
+  ASSERT_TRUE(Succeed(t, "id:a", "ip:1").ok());
   EXPECT_EQ(*Check(t, "id:a", "ip:1"), 0);
+  EXPECT_EQ(Count("ip:1", seconds(60)), 2u);  // the IP keeps its failures (20, 60)
 }
 
 TEST_F(LoginThrottleTest, IpLimitCountsEveryIdentifierAndSurvivesAReset) {
@@ -113,7 +140,12 @@ TEST_F(LoginThrottleTest, IpLimitCountsEveryIdentifierAndSurvivesAReset) {
   }
   EXPECT_EQ(*Check(t, "id:fresh", "ip:9"), 96);
   EXPECT_EQ(*Check(t, "id:fresh", "ip:8"), 0);
-  ASSERT_TRUE(Reset(t, "id:u0").ok());  // a success resets its identifier, not the IP
+  EXPECT_EQ(Succeed(t, "id:u0", "ip:9").code(), Code::kInternal);  // refused: no room
+  EXPECT_EQ(Count("ip:9", seconds(100)), 4u);  // a refused attempt is not counted
+  LoginThrottle wide(*store_, {.window = seconds(100), .max_per_identifier = 10, .max_per_ip = 5});
+  ASSERT_TRUE(Succeed(wide, "id:u0", "ip:9").ok());  // a success resets its identifier...
+  EXPECT_EQ(Count("id:u0", seconds(100)), 0u);
+  EXPECT_EQ(Count("ip:9", seconds(100)), 4u);        // ...and takes back only its own IP count
   EXPECT_EQ(*Check(t, "id:u0", "ip:9"), 96);
 }
 
@@ -143,6 +175,27 @@ TEST_F(LoginThrottleTest, StoreErrorsAreReported) {
   EXPECT_EQ(Check(t, "id:a", "").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Fail(t, "", "ip:1").code(), Code::kInvalidArgument);
   EXPECT_EQ(Fail(t, "id:a", "").code(), Code::kInvalidArgument);
+}
+
+// The race of issue 10: many attempts in flight at one identifier. Every one reserves
+// before any is judged; only the limit may pass.
+TEST_F(LoginThrottleTest, ConcurrentAttemptsNeverPassTheLimit) {
+  LoginThrottle t(*store_, {.window = seconds(60), .max_per_identifier = 10, .max_per_ip = 0});
+  constexpr int kAttempts = 64;
+  std::atomic<int> granted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAttempts; ++i) {
+    threads.emplace_back([&] {
+      Result<ThrottleReservation> r = Reserve(t, "id:victim", "ip:" + std::to_string(i));
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      (r->retry_after_seconds > 0 ? refused : granted).fetch_add(1);
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(granted.load(), 10);
+  EXPECT_EQ(refused.load(), kAttempts - 10);
+  EXPECT_EQ(Count("id:victim", seconds(60)), 10u);
 }
 
 }  // namespace

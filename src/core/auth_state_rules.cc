@@ -58,4 +58,16 @@ Status CheckFailureWindow(std::string_view key, std::chrono::milliseconds window
   return Status::Ok();
 }
 
+Status CheckAttemptKeys(const std::vector<AttemptKey>& keys, std::chrono::milliseconds window) {
+  if (keys.empty() || keys.size() > kMaxAttemptKeys) {
+    return Status::InvalidArgument("an attempt needs 1 to " + std::to_string(kMaxAttemptKeys) +
+                                   " failure keys");
+  }
+  for (const AttemptKey& k : keys) {
+    if (Status st = CheckFailureWindow(k.key, window); !st.ok()) return st;
+    if (k.limit == 0) return Status::InvalidArgument("an attempt key's limit must be positive");
+  }
+  return Status::Ok();
+}
+
 }  // namespace sessionkit::internal

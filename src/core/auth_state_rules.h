@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
@@ -31,6 +32,9 @@ Status CheckIssue(const RefreshRecord& record, TimePoint now);
 Status CheckRotate(const RotateRequest& request);
 Status CheckFailureKey(std::string_view key);
 Status CheckFailureWindow(std::string_view key, std::chrono::milliseconds window);
+// ReserveAttempt's: 1 to kMaxAttemptKeys keys, each a valid failure key with limit > 0.
+inline constexpr std::size_t kMaxAttemptKeys = 4;
+Status CheckAttemptKeys(const std::vector<AttemptKey>& keys, std::chrono::milliseconds window);
 
 }  // namespace sessionkit::internal
 

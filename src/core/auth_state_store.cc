@@ -54,4 +54,15 @@ Status AuthStateStore::ResetFailures(std::string_view key) {
   return WaitForStatus([&](auto cb) { ResetFailuresAsync(key, std::move(cb)); });
 }
 
+Result<AttemptReservation> AuthStateStore::ReserveAttempt(const std::vector<AttemptKey>& keys,
+                                                          TimePoint now,
+                                                          std::chrono::milliseconds window) {
+  return WaitFor<AttemptReservation>(
+      [&](auto cb) { ReserveAttemptAsync(keys, now, window, std::move(cb)); });
+}
+
+Status AuthStateStore::ReleaseAttempt(std::string_view key, std::string_view ticket) {
+  return WaitForStatus([&](auto cb) { ReleaseAttemptAsync(key, ticket, std::move(cb)); });
+}
+
 }  // namespace sessionkit

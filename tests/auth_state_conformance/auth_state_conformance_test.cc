@@ -229,6 +229,61 @@ TEST_P(AuthStateConformanceTest, GraceReplayNamesTheStoredSuccessorWhateverTheCa
   SK_EXPECT_CODE(store().GetRefresh(TokenHash(9)).status(), Code::kNotFound);
 }
 
+// Issue 10: tab A rotated 1 -> 2 and then 2 -> 3; tab B replays 1 within the grace. It
+// must get 3 (the live token), not 2 (spent: its next refresh would be reuse).
+TEST_P(AuthStateConformanceTest, GraceReplayHandsOutTheNewestLiveDescendant) {
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
+  clock().Advance(seconds(1));
+  const TimePoint second_rotation = now();
+  ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now())).ok());
+  clock().Advance(seconds(1));
+  auto replay = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now()));
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_EQ(replay->outcome, RotateOutcome::kGraceReplay);
+  EXPECT_EQ(replay->successor_hash, TokenHash(3));
+  EXPECT_EQ(replay->generations, 2u);
+  EXPECT_EQ(replay->rotated_at, FloorMs(second_rotation)) << "when 3 was created";
+  EXPECT_EQ(store().GetRefresh(TokenHash(3))->state, RefreshState::kActive);  // unchanged
+  // The plain replay of the live line's parent still names its own successor.
+  auto direct = store().RotateRefresh(Rotation(TokenHash(2), TokenHash(3), now()));
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(direct->successor_hash, TokenHash(3));
+  EXPECT_EQ(direct->generations, 1u);
+}
+
+TEST_P(AuthStateConformanceTest, GraceReplayWithoutALiveDescendantNamesNone) {
+  // The successor died before the replay (it was given a short life).
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
+  const std::string one = TokenHash(1);
+  const std::string two = TokenHash(2);
+  RotateRequest short_lived = Rotation(one, two, now());
+  short_lived.successor_expires_at = now() + seconds(1);
+  ASSERT_TRUE(store().RotateRefresh(short_lived).ok());
+  clock().Advance(seconds(2));
+  auto replay = store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now()));
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_EQ(replay->outcome, RotateOutcome::kGraceReplay);
+  EXPECT_EQ(replay->successor_hash, "");
+  EXPECT_EQ(replay->generations, 0u);
+  EXPECT_EQ(replay->session_id, TestSessionId(1));
+
+  // A chain longer than kMaxReplayGenerations within the grace: none either.
+  SK_ASSERT_OK(store().IssueRefresh(MakeToken(100, TestSessionId(2), "u", now())));
+  const int last = 100 + static_cast<int>(kMaxReplayGenerations) + 1;
+  for (int n = 100; n < last; ++n) {
+    ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(n), TokenHash(n + 1), now())).ok()) << n;
+  }
+  auto too_far = store().RotateRefresh(Rotation(TokenHash(100), TokenHash(101), now()));
+  ASSERT_TRUE(too_far.ok());
+  EXPECT_EQ(too_far->successor_hash, "");
+  EXPECT_EQ(too_far->generations, 0u);
+  auto within = store().RotateRefresh(Rotation(TokenHash(101), TokenHash(102), now()));
+  ASSERT_TRUE(within.ok());
+  EXPECT_EQ(within->successor_hash, TokenHash(last));
+  EXPECT_EQ(within->generations, kMaxReplayGenerations);
+}
+
 TEST_P(AuthStateConformanceTest, GraceEndsExactlyAtItsLength) {
   SK_ASSERT_OK(store().IssueRefresh(MakeToken(1, TestSessionId(1), "u", now())));
   ASSERT_TRUE(store().RotateRefresh(Rotation(TokenHash(1), TokenHash(2), now())).ok());
@@ -559,6 +614,110 @@ TEST_P(AuthStateConformanceTest, ConcurrentFailuresFromTwoServersAllCount) {
             static_cast<std::uint64_t>(kThreads * kPerThread));
 }
 
+// --- attempt reservation (the race-free login gate) --------------------------------------
+
+TEST_P(AuthStateConformanceTest, ReserveCountsEveryKeyUntilOneIsFull) {
+  const std::vector<AttemptKey> keys = {{"id:frank", 2}, {"ip:192.0.2.9", 5}};
+  auto first = store().ReserveAttempt(keys, now(), kWindow);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->granted);
+  EXPECT_FALSE(first->ticket.empty());
+  ASSERT_EQ(first->windows.size(), 2u);
+  EXPECT_EQ(first->windows[0].count, 1u);
+  EXPECT_EQ(first->windows[0].oldest, FloorMs(now()));
+  const TimePoint t0 = now();
+  clock().Advance(seconds(1));
+  auto second = store().ReserveAttempt(keys, now(), kWindow);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->granted);
+  EXPECT_EQ(second->windows[0].count, 2u);
+  EXPECT_EQ(second->windows[1].count, 2u);
+  auto refused = store().ReserveAttempt(keys, now(), kWindow);  // id:frank is full
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->granted);
+  EXPECT_TRUE(refused->ticket.empty());
+  EXPECT_EQ(refused->windows[0].count, 2u);
+  EXPECT_EQ(refused->windows[0].oldest, FloorMs(t0));
+  // A refused attempt counts nowhere, not even on the key that had room.
+  EXPECT_EQ(store().PeekFailures("ip:192.0.2.9", now(), kWindow)->count, 2u);
+  // Another identifier from that IP still has room.
+  EXPECT_TRUE(store().ReserveAttempt({{"id:grace", 2}, {"ip:192.0.2.9", 5}}, now(), kWindow)->granted);
+  // The window slides: the first failure leaves, one slot opens.
+  clock().Advance(kWindow);
+  EXPECT_TRUE(store().ReserveAttempt(keys, now(), kWindow)->granted);
+}
+
+TEST_P(AuthStateConformanceTest, ReleaseTakesBackOnlyThatReservation) {
+  const std::vector<AttemptKey> keys = {{"id:hal", 3}, {"ip:198.51.100.4", 3}};
+  auto kept = store().ReserveAttempt(keys, now(), kWindow);
+  auto released = store().ReserveAttempt(keys, now(), kWindow);  // the same millisecond
+  ASSERT_TRUE(kept.ok() && released.ok());
+  ASSERT_TRUE(released->granted);
+  SK_ASSERT_OK(store().ReleaseAttempt("ip:198.51.100.4", released->ticket));
+  EXPECT_EQ(store().PeekFailures("ip:198.51.100.4", now(), kWindow)->count, 1u);
+  EXPECT_EQ(store().PeekFailures("id:hal", now(), kWindow)->count, 2u);
+  SK_ASSERT_OK(store().ReleaseAttempt("id:hal", released->ticket));
+  EXPECT_EQ(store().PeekFailures("id:hal", now(), kWindow)->count, 1u);
+  // After a reset the reservation is gone already: releasing it is a no-op.
+  SK_ASSERT_OK(store().ResetFailures("id:hal"));
+  SK_ASSERT_OK(store().ReleaseAttempt("id:hal", kept->ticket));
+  EXPECT_EQ(store().PeekFailures("id:hal", now(), kWindow)->count, 0u);
+  EXPECT_EQ(store().PeekFailures("ip:198.51.100.4", now(), kWindow)->count, 1u);
+}
+
+TEST_P(AuthStateConformanceTest, ReserveRejectsBadInput) {
+  SK_EXPECT_CODE(store().ReserveAttempt({}, now(), kWindow).status(), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().ReserveAttempt({{"", 1}}, now(), kWindow).status(), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().ReserveAttempt({{"id:x", 0}}, now(), kWindow).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().ReserveAttempt({{"id:x", 1}}, now(), milliseconds(0)).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().ReserveAttempt({{"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}, {"e", 1}}, now(),
+                                        kWindow).status(),
+                 Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().ReleaseAttempt("", "1"), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().ReleaseAttempt("id:x", ""), Code::kInvalidArgument);
+  SK_EXPECT_CODE(store().ReleaseAttempt("id:x", "not a ticket"), Code::kInvalidArgument);
+  EXPECT_EQ(store().PeekFailures("id:x", now(), kWindow)->count, 0u);
+}
+
+// Issue 10: ~250 guesses in flight at one identifier all passed a limit of 10 when the
+// check and the count were two steps. Reserved atomically, exactly the limit get through,
+// from any number of threads and servers.
+TEST_P(AuthStateConformanceTest, RacingReservationsNeverPassTheLimit) {
+  auto second = harness().OpenAnother();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  AuthStateStorePtr servers[2] = {harness().store(), *second};
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 12;
+  constexpr std::uint32_t kLimit = 10;
+  std::atomic<int> ready{0};
+  std::atomic<int> granted{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();  // start together
+      const std::string ip = "ip:203.0.113." + std::to_string(t);
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = servers[t % 2]->ReserveAttempt({{"id:victim", kLimit}, {ip, 1000}}, now(), kWindow);
+        if (!r.ok()) {
+          failed.fetch_add(1);
+        } else {
+          (r->granted ? granted : refused).fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(granted.load(), static_cast<int>(kLimit));
+  EXPECT_EQ(refused.load(), kThreads * kPerThread - static_cast<int>(kLimit));
+  EXPECT_EQ(store().PeekFailures("id:victim", now(), kWindow)->count, kLimit);
+}
+
 // --- outage ----------------------------------------------------------------------------
 
 TEST_P(AuthStateConformanceTest, UnreachableBackendIsUnavailableForEveryOperation) {
@@ -574,6 +733,7 @@ TEST_P(AuthStateConformanceTest, UnreachableBackendIsUnavailableForEveryOperatio
   SK_EXPECT_CODE(s.RecordFailure("id:x", now(), kWindow).status(), Code::kUnavailable);
   SK_EXPECT_CODE(s.PeekFailures("id:x", now(), kWindow).status(), Code::kUnavailable);
   SK_EXPECT_CODE(s.ResetFailures("id:x"), Code::kUnavailable);
+  SK_EXPECT_CODE(s.ReserveAttempt({{"id:x", 1}}, now(), kWindow).status(), Code::kUnavailable);
 }
 
 }  // namespace

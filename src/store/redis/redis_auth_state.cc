@@ -79,9 +79,11 @@ return 1
 )lua";
 
 // KEYS: refresh_token:<presented>, refresh_token:<successor>.
-// ARGV: presented, successor, now ms, grace ms, successor expires ms, successor ttl ms.
-// -> {'unknown'} | {'conflict'} | {outcome, session_id, user_id, rotated_at ms, next}
-//    with outcome rotated | grace | reused.
+// ARGV: presented, successor, now ms, grace ms, successor expires ms, successor ttl ms,
+// most generations a replay follows.
+// -> {'unknown'} | {'conflict'} | {outcome, session_id, user_id, rotated_at ms, hash,
+//    generations} with outcome rotated | grace | reused; for grace, hash is the newest
+//    live descendant (rotated_at: when it was created) or '' with generations 0.
 constexpr const char* kRotate = R"lua(
 local now = tonumber(ARGV[3])
 local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'expires_at', 'rotated_at', 'next')
@@ -91,16 +93,25 @@ if not rotated_at then
   if token_taken(ARGV[2], now) then return {'conflict'} end
   store_token(ARGV[2], sid, uid, ARGV[3], ARGV[5], ARGV[6])
   redis.call('HSET', KEYS[1], 'rotated_at', ARGV[3], 'next', ARGV[2])
-  return {'rotated', sid, uid, ARGV[3], ARGV[2]}
+  return {'rotated', sid, uid, ARGV[3], ARGV[2], '1'}
 end
 if now - tonumber(rotated_at) <= tonumber(ARGV[4]) then
-  return {'grace', sid, uid, rotated_at, nxt}
+  -- The newest live descendant: follow `next` while the token is spent.
+  local hash, at, generations = nxt, rotated_at, 1
+  while true do
+    local g = redis.call('HMGET', 'refresh_token:' .. hash, 'session_id', 'expires_at', 'rotated_at', 'next')
+    if not g[1] or not live(g[2], now) then break end
+    if not g[3] then return {'grace', sid, uid, at, hash, tostring(generations)} end
+    if generations >= tonumber(ARGV[7]) or not g[4] then break end
+    hash, at, generations = g[4], g[3], generations + 1
+  end
+  return {'grace', sid, uid, rotated_at, '', '0'}
 end
 redis.call('DEL', 'session:' .. sid)
 if uid ~= '' then redis.call('SREM', 'user_sessions:' .. uid, sid) end
 delete_family(sid, now)
 redis.call('DEL', KEYS[1])
-return {'reused', sid, uid, rotated_at, nxt}
+return {'reused', sid, uid, rotated_at, nxt, '1'}
 )lua";
 
 // KEYS: session_refresh:<session_id>. ARGV: session_id, now ms. -> live tokens deleted.
@@ -130,6 +141,31 @@ local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES', 
 return {count, oldest[2]}
 )lua";
 
+// KEYS: login_failures:<key>, one per attempt key. ARGV: now ms, cutoff ms, member,
+// window ms, then each key's limit. -> {granted 0|1, then per key: count, oldest score}.
+// Every key is trimmed and checked before any is written, so a refused attempt counts
+// nowhere; a granted one adds the same member to every key.
+constexpr const char* kReserveAttempt = R"lua(
+local granted = 1
+for i = 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[2])
+  if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[4 + i]) then granted = 0 end
+end
+local out = {granted}
+for i = 1, #KEYS do
+  if granted == 1 then
+    redis.call('ZADD', KEYS[i], ARGV[1], ARGV[3])
+    local newest = tonumber(redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')[2])
+    local ahead = math.max(0, newest - tonumber(ARGV[1]))
+    redis.call('PEXPIRE', KEYS[i], string.format('%d', tonumber(ARGV[4]) + ahead))
+  end
+  local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+  out[#out + 1] = redis.call('ZCARD', KEYS[i])
+  out[#out + 1] = oldest[2] or '0'
+end
+return out
+)lua";
+
 const RedisScript& IssueScript() {
   static const RedisScript* script = new RedisScript(std::string(kRefreshHelpers) + kIssue);
   return *script;
@@ -144,6 +180,10 @@ const RedisScript& RevokeScript() {
 }
 const RedisScript& RecordFailureScript() {
   static const RedisScript* script = new RedisScript(kRecordFailure);
+  return *script;
+}
+const RedisScript& ReserveAttemptScript() {
+  static const RedisScript* script = new RedisScript(kReserveAttempt);
   return *script;
 }
 const RedisScript& PeekFailuresScript() {
@@ -198,6 +238,11 @@ class RedisAuthStateStore final : public AuthStateStore {
   void PeekFailuresAsync(std::string_view key, TimePoint now, std::chrono::milliseconds window,
                          ResultCallback<FailureWindow> done) override;
   void ResetFailuresAsync(std::string_view key, StatusCallback done) override;
+  void ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                           std::chrono::milliseconds window,
+                           ResultCallback<AttemptReservation> done) override;
+  void ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
+                           StatusCallback done) override;
 
  private:
   const Clock& clock_;
@@ -293,7 +338,7 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
       {internal::RefreshTokenKey(request.presented_hash), internal::RefreshTokenKey(request.successor_hash)},
       {std::string(request.presented_hash), std::string(request.successor_hash), Millis(now_ms),
        Millis(request.grace.count()), Millis(expires_ms),
-       Millis(std::max<std::int64_t>(1, expires_ms - now_ms))},
+       Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), std::to_string(kMaxReplayGenerations)},
       [done = std::move(done)](Result<RedisReply> reply) {
         constexpr std::string_view kWhat = "redis rotate refresh";
         if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
@@ -313,9 +358,13 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
           return done(UnexpectedReply(kWhat, r));
         }
         std::int64_t rotated_ms = 0;
-        if (r.elements.size() != 5 || !ParseMillis(r.elements[3].str, rotated_ms)) {
+        std::int64_t generations = 0;
+        if (r.elements.size() != 6 || !ParseMillis(r.elements[3].str, rotated_ms) ||
+            !ParseMillis(r.elements[5].str, generations) || generations < 0 ||
+            generations > kMaxReplayGenerations) {
           return done(UnexpectedReply(kWhat, r));
         }
+        out.generations = static_cast<std::uint32_t>(generations);
         out.session_id = r.elements[1].str;
         out.user_id = r.elements[2].str;
         out.rotated_at = FromUnixMillis(rotated_ms);
@@ -372,6 +421,75 @@ void RedisAuthStateStore::ResetFailuresAsync(std::string_view key, StatusCallbac
     if (!reply->is_integer()) return done(UnexpectedReply("redis reset login failures", *reply));
     done(Status::Ok());
   });
+}
+
+// A ticket is the member the reservation added: "<now ms>:<16 hex>".
+bool IsReservationMember(std::string_view ticket) {
+  const std::size_t colon = ticket.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 20) return false;
+  const std::string_view digits = ticket.substr(0, colon);
+  const std::string_view nonce = ticket.substr(colon + 1);
+  return digits.find_first_not_of("-0123456789") == std::string_view::npos && nonce.size() == 16 &&
+         nonce.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+void RedisAuthStateStore::ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                                              std::chrono::milliseconds window,
+                                              ResultCallback<AttemptReservation> done) {
+  if (Status st = internal::CheckAttemptKeys(keys, window); !st.ok()) return done(st);
+  Result<std::string> nonce = internal::RandomBytes(8);
+  if (!nonce.ok()) return done(nonce.status());
+  const std::int64_t now_ms = UnixMillisFloor(now);
+  std::string member = Millis(now_ms) + ":" + internal::HexLower(*nonce);
+  std::vector<std::string> redis_keys;
+  std::vector<std::string> args = {Millis(now_ms), Millis(now_ms - window.count()), member,
+                                   Millis(window.count())};
+  for (const AttemptKey& k : keys) {
+    redis_keys.push_back(internal::LoginFailuresKey(k.key));
+    args.push_back(std::to_string(k.limit));
+  }
+  client_->Eval(ReserveAttemptScript(), std::move(redis_keys), std::move(args),
+                [member = std::move(member), n = keys.size(),
+                 done = std::move(done)](Result<RedisReply> reply) mutable {
+                  constexpr std::string_view kWhat = "redis reserve login attempt";
+                  if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+                  const RedisReply& r = *reply;
+                  if (!r.is_array() || r.elements.size() != 1 + 2 * n || !r.elements[0].is_integer()) {
+                    return done(UnexpectedReply(kWhat, r));
+                  }
+                  AttemptReservation out;
+                  out.granted = r.elements[0].integer == 1;
+                  for (std::size_t i = 0; i < n; ++i) {
+                    const RedisReply& count = r.elements[1 + 2 * i];
+                    std::int64_t oldest_ms = 0;
+                    if (!count.is_integer() || count.integer < 0 ||
+                        !ParseMillis(r.elements[2 + 2 * i].str, oldest_ms)) {
+                      return done(UnexpectedReply(kWhat, r));
+                    }
+                    FailureWindow w;
+                    w.count = static_cast<std::uint64_t>(count.integer);
+                    if (w.count > 0) w.oldest = FromUnixMillis(oldest_ms);
+                    out.windows.push_back(w);
+                  }
+                  if (out.granted) out.ticket = std::move(member);
+                  done(std::move(out));
+                });
+}
+
+void RedisAuthStateStore::ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
+                                              StatusCallback done) {
+  if (Status st = internal::CheckFailureKey(key); !st.ok()) return done(st);
+  if (!IsReservationMember(ticket)) return done(Status::InvalidArgument("not a reservation ticket"));
+  client_->Command({"ZREM", internal::LoginFailuresKey(key), ticket},
+                   [done = std::move(done)](Result<RedisReply> reply) {
+                     if (Status st = ReplyStatus(reply, "redis release login attempt"); !st.ok()) {
+                       return done(st);
+                     }
+                     if (!reply->is_integer()) {
+                       return done(UnexpectedReply("redis release login attempt", *reply));
+                     }
+                     done(Status::Ok());
+                   });
 }
 
 }  // namespace

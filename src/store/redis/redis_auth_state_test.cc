@@ -258,6 +258,10 @@ TEST_F(RedisAuthStateTest, AGoWrittenSpentTokenReplaysItsSuccessor) {
   Redis({"HSET", key, "session_id", TestSessionId(1), "user_id", "7", "rotated_at", rotated_ms, "ip",
          "203.0.113.7", "next", TokenHash(2)});
   Redis({"PEXPIRE", key, "3600000"});
+  // Its successor, active (a replay hands out only a live descendant).
+  const std::string next_key = "refresh_token:" + TokenHash(2);
+  Redis({"HSET", next_key, "session_id", TestSessionId(1), "user_id", "7"});
+  Redis({"PEXPIRE", next_key, "3600000"});
   const std::string presented = TokenHash(1);
   const std::string successor = TokenHash(2);
   auto replay = store->RotateRefresh({.presented_hash = presented,

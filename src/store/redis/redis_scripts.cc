@@ -110,6 +110,7 @@ constexpr const char* kTouch = R"lua(
 local now = {tonumber(ARGV[5]), tonumber(ARGV[6])}
 local raw = redis.call('GET', KEYS[1])
 if not raw or alive(raw, now) ~= true then return 0 end
+if ARGV[7] ~= '' and raw ~= ARGV[7] then return 2 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'XX') then return 0 end
 redis.call('SADD', KEYS[2], ARGV[3])
 raise_ttl(KEYS[2], tonumber(ARGV[4]))
@@ -123,15 +124,27 @@ redis.call('SREM', KEYS[2], ARGV[2])
 return 1
 )lua";
 
-constexpr const char* kDeleteAll = R"lua(
+// A record is the user's when its id is the one it is stored under and its user_id is
+// the index's user (a string, or a number as the Go peer writes it: compared as numbers,
+// exact up to 2^53).
+constexpr const char* kDeleteBatch = R"lua(
+local uid = ARGV[2]
+local function mine(raw, id)
+  local ok, rec = pcall(cjson.decode, raw)
+  if not ok or type(rec) ~= 'table' or rec['id'] ~= id then return false end
+  local owner = rec['user_id']
+  if type(owner) == 'string' then return owner == uid end
+  return type(owner) == 'number' and owner == tonumber(uid)
+end
 local deleted = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for i = 3, #ARGV do
+  local id = ARGV[i]
   local key = 'session:' .. id
-  if id == ARGV[1] then
-    if redis.call('EXISTS', key) == 0 then redis.call('SREM', KEYS[1], id) end
-  else
-    local raw = redis.call('GET', key)
-    if raw then
+  local raw = redis.call('GET', key)
+  if not raw then
+    redis.call('SREM', KEYS[1], id)
+  elseif id ~= ARGV[1] then
+    if mine(raw, id) then
       redis.call('DEL', key)
       deleted[#deleted + 1] = raw
     end
@@ -158,8 +171,8 @@ const RedisScript& DeleteIfUnchangedScript() {
   return *script;
 }
 
-const RedisScript& DeleteAllScript() {
-  static const RedisScript* script = new RedisScript(kDeleteAll);
+const RedisScript& DeleteBatchScript() {
+  static const RedisScript* script = new RedisScript(kDeleteBatch);
   return *script;
 }
 

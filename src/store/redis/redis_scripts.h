@@ -8,6 +8,8 @@
 #ifndef SESSIONKIT_STORE_REDIS_REDIS_SCRIPTS_H_
 #define SESSIONKIT_STORE_REDIS_REDIS_SCRIPTS_H_
 
+#include <cstddef>
+
 #include "src/store/redis/redis_client.h"
 
 namespace sessionkit::internal {
@@ -19,8 +21,10 @@ namespace sessionkit::internal {
 const RedisScript& InsertScript();
 
 // KEYS: session:<id>, user_sessions:<uid>
-// ARGV: record, ttl s, id, index ttl s, now s, now ns
-// -> 1 if rewritten (SET XX), 0 if the key is gone or its record is dead.
+// ARGV: record, ttl s, id, index ttl s, now s, now ns, the record as read ('' = any)
+// -> 1 if rewritten (SET XX), 0 if the key is gone or its record is dead, 2 (nothing
+//    written) if the stored bytes are no longer the ones read: another writer changed a
+//    field since, and a slide must not overwrite it (compare-and-set).
 const RedisScript& TouchScript();
 
 // KEYS: session:<id>, user_sessions:<uid>
@@ -30,10 +34,17 @@ const RedisScript& TouchScript();
 const RedisScript& DeleteIfUnchangedScript();
 
 // KEYS: user_sessions:<uid>
-// ARGV: id to keep ("" = none)
-// -> the records deleted (raw JSON), for the caller to count the live ones. Every
-//    other member leaves the index; the kept one too if its key is gone.
-const RedisScript& DeleteAllScript();
+// ARGV: id to keep ("" = none), uid, then a batch of the index's ids (at most
+// kUserBatch; the caller walks the index with SSCAN)
+// -> the records deleted (raw JSON), for the caller to count the live ones. Each id
+//    leaves the index (the kept one only if its key is gone); its record is deleted only
+//    if it is the user's (its id is the key's, its user_id the index's user): a member
+//    pointing at another user's record is pruned, the record left alone.
+const RedisScript& DeleteBatchScript();
+
+// Most ids per batch of a per-user operation (SSCAN COUNT, MGET, a delete script): no
+// single Redis call touches more than about this many keys, whatever the user holds.
+inline constexpr std::size_t kUserBatch = 500;
 
 }  // namespace sessionkit::internal
 

@@ -9,6 +9,9 @@
 #include "sessionkit/redis_store.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <iterator>
 #include <atomic>
 #include <memory>
 #include <new>
@@ -61,6 +64,15 @@ class RedisStore final : public SessionStore, public std::enable_shared_from_thi
 
  private:
   void GetAttempt(std::string id, int retries, ResultCallback<Session> done);
+  // Handles one batch of index ids and calls `next` (OK to go on, else the error).
+  using BatchVisitor = std::function<void(std::vector<std::string> ids, StatusCallback next)>;
+  // SSCAN of the user's index from `cursor`, handing `visit` batches of at most
+  // kUserBatch ids one after another; `done` once the scan is complete or a batch failed.
+  void WalkIndex(std::string index, std::string cursor, std::shared_ptr<BatchVisitor> visit,
+                 StatusCallback done);
+  void VisitBatches(std::string index, std::string next_cursor, std::vector<std::string> ids,
+                    std::size_t from, std::shared_ptr<BatchVisitor> visit, StatusCallback done);
+  // MGET of one batch; the live records that are the user's (pruning as it goes).
   void ListRecords(std::string user_id, std::vector<std::string> ids,
                    ResultCallback<std::vector<Session>> done);
   // Removes index members whose key is gone and deletes records seen dead, then
@@ -121,7 +133,8 @@ void RedisStore::GetAttempt(std::string id, int retries, ResultCallback<Session>
     if (reply->is_nil()) return done(Status::NotFound("no such session"));
     if (!reply->is_string()) return done(UnexpectedReply("redis GET", *reply));
     Result<Session> session = DecodeSession(reply->str);
-    if (!session.ok()) {
+    // A record whose id is not its key's is corrupt (or planted): never served.
+    if (!session.ok() || session->id != id) {
       return done(Status::Malformed("redis: the stored record for " + ShortSessionId(id) +
                                     " is not a valid session"));
     }
@@ -163,11 +176,15 @@ void RedisStore::TouchAsync(const Session& current, TimePoint last_seen, TimePoi
   const internal::UnixParts at = internal::SplitUnix(now);
   client_->Eval(internal::TouchScript(), {SessionKey(current.id), IndexKey(current.user_id)},
                 {std::move(record), std::to_string(ttl), current.id,
-                 std::to_string(ttl + internal::kIndexTtlSlack.count()), at.seconds, at.nanos},
+                 std::to_string(ttl + internal::kIndexTtlSlack.count()), at.seconds, at.nanos,
+                 current.raw},
                 [done = std::move(done)](Result<RedisReply> reply) {
                   if (Status st = ReplyStatus(reply, "redis touch"); !st.ok()) return done(st);
                   if (!reply->is_integer()) return done(UnexpectedReply("redis touch", *reply));
                   if (reply->integer == 0) return done(Status::NotFound("no such session"));
+                  if (reply->integer == 2) {
+                    return done(Status::Conflict("the session changed since it was read; not slid"));
+                  }
                   done(Status::Ok());
                 });
 }
@@ -185,7 +202,7 @@ void RedisStore::DeleteAsync(std::string_view session_id, ResultCallback<bool> d
     if (reply->is_nil()) return done(false);
     if (!reply->is_string()) return done(UnexpectedReply("redis GET", *reply));
     Result<Session> session = DecodeSession(reply->str);
-    const bool live = session.ok() && self->clock_.Now() < session->expires_at;
+    const bool live = session.ok() && session->id == id && self->clock_.Now() < session->expires_at;
     const std::string key = SessionKey(id);
     auto on_deleted = [done = std::move(done), live](Result<std::vector<RedisReply>> replies) {
       if (!replies.ok()) return done(replies.status());
@@ -196,7 +213,7 @@ void RedisStore::DeleteAsync(std::string_view session_id, ResultCallback<bool> d
       if (del->is_error()) return done(internal::StatusFromErrorReply(*del, "redis DEL"));
       done(live && del->is_integer() && del->integer == 1);
     };
-    if (!session.ok() || session->user_id.empty()) {
+    if (!session.ok() || session->user_id.empty() || session->id != id) {
       self->client_->Pipeline({{"DEL", key}}, std::move(on_deleted));
       return;
     }
@@ -205,36 +222,105 @@ void RedisStore::DeleteAsync(std::string_view session_id, ResultCallback<bool> d
   });
 }
 
+// The index is walked with SSCAN and handled in batches of at most kUserBatch ids, each
+// batch one script (docs/redis.md: atomic per batch, not across batches).
 void RedisStore::DeleteAllForUserAsync(std::string_view user_id, std::string_view keep_session_id,
                                        ResultCallback<std::uint64_t> done) {
-  client_->Eval(internal::DeleteAllScript(), {IndexKey(user_id)}, {std::string(keep_session_id)},
-                [self = shared_from_this(), done = std::move(done)](Result<RedisReply> reply) {
-                  if (Status st = ReplyStatus(reply, "redis delete-all"); !st.ok()) return done(st);
-                  if (!reply->is_array()) return done(UnexpectedReply("redis delete-all", *reply));
-                  const TimePoint now = self->clock_.Now();
-                  std::uint64_t live = 0;
-                  for (const RedisReply& raw : reply->elements) {
-                    Result<Session> s = DecodeSession(raw.str);
-                    if (s.ok() && now < s->expires_at) ++live;
-                  }
-                  done(live);
-                });
+  struct Run {
+    std::string user;
+    std::string keep;
+    std::atomic<std::uint64_t> live{0};
+  };
+  auto run = std::make_shared<Run>();
+  run->user = std::string(user_id);
+  run->keep = std::string(keep_session_id);
+  auto visit = std::make_shared<BatchVisitor>(
+      [self = shared_from_this(), run](std::vector<std::string> ids, StatusCallback next) {
+        std::vector<std::string> args = {run->keep, run->user};
+        args.insert(args.end(), std::make_move_iterator(ids.begin()), std::make_move_iterator(ids.end()));
+        RedisStore* store = self.get();
+        store->client_->Eval(
+            internal::DeleteBatchScript(), {IndexKey(run->user)}, std::move(args),
+            [self, run, next = std::move(next)](Result<RedisReply> reply) {
+              if (Status st = ReplyStatus(reply, "redis delete-all"); !st.ok()) return next(st);
+              if (!reply->is_array()) return next(UnexpectedReply("redis delete-all", *reply));
+              const TimePoint now = self->clock_.Now();
+              for (const RedisReply& raw : reply->elements) {
+                Result<Session> s = DecodeSession(raw.str);
+                if (s.ok() && now < s->expires_at) run->live.fetch_add(1);
+              }
+              next(Status::Ok());
+            });
+      });
+  WalkIndex(IndexKey(run->user), "0", std::move(visit),
+            [run, done = std::move(done)](Status st) {
+              if (!st.ok()) return done(st);
+              done(run->live.load());
+            });
 }
 
 // --- list --------------------------------------------------------------------------
 
 void RedisStore::ListForUserAsync(std::string_view user_id, ResultCallback<std::vector<Session>> done) {
-  std::string user(user_id);
-  const std::string index = IndexKey(user);
-  client_->Command({"SMEMBERS", index}, [self = shared_from_this(), user = std::move(user),
-                                         done = std::move(done)](Result<RedisReply> reply) mutable {
-    if (Status st = ReplyStatus(reply, "redis SMEMBERS"); !st.ok()) return done(st);
-    if (!reply->is_array()) return done(UnexpectedReply("redis SMEMBERS", *reply));
-    std::vector<std::string> ids;
-    for (RedisReply& member : reply->elements) ids.push_back(std::move(member.str));
-    if (ids.empty()) return done(std::vector<Session>());
+  struct Run {
+    std::string user;
+    std::vector<Session> live;  // batches run one after another: no lock needed
+  };
+  auto run = std::make_shared<Run>();
+  run->user = std::string(user_id);
+  auto visit = std::make_shared<BatchVisitor>(
+      [self = shared_from_this(), run](std::vector<std::string> ids, StatusCallback next) {
+        self->ListRecords(run->user, std::move(ids),
+                          [run, next = std::move(next)](Result<std::vector<Session>> batch) {
+                            if (!batch.ok()) return next(batch.status());
+                            for (Session& s : *batch) run->live.push_back(std::move(s));
+                            next(Status::Ok());
+                          });
+      });
+  WalkIndex(IndexKey(run->user), "0", std::move(visit), [run, done = std::move(done)](Status st) {
+    if (!st.ok()) return done(st);
+    done(std::move(run->live));
+  });
+}
+
+void RedisStore::WalkIndex(std::string index, std::string cursor, std::shared_ptr<BatchVisitor> visit,
+                           StatusCallback done) {
+  static const std::string kCount = std::to_string(internal::kUserBatch);
+  const std::string key = index;
+  client_->Command({"SSCAN", key, cursor, "COUNT", kCount},
+                   [self = shared_from_this(), index = std::move(index), visit = std::move(visit),
+                    done = std::move(done)](Result<RedisReply> reply) mutable {
+                     if (Status st = ReplyStatus(reply, "redis SSCAN"); !st.ok()) return done(st);
+                     RedisReply& r = *reply;
+                     if (!r.is_array() || r.elements.size() != 2 || !r.elements[1].is_array()) {
+                       return done(UnexpectedReply("redis SSCAN", r));
+                     }
+                     std::vector<std::string> ids;
+                     ids.reserve(r.elements[1].elements.size());
+                     for (RedisReply& member : r.elements[1].elements) ids.push_back(std::move(member.str));
+                     RedisStore* store = self.get();
+                     store->VisitBatches(std::move(index), std::move(r.elements[0].str), std::move(ids), 0,
+                                         std::move(visit), std::move(done));
+                   });
+}
+
+void RedisStore::VisitBatches(std::string index, std::string next_cursor, std::vector<std::string> ids,
+                              std::size_t from, std::shared_ptr<BatchVisitor> visit, StatusCallback done) {
+  if (from >= ids.size()) {
+    if (next_cursor == "0") return done(Status::Ok());
+    return WalkIndex(std::move(index), std::move(next_cursor), std::move(visit), std::move(done));
+  }
+  const std::size_t to = std::min(from + internal::kUserBatch, ids.size());
+  std::vector<std::string> batch(ids.begin() + static_cast<std::ptrdiff_t>(from),
+                                 ids.begin() + static_cast<std::ptrdiff_t>(to));
+  BatchVisitor& visitor = *visit;
+  visitor(std::move(batch), [self = shared_from_this(), index = std::move(index),
+                             next_cursor = std::move(next_cursor), ids = std::move(ids), to, visit,
+                             done = std::move(done)](Status st) mutable {
+    if (!st.ok()) return done(st);
     RedisStore* store = self.get();
-    store->ListRecords(std::move(user), std::move(ids), std::move(done));
+    store->VisitBatches(std::move(index), std::move(next_cursor), std::move(ids), to, std::move(visit),
+                        std::move(done));
   });
 }
 
@@ -257,7 +343,9 @@ void RedisStore::ListRecords(std::string user_id, std::vector<std::string> ids,
         continue;
       }
       Result<Session> s = DecodeSession(value.str);
-      if (!s.ok() || s->user_id != user_id) continue;  // not ours to judge: left alone
+      // Not ours to judge (unreadable, another user's, or not the id it is stored under):
+      // left alone, never listed.
+      if (!s.ok() || s->user_id != user_id || s->id != ids[i]) continue;
       if (!(now < s->expires_at)) {
         dead.emplace_back(ids[i], std::move(value.str));
         continue;
@@ -314,16 +402,25 @@ void RedisStore::ScanStep(std::string cursor, std::size_t count,
         for (const RedisReply& key : r.elements[1].elements) args.push_back(key.str);
         if (args.size() == 1) return done(Page{std::move(next), {}});
         RedisStore* store = self.get();
-        store->client_->Command(Views(args), [self = std::move(self), next = std::move(next),
-                                              done = std::move(done)](Result<RedisReply> values) mutable {
+        auto keys = Views(args);
+        store->client_->Command(keys, [self = std::move(self), next = std::move(next), args,
+                                       done = std::move(done)](Result<RedisReply> values) mutable {
           if (Status st = ReplyStatus(values, "redis MGET"); !st.ok()) return done(st);
-          if (!values->is_array()) return done(UnexpectedReply("redis MGET", *values));
+          if (!values->is_array() || values->elements.size() + 1 != args.size()) {
+            return done(UnexpectedReply("redis MGET", *values));
+          }
           const TimePoint now = self->clock_.Now();
           std::vector<Session> live;
-          for (const RedisReply& value : values->elements) {
+          for (std::size_t i = 0; i < values->elements.size(); ++i) {
+            const RedisReply& value = values->elements[i];
             if (!value.is_string()) continue;  // deleted since the SCAN
             Result<Session> s = DecodeSession(value.str);
-            if (s.ok() && now < s->expires_at) live.push_back(std::move(s).value());
+            // Served only under its own key (session:<id>).
+            if (!s.ok() || args[i + 1].size() != internal::kSessionKeyPrefix.size() + s->id.size() ||
+                std::string_view(args[i + 1]).substr(internal::kSessionKeyPrefix.size()) != s->id) {
+              continue;
+            }
+            if (now < s->expires_at) live.push_back(std::move(s).value());
           }
           done(Page{std::move(next), std::move(live)});
         });

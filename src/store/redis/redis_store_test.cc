@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <future>
 #include <set>
 #include <string>
@@ -266,6 +267,128 @@ TEST_F(RedisStoreTest, AStoredRecordThatDoesNotParseIsMalformedAndLeftAlone) {
   // An unreadable record under the id blocks a new insert rather than being overwritten.
   EXPECT_EQ(store->Insert(MakeTestSession(id, "u", clock_.Now())).status().code(), Code::kConflict);
   EXPECT_EQ(Redis({"GET", internal::SessionKey(id)}).str, "{not json");
+}
+
+// Issue 10: the store does not trust the record. One stored under another id's key (a
+// copy, a planted record) is corrupt: never served, listed or scanned.
+TEST_F(RedisStoreTest, ARecordWhoseIdIsNotItsKeysIsNeverServed) {
+  auto store = Open(Options());
+  ASSERT_TRUE(store);
+  const Session real = MakeTestSession(TestSessionId(1), "u", clock_.Now());
+  const std::string planted_id = TestSessionId(2);
+  Redis({"SET", internal::SessionKey(planted_id), EncodeSession(real), "EX", "600"});
+  Redis({"SADD", internal::IndexKey("u"), planted_id});
+  EXPECT_EQ(store->Get(planted_id).status().code(), Code::kMalformed);
+  auto listed = store->ListForUser("u");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_THAT(*listed, IsEmpty());
+  auto page = store->Scan("", 100);
+  ASSERT_TRUE(page.ok());
+  EXPECT_THAT(page->sessions, IsEmpty());
+  EXPECT_EQ(Redis({"GET", internal::SessionKey(planted_id)}).str, EncodeSession(real));  // left alone
+}
+
+TEST_F(RedisStoreTest, RevokeAllLeavesAnotherUsersRecordAndPrunesItsMember) {
+  auto store = Open(Options());
+  ASSERT_TRUE(store);
+  const Session mine = MakeTestSession(TestSessionId(1), "victim", clock_.Now());
+  const Session theirs = MakeTestSession(TestSessionId(2), "bystander", clock_.Now());
+  Session numeric = MakeTestSession(TestSessionId(3), "42", clock_.Now());
+  numeric.user_id_is_number = true;  // written as the Go services do: "user_id":42
+  ASSERT_TRUE(store->Insert(mine).ok());
+  ASSERT_TRUE(store->Insert(theirs).ok());
+  ASSERT_TRUE(store->Insert(numeric).ok());
+  // A member of the victim's index that names the bystander's session.
+  Redis({"SADD", internal::IndexKey("victim"), theirs.id});
+  auto revoked = store->DeleteAllForUser("victim");
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  EXPECT_EQ(*revoked, 1u);
+  EXPECT_TRUE(store->Get(theirs.id).ok()) << "another user's session survives";
+  EXPECT_EQ(store->Get(mine.id).status().code(), Code::kNotFound);
+  EXPECT_THAT(Members("victim"), IsEmpty());
+  EXPECT_THAT(Members("bystander"), ElementsAre(theirs.id));
+  // A numeric user_id (as the Go services write it) is still its owner's.
+  ASSERT_NE(Redis({"GET", internal::SessionKey(numeric.id)}).str.find("\"user_id\":42"),
+            std::string::npos);
+  auto numeric_revoked = store->DeleteAllForUser("42");
+  ASSERT_TRUE(numeric_revoked.ok()) << numeric_revoked.status().ToString();
+  EXPECT_EQ(*numeric_revoked, 1u);
+}
+
+TEST_F(RedisStoreTest, ATouchNeverOverwritesAFieldChangedSinceTheRead) {
+  auto store = Open(Options());
+  ASSERT_TRUE(store);
+  const Session s = MakeTestSession(TestSessionId(1), "u", clock_.Now());
+  ASSERT_TRUE(store->Insert(s).ok());
+  auto read = store->Get(s.id);
+  ASSERT_TRUE(read.ok());
+  // Another service changes a field between our read and our slide.
+  std::string changed = read->raw;
+  const std::size_t at = changed.find("\"user_agent\"");
+  ASSERT_NE(at, std::string::npos) << changed;
+  changed.insert(at, "\"role\":\"admin-set-by-go\",");
+  Redis({"SET", internal::SessionKey(s.id), changed, "EX", "600"});
+  clock_.Advance(1min);
+  const Status touched = store->Touch(*read, clock_.Now(), clock_.Now() + 1h);
+  EXPECT_EQ(touched.code(), Code::kConflict) << touched.ToString();
+  EXPECT_EQ(Redis({"GET", internal::SessionKey(s.id)}).str, changed) << "not overwritten";
+  // A fresh read slides as usual.
+  auto again = store->Get(s.id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(store->Touch(*again, clock_.Now(), clock_.Now() + 1h).ok());
+}
+
+// Issue 10: per-user work is bounded. A user with 3,000 sessions is listed and revoked in
+// batches: no single command names more than about 1,000 keys, and revoke-all is not one
+// script over every member.
+TEST_F(RedisStoreTest, AUserWithThousandsOfSessionsIsHandledInBoundedBatches) {
+  auto store = Open(Options());
+  ASSERT_TRUE(store);
+  constexpr int kSessions = 3000;
+  const std::string index = internal::IndexKey("many");
+  std::vector<std::string> mset = {"MSET"};
+  std::vector<std::string> sadd = {"SADD", index};
+  for (int i = 1; i <= kSessions; ++i) {
+    const Session s = MakeTestSession(TestSessionId(i), "many", clock_.Now());
+    mset.push_back(internal::SessionKey(s.id));
+    mset.push_back(EncodeSession(s));
+    sadd.push_back(s.id);
+  }
+  Redis(mset);
+  Redis(sadd);
+  Redis({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+  Redis({"CONFIG", "SET", "slowlog-max-len", "100000"});
+  Redis({"SLOWLOG", "RESET"});
+  Redis({"CONFIG", "RESETSTAT"});
+
+  auto listed = store->ListForUser("many");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->size(), static_cast<std::size_t>(kSessions));
+  auto revoked = store->DeleteAllForUser("many");
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  EXPECT_EQ(*revoked, static_cast<std::uint64_t>(kSessions));
+  EXPECT_EQ(Redis({"EXISTS", index}).integer, 0);
+  EXPECT_EQ(Redis({"DBSIZE"}).integer, 0);
+
+  // Every command's argument count (SLOWLOG keeps 32 and says how many more).
+  std::size_t largest = 0;
+  for (const auto& entry : Redis({"SLOWLOG", "GET", "100000"}).elements) {
+    ASSERT_GE(entry.elements.size(), 4u);
+    const auto& args = entry.elements[3].elements;
+    std::size_t n = args.size();
+    int more = 0;
+    if (!args.empty() && std::sscanf(args.back().str.c_str(), "... (%d more arguments)", &more) == 1) {
+      n = args.size() - 1 + static_cast<std::size_t>(more);
+    }
+    largest = std::max(largest, n);
+  }
+  EXPECT_GT(largest, 100u) << "batches are used";
+  EXPECT_LE(largest, 1010u) << "a single command over ~1,000 keys";
+  // Revoke-all ran one script per batch, not one script over all 3,000 members.
+  const std::string stats = Redis({"INFO", "commandstats"}).str;
+  const std::size_t evalsha = stats.find("cmdstat_evalsha:calls=");
+  ASSERT_NE(evalsha, std::string::npos) << stats;
+  EXPECT_GE(std::stoi(stats.substr(evalsha + 22)), kSessions / 500) << stats;
 }
 
 TEST_F(RedisStoreTest, KeysOfTheWrongTypeAreInternalErrors) {

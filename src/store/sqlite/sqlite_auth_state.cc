@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <exception>
 #include <limits>
 #include <optional>
@@ -82,6 +83,11 @@ constexpr ExtraSql kFailureWindow = {
     "SELECT count(*), coalesce(min(at_ms), 0) FROM login_failures WHERE key = ?1 AND at_ms > ?2"};
 constexpr ExtraSql kResetFailures = {
     "reset login failures", "DELETE FROM login_failures WHERE key = ?1"};
+// One failure of the reservation at ?2 (any row of that key at that ms counts the same).
+constexpr ExtraSql kReleaseFailure = {
+    "release login attempt",
+    "DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures "
+    "WHERE key = ?1 AND at_ms = ?2 LIMIT 1)"};
 constexpr ExtraSql kPurgeFailures = {
     "purge login failures",
     "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures "
@@ -144,6 +150,22 @@ Result<std::uint64_t> DeleteFamily(SqliteConnection& connection, std::string_vie
     if (!row.ok()) return row.status();
     if (!*row) return live;
     if (erase.Int(0) > now_ms) ++live;
+  }
+}
+
+// A grace replay: from out.successor_hash (created at out.rotated_at), follows the chain
+// while the token is spent, up to kMaxReplayGenerations. true with `out` naming the first
+// active live token; false when a link is gone or dead, or the chain is too long.
+Result<bool> NewestLiveDescendant(SqliteConnection& connection, std::int64_t now_ms,
+                                  RefreshRotation& out) {
+  for (out.generations = 1;; ++out.generations) {
+    Result<std::optional<StoredToken>> next = ReadToken(connection, out.successor_hash);
+    if (!next.ok()) return next.status();
+    if (!next->has_value() || (*next)->expires_ms <= now_ms) return false;
+    if (!(*next)->spent) return true;
+    if (out.generations >= kMaxReplayGenerations) return false;
+    out.rotated_at = FromUnixMillis((*next)->rotated_ms);
+    out.successor_hash = std::move((*next)->successor_hash);
   }
 }
 
@@ -241,6 +263,17 @@ void SqliteAuthStateStore::ResetFailuresAsync(std::string_view key, StatusCallba
   done(Guarded([&] { return RunResetFailures(key); }));
 }
 
+void SqliteAuthStateStore::ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                                               std::chrono::milliseconds window,
+                                               ResultCallback<AttemptReservation> done) {
+  done(Guarded([&] { return RunReserveAttempt(keys, now, window); }));
+}
+
+void SqliteAuthStateStore::ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
+                                               StatusCallback done) {
+  done(Guarded([&] { return RunReleaseAttempt(key, ticket); }));
+}
+
 // --- refresh tokens -------------------------------------------------------------------
 
 Status SqliteAuthStateStore::RunIssue(const RefreshRecord& record) {
@@ -326,6 +359,13 @@ Result<RefreshRotation> SqliteAuthStateStore::RunRotate(const RotateRequest& req
       out.successor_hash = std::move(t.successor_hash);
       if (now_ms - t.rotated_ms <= request.grace.count()) {
         out.outcome = RotateOutcome::kGraceReplay;
+        Result<bool> found = NewestLiveDescendant(**connection, now_ms, out);
+        if (!found.ok()) return found.status();
+        if (!*found) {
+          out.successor_hash.clear();
+          out.generations = 0;
+          out.rotated_at = FromUnixMillis(t.rotated_ms);
+        }
       } else {
         // Reuse: the session and its whole token family die in this transaction.
         out.outcome = RotateOutcome::kReused;
@@ -401,6 +441,64 @@ Status SqliteAuthStateStore::RunResetFailures(std::string_view key) {
   if (Status st = StatementRun(**connection, kResetFailures).Bind(1, key).Run(); !st.ok()) return st;
   MaybePurge(**connection);
   return Status::Ok();
+}
+
+// Every key is trimmed and counted, then written only if all are under their limits, in
+// one BEGIN IMMEDIATE transaction: racing reservations (threads or processes) serialize.
+Result<AttemptReservation> SqliteAuthStateStore::RunReserveAttempt(
+    const std::vector<AttemptKey>& keys, TimePoint now, std::chrono::milliseconds window) {
+  if (Status st = internal::CheckAttemptKeys(keys, window); !st.ok()) return st;
+  const std::int64_t now_ms = UnixMillisFloor(now);
+  const std::int64_t cutoff_ms = now_ms - window.count();
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+  if (!writer.ok()) return writer.status();
+  AttemptReservation out;
+  {
+    WriteTransaction transaction(**connection);
+    if (Status st = transaction.Begin(); !st.ok()) return st;
+    out.granted = true;
+    for (const AttemptKey& k : keys) {
+      if (Status st = StatementRun(**connection, kTrimFailures).Bind(1, k.key).Bind(2, cutoff_ms).Run();
+          !st.ok()) {
+        return st;
+      }
+      Result<FailureWindow> w = ReadWindow(**connection, k.key, cutoff_ms);
+      if (!w.ok()) return w.status();
+      if (w->count >= k.limit) out.granted = false;
+      out.windows.push_back(*w);
+    }
+    if (out.granted) {
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        StatementRun add(**connection, kAddFailure);
+        add.Bind(1, keys[i].key).Bind(2, now_ms).Bind(3, now_ms + window.count());
+        if (Status st = add.Run(); !st.ok()) return st;
+        Result<FailureWindow> w = ReadWindow(**connection, keys[i].key, cutoff_ms);
+        if (!w.ok()) return w.status();
+        out.windows[i] = *w;
+      }
+      out.ticket = std::to_string(now_ms);
+    }
+    if (Status st = transaction.Commit(); !st.ok()) return st;
+  }
+  MaybePurge(**connection);
+  return out;
+}
+
+Status SqliteAuthStateStore::RunReleaseAttempt(std::string_view key, std::string_view ticket) {
+  if (Status st = internal::CheckFailureKey(key); !st.ok()) return st;
+  // A ticket is the reservation's time in Unix ms.
+  std::int64_t at_ms = 0;
+  const auto [end, ec] = std::from_chars(ticket.data(), ticket.data() + ticket.size(), at_ms);
+  if (ticket.empty() || ec != std::errc() || end != ticket.data() + ticket.size()) {
+    return Status::InvalidArgument("not a reservation ticket");
+  }
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+  if (!writer.ok()) return writer.status();
+  return StatementRun(**connection, kReleaseFailure).Bind(1, key).Bind(2, at_ms).Run();
 }
 
 // --- writer lock and purge -------------------------------------------------------------

@@ -14,7 +14,9 @@
 // the session's row in `sessions` and the token family) in one BEGIN IMMEDIATE
 // transaction, so two processes (or two store objects) racing on one token are
 // serialized by SQLite's write lock: the second sees the token spent. RecordFailure
-// trims the key, inserts and counts in one transaction too; PeekFailures is one SELECT.
+// trims the key, inserts and counts in one transaction too, and ReserveAttempt trims,
+// counts and (only if every key is under its limit) inserts for all its keys in one;
+// PeekFailures is one SELECT.
 //
 // Concurrency and expiry follow SqliteStore (sqlite_store.h): operations run inline on a
 // connection of the database's pool, writes are serialized in-process by the database's
@@ -61,6 +63,11 @@ class SqliteAuthStateStore final : public AuthStateStore {
   void PeekFailuresAsync(std::string_view key, TimePoint now, std::chrono::milliseconds window,
                          ResultCallback<FailureWindow> done) override;
   void ResetFailuresAsync(std::string_view key, StatusCallback done) override;
+  void ReserveAttemptAsync(const std::vector<AttemptKey>& keys, TimePoint now,
+                           std::chrono::milliseconds window,
+                           ResultCallback<AttemptReservation> done) override;
+  void ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
+                           StatusCallback done) override;
 
   // Deletes up to purge_batch dead rows of each table now. Returns how many in all.
   Result<std::uint64_t> PurgeExpired();
@@ -78,6 +85,9 @@ class SqliteAuthStateStore final : public AuthStateStore {
   Result<FailureWindow> RunPeekFailures(std::string_view key, TimePoint now,
                                         std::chrono::milliseconds window);
   Status RunResetFailures(std::string_view key);
+  Result<AttemptReservation> RunReserveAttempt(const std::vector<AttemptKey>& keys, TimePoint now,
+                                               std::chrono::milliseconds window);
+  Status RunReleaseAttempt(std::string_view key, std::string_view ticket);
 
   Result<std::unique_lock<std::timed_mutex>> LockWriter();
   // With the writer mutex held and no transaction open.
