@@ -17,6 +17,7 @@ int HttpStatusOf(ApiError error) noexcept {
     case ApiError::kRateLimited: return 429;
     case ApiError::kStoreUnavailable: return 503;
     case ApiError::kInternal: return 500;
+    case ApiError::kReadOnlyUsers: return 403;
   }
   return 500;
 }
@@ -34,6 +35,7 @@ std::string_view ApiErrorName(ApiError error) noexcept {
     case ApiError::kRateLimited: return "rate_limited";
     case ApiError::kStoreUnavailable: return "store_unavailable";
     case ApiError::kInternal: return "internal";
+    case ApiError::kReadOnlyUsers: return "read_only_users";
   }
   return "internal";
 }

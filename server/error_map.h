@@ -33,13 +33,19 @@ enum class ApiError : std::uint8_t {
   kRateLimited,
   kStoreUnavailable,
   kInternal,
+  kReadOnlyUsers,  // API.md §10: users of an external schema; register / password change
 };
 
-// The HTTP status of an error code (400, 401, 401, 401, 404, 405, 409, 413, 429, 503, 500).
+// The HTTP status of an error code (400, 401, 401, 401, 404, 405, 409, 413, 429, 503, 500,
+// 403).
 int HttpStatusOf(ApiError error) noexcept;
 
 // The contract's name of an error code ("bad_request", ...).
 std::string_view ApiErrorName(ApiError error) noexcept;
+
+// The message of read_only_users.
+inline constexpr std::string_view kReadOnlyUsers =
+    "Users are managed by another system; registration and password changes are off";
 
 // Where a library Status came from; decides what kNotFound and friends mean.
 enum class Site : std::uint8_t {

@@ -73,6 +73,10 @@ struct AccountOptions {
   // (REFRESH_REUSE_GRACE_SECONDS). >= 0.
   std::chrono::seconds refresh_grace{10};
   LoginLimits login_limits;
+  // Rehash a bcrypt or old-cost password at the next good login. Off when the users
+  // belong to another system (a read-only external schema, API.md §10): their hashes
+  // are verified and never rewritten.
+  bool upgrade_password_hashes = true;
   const Clock* clock = nullptr;  // nullptr = SystemClock(); not owned
 };
 

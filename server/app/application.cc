@@ -127,9 +127,23 @@ std::optional<StartupError> Application::Build() {
     // Shared users (API.md §10). Its calls block: they run on the worker pool only.
     // The URL is logged redacted; the store's errors never carry the password.
     spdlog::info("users database: MySQL/MariaDB at {}", RedactedUrl(config.database_url));
-    Result<UserStorePtr> opened = OpenMysqlUserStore(*config.mysql_users);
-    if (!opened.ok()) return StartupError{1, "users database: " + opened.status().ToString()};
+    const bool external = !config.user_lookup_sql.empty();
+    Result<UserStorePtr> opened =
+        external ? OpenMysqlExternalUserStore(
+                       *config.mysql_users, {.lookup_sql = config.user_lookup_sql,
+                                             .by_id_sql = config.user_by_id_sql})
+                 : OpenMysqlUserStore(*config.mysql_users);
+    if (!opened.ok()) {
+      // A query that does not prepare or lacks a column is the configuration's fault.
+      const int code = opened.status().code() == Code::kInvalidArgument ? 2 : 1;
+      return StartupError{code, "users database: " + opened.status().ToString()};
+    }
     users_ = std::move(opened).value();
+    if (external) {
+      spdlog::info("users: read-only, from USER_LOOKUP_SQL / USER_BY_ID_SQL (register and "
+                   "password change are off; hashes are never rewritten)");
+      services_.users_read_only = true;
+    }
   } else if (users_ == nullptr) {  // sessions in Redis: the users stay in the local file
     Result<UserStorePtr> opened = OpenSqliteUserStore({.path = config.database_path});
     if (!opened.ok()) return StartupError{1, "users database: " + opened.status().ToString()};
@@ -152,6 +166,7 @@ std::optional<StartupError> Application::Build() {
   account_options.login_limits.window = std::chrono::seconds(config.login_failure_window_seconds);
   account_options.login_limits.max_per_identifier =
       static_cast<std::uint32_t>(config.login_max_failures_per_identifier);
+  account_options.upgrade_password_hashes = !services_.users_read_only;
   account_options.login_limits.max_per_ip =
       static_cast<std::uint32_t>(config.login_max_failures_per_ip);
   WorkerPool* workers = workers_.get();

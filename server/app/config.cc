@@ -248,6 +248,18 @@ std::string CheckHttpAddr(ServerConfig& c) {
   return "HTTP_ADDR must be host:port or [ipv6]:port, got '" + c.http_addr + "'";
 }
 
+std::string CheckExternalUsers(ServerConfig& c) {
+  if (c.user_lookup_sql.empty() && c.user_by_id_sql.empty()) return {};
+  if (c.user_lookup_sql.empty() || c.user_by_id_sql.empty()) {
+    return "USER_LOOKUP_SQL and USER_BY_ID_SQL go together: set both or neither";
+  }
+  if (!c.mysql_users) {
+    return "USER_LOOKUP_SQL and USER_BY_ID_SQL read an existing MySQL/MariaDB schema: "
+           "DATABASE_URL must then be mysql:// or mariadb://";
+  }
+  return {};
+}
+
 std::string CheckDatabaseUrl(ServerConfig& c) {
   if (IsMysqlUrl(c.database_url)) {
     Result<MysqlOptions> mysql = ParseMysqlUrl(c.database_url);  // no password in errors
@@ -317,6 +329,15 @@ constexpr Setting kSettings[] = {
              "sqlite:///abs.db, or mysql://user@host:port/db with REDIS_ADDR (DATABASE_URL; "
              "a password only in the environment)",
      .field = &ServerConfig::database_url, .check = CheckDatabaseUrl},
+    {.env = "USER_LOOKUP_SQL", .flag = "--user-lookup-sql",
+     .help = "read-only users of an existing MySQL schema: SELECT ... WHERE ... = ? returning "
+             "id, username, email, password_hash, role, is_premium, is_verified "
+             "(USER_LOOKUP_SQL; with USER_BY_ID_SQL)",
+     .field = &ServerConfig::user_lookup_sql, .show_default = false},
+    {.env = "USER_BY_ID_SQL", .flag = "--user-by-id-sql",
+     .help = "the same columns for one `?` = id (USER_BY_ID_SQL; with USER_LOOKUP_SQL)",
+     .field = &ServerConfig::user_by_id_sql, .show_default = false,
+     .check = CheckExternalUsers},
     {.env = "REDIS_ADDR", .flag = "--redis-addr",
      .help = "host:port of Redis; unset = embedded SQLite sessions (REDIS_ADDR)",
      .field = &ServerConfig::redis_addr, .show_default = false},

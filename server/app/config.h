@@ -57,6 +57,10 @@ struct ServerConfig {
   // Parsed from a mysql:// / mariadb:// database_url (API.md §10): users in MySQL, and
   // then REDIS_ADDR is required. database_url holds a password then: log RedactedUrl().
   std::optional<MysqlOptions> mysql_users;
+  // Users of an existing schema, read-only (API.md §10): both set, with a MySQL
+  // database_url, or both empty.
+  std::string user_lookup_sql;  // USER_LOOKUP_SQL: one `?` for the identifier
+  std::string user_by_id_sql;   // USER_BY_ID_SQL: one `?` for the id
   std::string redis_addr;  // empty: embedded store
   std::string redis_password;
   int redis_db = 0;

@@ -378,6 +378,29 @@ TEST(ConfigTest, ServerKnobsAreChecked) {
 }
 
 
+TEST(ConfigTest, ExternalUserQueriesGoTogetherAndNeedMysql) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"DATABASE_URL", "mysql://app@db.internal:3307/users"},
+           {"REDIS_ADDR", "127.0.0.1:6379"},
+           {"USER_LOOKUP_SQL", "SELECT id, username, email, password_hash, role, is_premium, "
+                               "is_verified FROM users WHERE username = ?"}}};
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("USER_LOOKUP_SQL and USER_BY_ID_SQL go together"),
+            std::string::npos) << out.message;
+  env.vars["USER_BY_ID_SQL"] = "SELECT id, username, email, password_hash, role, is_premium, "
+                               "is_verified FROM users WHERE id = ?";
+  out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->user_by_id_sql, env.vars["USER_BY_ID_SQL"]);
+  env.vars["DATABASE_URL"] = "sqlite://users.db";
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_NE(out.message.find("DATABASE_URL must then be mysql://"), std::string::npos)
+      << out.message;
+}
+
 TEST(ConfigTest, MysqlDatabaseUrlNeedsRedisAndKeepsItsPasswordSecret) {
   Env env{{{"JWT_SECRET", std::string(kSecret)},
            {"DATABASE_URL", "mysql://app:pw-Hunter77@db.internal:3307/users"}}};

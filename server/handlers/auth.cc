@@ -97,6 +97,7 @@ void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, 
 }  // namespace
 
 void HandleRegister(Services& s, const Request& req, Responder reply) {
+  if (s.users_read_only) return reply(ErrorResponse(ApiError::kReadOnlyUsers, kReadOnlyUsers));
   RegisterRequest request;
   Status parsed = ReadStringFields(req.body, {{"username", &request.username},
                                               {"email", &request.email},

@@ -69,6 +69,9 @@ void AnswerChange(Services& s, const AuthContext& auth, std::string_view client_
 
 void HandleChangePassword(Services& s, const Request& req, Responder reply) {
   Authenticate(s, req, std::move(reply), [&s, &req](AuthContextPtr auth, Responder reply) {
+    if (s.users_read_only) {
+      return reply(ErrorResponse(ApiError::kReadOnlyUsers, kReadOnlyUsers));
+    }
     // `req` is alive until the reply (bearer.h); everything needed later is copied now.
     PasswordChangeRequest request;
     Status parsed = ReadStringFields(req.body, {{"current_password", &request.current_password},

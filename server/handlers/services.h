@@ -36,6 +36,9 @@ struct Services {
   AuthStateStore* auth_state = nullptr;
   // Register, login, refresh, password change: the account flows over the above.
   AccountService* accounts = nullptr;
+  // Users of an external schema (USER_LOOKUP_SQL, API.md §10): register and password
+  // change answer 403 read_only_users.
+  bool users_read_only = false;
   // Marks typed login identifiers in log lines (logged_identifier.h); nullptr = redacted.
   const LogIdentifierKey* log_identifier_key = nullptr;
 

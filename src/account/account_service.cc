@@ -246,7 +246,7 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
       // Already counted: the reservation made before the check is this failure.
       return state->Finish(LoginResult::kInvalidCredentials);
     }
-    if (check == PasswordCheck::kMatchNeedsRehash) {
+    if (check == PasswordCheck::kMatchNeedsRehash && options_.upgrade_password_hashes) {
       Result<std::string> upgraded = deps_.hasher->Hash(state->request.password);
       Status saved = upgraded.ok() ? deps_.users->UpdatePasswordHash(user->id, *upgraded)
                                    : upgraded.status();

@@ -5,11 +5,12 @@ database and one Redis; and the users database going down under verify load: ver
 keeps answering 2xx, login / register / refresh / me answer 503, and everything works
 again after the database restarts, without restarting the server."""
 
+import crypt
 import threading
 import unittest
 import uuid
 
-from sk_harness import MariadbProcess, RedisProcess, ServerProcess, wait_until
+from sk_harness import PASSWORD, MariadbProcess, RedisProcess, ServerProcess, wait_until
 from test_api import ApiContract
 
 
@@ -200,3 +201,101 @@ class MariadbUsersTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# The Go service's users: a `users` table and its credentials in `user_auth`, joined in
+# USER_LOOKUP_SQL (API.md §10; the worked example of docs/mysql.md).
+GO_SCHEMA = """
+CREATE TABLE {db}.users (id BIGINT PRIMARY KEY, name VARCHAR(64) NOT NULL,
+  mail VARCHAR(254) NOT NULL, kind VARCHAR(16) NULL, premium TINYINT NOT NULL DEFAULT 0,
+  verified TINYINT NOT NULL DEFAULT 0);
+CREATE TABLE {db}.user_auth (user_id BIGINT PRIMARY KEY, hash VARCHAR(255) NOT NULL);
+"""
+LOOKUP_SQL = ("SELECT u.id AS id, u.name AS username, u.mail AS email, a.hash AS password_hash,"
+              " u.kind AS role, u.premium AS is_premium, u.verified AS is_verified"
+              " FROM users u JOIN user_auth a ON a.user_id = u.id"
+              " WHERE ? IN (LOWER(u.name), LOWER(u.mail))")
+BY_ID_SQL = ("SELECT u.id AS id, u.name AS username, u.mail AS email, a.hash AS password_hash,"
+             " u.kind AS role, u.premium AS is_premium, u.verified AS is_verified"
+             " FROM users u JOIN user_auth a ON a.user_id = u.id WHERE u.id = ?")
+
+
+class MariadbExternalUsersTest(unittest.TestCase):
+    """USER_LOOKUP_SQL / USER_BY_ID_SQL: users of an existing schema, read-only."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RedisProcess().start()
+        cls.mariadb = None
+        try:
+            cls.mariadb = MariadbProcess().start()
+            cls.database = cls.mariadb.create_database()
+            cls.mariadb.sql(GO_SCHEMA.format(db=cls.database))
+            cls.bcrypt_hash = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
+            cls.mariadb.sql(
+                f"INSERT INTO {cls.database}.users VALUES (42, 'Gopher', 'gopher@example.com',"
+                f" 'admin', 1, 1); INSERT INTO {cls.database}.user_auth VALUES"
+                f" (42, '{cls.bcrypt_hash}');")
+            cls.server = ServerProcess(env=cls.env()).start()
+        except BaseException:
+            if cls.mariadb is not None:
+                cls.mariadb.cleanup()
+            cls.redis.cleanup()
+            raise
+
+    @classmethod
+    def env(cls, lookup=LOOKUP_SQL, by_id=BY_ID_SQL):
+        env = server_env(cls)
+        env["USER_LOOKUP_SQL"] = lookup
+        env["USER_BY_ID_SQL"] = by_id
+        return env
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_trio(cls)
+
+    def test_login_me_and_refresh_with_the_external_user(self):
+        c = self.server.client
+        self.assertEqual(c.login("gopher", password="wrong password").status, 401)
+        r = c.login("GOPHER@example.com")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.data["user"], {"id": "42", "username": "Gopher",
+                                          "email": "gopher@example.com", "role": "admin",
+                                          "is_premium": True})
+        me = c.get("/api/users/me", token=r.data["token"])
+        self.assertEqual(me.status, 200, me)
+        self.assertEqual(me.data["user"]["username"], "Gopher")
+        self.assertEqual(c.refresh(r.data["refresh_token"]).status, 200)
+        # The bcrypt hash is verified, never rewritten.
+        stored = self.mariadb.sql(f"SELECT hash FROM {self.database}.user_auth WHERE user_id = 42")
+        self.assertEqual(stored.strip(), self.bcrypt_hash)
+
+    def test_register_and_password_change_are_read_only(self):
+        c = self.server.client
+        r = c.register("newcomer")
+        self.assertEqual((r.status, r.code), (403, "read_only_users"), r)
+        token = c.login("gopher").data["token"]
+        r = c.change_password(token, PASSWORD, "another good password")
+        self.assertEqual((r.status, r.code), (403, "read_only_users"), r)
+        self.assertEqual(c.login("gopher").status, 200)
+
+    def test_a_query_missing_a_column_refuses_start_naming_it(self):
+        bad = ServerProcess(env=self.env(lookup=LOOKUP_SQL.replace(" AS is_verified", " AS verified")))
+        try:
+            bad.start(wait=False)
+            self.assertEqual(bad.wait_exit(), 2)
+            log = bad.log_text()
+            self.assertIn("USER_LOOKUP_SQL", log)
+            self.assertIn("is_verified", log)
+            self.assertNotIn(MariadbProcess.PASSWORD, log)
+        finally:
+            bad.stop()
+
+    def test_one_query_without_the_other_refuses_start(self):
+        bad = ServerProcess(env=self.env(by_id=""))
+        try:
+            bad.start(wait=False)
+            self.assertEqual(bad.wait_exit(), 2)
+            self.assertIn("USER_LOOKUP_SQL and USER_BY_ID_SQL go together", bad.log_text())
+        finally:
+            bad.stop()
