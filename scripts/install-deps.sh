@@ -9,6 +9,7 @@ packages=(
   libsimdjson-dev libspdlog-dev libfmt-dev libcli11-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jwt redis-server redis-tools nginx-light curl wrk
+  clang libfuzzer-14-dev
 )
 
 missing=()

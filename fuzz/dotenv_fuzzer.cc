@@ -1,0 +1,57 @@
+// Fuzz target: the `.env` parser (ParseDotEnv, server/app/config.h), and when the first
+// byte is 'L' the whole configuration load over that text (LoadConfig with no other
+// variable set and no flag; it builds a CLI11 parser, so it runs only on those inputs).
+//
+// Input: the first byte picks the mode; the rest is the file's text.
+// Properties beyond "no crash": every parsed key is non-empty, a key has no blank at
+// either end, and neither keys nor values hold a line break; LoadConfig either returns a
+// config or exits 0/2 with a message, never both.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/app/config.h"
+
+namespace {
+
+void Check(bool ok) {
+  if (!ok) std::abort();
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace sessionkit::server;
+  if (size < 1) return 0;
+  const bool load = data[0] == 'L';
+  const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  const std::map<std::string, std::string> vars = ParseDotEnv(text);
+  for (const auto& [key, value] : vars) {
+    Check(!key.empty());
+    Check(!IsBlank(key.front()) && !IsBlank(key.back()));
+    Check(key.find('\n') == std::string::npos);
+    Check(value.find('\n') == std::string::npos);
+  }
+  if (!load) return 0;
+
+  const std::vector<std::string> args = {"sessionkit-server"};
+  const EnvLookup no_environment = [](std::string_view) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  ConfigOutcome outcome = LoadConfig(args, no_environment, text, 2);
+  if (outcome.config) {
+    Check(outcome.exit_code == 0);
+  } else {
+    Check(outcome.exit_code == 0 || outcome.exit_code == 2);
+    Check(!outcome.message.empty());
+  }
+  return 0;
+}
