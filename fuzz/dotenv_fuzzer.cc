@@ -15,13 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz/fuzz_check.h"
 #include "server/app/config.h"
 
 namespace {
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -35,10 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const std::map<std::string, std::string> vars = ParseDotEnv(text);
   for (const auto& [key, value] : vars) {
-    Check(!key.empty());
-    Check(!IsBlank(key.front()) && !IsBlank(key.back()));
-    Check(key.find('\n') == std::string::npos);
-    Check(value.find('\n') == std::string::npos);
+    FUZZ_CHECK(!key.empty());
+    FUZZ_CHECK(!IsBlank(key.front()) && !IsBlank(key.back()));
+    FUZZ_CHECK(key.find('\n') == std::string::npos);
+    FUZZ_CHECK(value.find('\n') == std::string::npos);
   }
   if (!load) return 0;
 
@@ -48,10 +46,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   ConfigOutcome outcome = LoadConfig(args, no_environment, text, 2);
   if (outcome.config) {
-    Check(outcome.exit_code == 0);
+    FUZZ_CHECK(outcome.exit_code == 0);
   } else {
-    Check(outcome.exit_code == 0 || outcome.exit_code == 2);
-    Check(!outcome.message.empty());
+    FUZZ_CHECK(outcome.exit_code == 0 || outcome.exit_code == 2);
+    FUZZ_CHECK(!outcome.message.empty());
   }
   return 0;
 }

@@ -4,9 +4,9 @@
 // parsed twice: whole (one buffer, as when it arrives in one read), and cut into pieces
 // of alternately byte0+1 and byte1+1 bytes fed one at a time (the parser keeps what it
 // has not consumed, as a connection's buffer does). Both must reach the same outcome:
-// the same error, or both still waiting for bytes, or both complete with the same bytes
-// consumed and the same request (method, version, target, kept headers, body,
-// keep-alive, Expect: 100-continue). Limits are smaller than the server's (the code
+// both complete with the same bytes consumed and the same request (method, version,
+// target, kept headers, body, keep-alive, Expect: 100-continue), or neither (with the
+// same error, except where Beast's early check of an incomplete header differs: below). Limits are smaller than the server's (the code
 // path is the same) so that the fuzzer's inputs reach them.
 #include <algorithm>
 #include <cstddef>
@@ -18,6 +18,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "fuzz/fuzz_check.h"
 #include "server/http/request_parser.h"
 
 namespace {
@@ -29,9 +30,6 @@ using sessionkit::server::RequestParser;
 constexpr std::uint32_t kHeaderLimit = 2048;
 constexpr std::uint64_t kBodyLimit = 1024;
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 struct Outcome {
   boost::beast::error_code error;  // need_more: the bytes ran out first
@@ -90,23 +88,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Outcome whole = Parse(*whole_data, wire, wire.size() + 1, wire.size() + 1);
   const Outcome cut = Parse(*cut_data, wire, step_a, step_b);
 
-  Check(whole.error == cut.error);
-  Check(whole.done == cut.done);
-  if (!whole.done) return 0;
-  Check(whole.consumed == cut.consumed);
-  Check(whole.keep_alive == cut.keep_alive);
+  FUZZ_CHECK(whole.done == cut.done);
+  if (!whole.done) {
+    // Neither produced a request. Beast parses the fields of a header that arrived in
+    // one read before its end is there, but waits for the end once it had to ask for
+    // more: so an incomplete header with a bad byte is rejected whole and waited on in
+    // pieces (the header limit or timeout ends the wait), and a bad byte can be found
+    // whole where the pieces hit the header limit first. Two other errors must agree.
+    const auto limit_or_wait = [](const boost::beast::error_code& ec) {
+      return ec == http::error::need_more || ec == http::error::header_limit;
+    };
+    FUZZ_CHECK(whole.error == cut.error || limit_or_wait(whole.error) ||
+               limit_or_wait(cut.error));
+    return 0;
+  }
+  FUZZ_CHECK(whole.consumed == cut.consumed);
+  FUZZ_CHECK(whole.keep_alive == cut.keep_alive);
   const RequestData& a = *whole_data;
   const RequestData& b = *cut_data;
-  Check(a.method() == b.method());
-  Check(a.version() == b.version());
-  Check(a.version() == 10 || a.version() == 11);
-  Check(a.expect_continue() == b.expect_continue());
-  Check(a.target() == b.target());
-  Check(a.authorization() == b.authorization());
-  Check(a.user_agent() == b.user_agent());
-  Check(a.device_id() == b.device_id());
-  Check(a.forwarded_for() == b.forwarded_for());
-  Check(a.body() == b.body());
-  Check(a.body().size() <= kBodyLimit);
+  FUZZ_CHECK(a.method() == b.method());
+  FUZZ_CHECK(a.version() == b.version());
+  FUZZ_CHECK(a.version() == 10 || a.version() == 11);
+  FUZZ_CHECK(a.expect_continue() == b.expect_continue());
+  FUZZ_CHECK(a.target() == b.target());
+  FUZZ_CHECK(a.authorization() == b.authorization());
+  FUZZ_CHECK(a.user_agent() == b.user_agent());
+  FUZZ_CHECK(a.device_id() == b.device_id());
+  FUZZ_CHECK(a.forwarded_for() == b.forwarded_for());
+  FUZZ_CHECK(a.body() == b.body());
+  FUZZ_CHECK(a.body().size() <= kBodyLimit);
   return 0;
 }

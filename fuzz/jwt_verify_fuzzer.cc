@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz/fuzz_check.h"
 #include "sessionkit/clock.h"
 #include "sessionkit/jwt.h"
 #include "src/crypto/hmac.h"
@@ -29,9 +30,6 @@ using namespace sessionkit;
 
 constexpr std::string_view kSecret = "fuzz-secret-0123456789abcdef0123456789";
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 const JwtCodec& Codec() {
   static const ManualClock* clock = new ManualClock();
@@ -40,7 +38,7 @@ const JwtCodec& Codec() {
     options.secret = std::string(kSecret);
     options.clock = clock;
     Result<JwtCodec> c = JwtCodec::Create(std::move(options));
-    Check(c.ok());
+    FUZZ_CHECK(c.ok());
     return new JwtCodec(std::move(*c));
   }();
   return *codec;
@@ -75,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Sign writes every claim (absent ones as defaults): leave room under kMaxJwsBytes.
   if (!claims.ok() || token.size() > internal::kMaxJwsBytes / 2) return 0;
   Result<AccessClaims> again = codec.Verify(codec.Sign(*claims));
-  Check(again.ok());
-  Check(SameClaims(*claims, *again));
+  FUZZ_CHECK(again.ok());
+  FUZZ_CHECK(SameClaims(*claims, *again));
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz/fuzz_check.h"
 #include "src/store/redis/redis_reply.h"
 
 namespace {
@@ -22,9 +23,6 @@ using sessionkit::Status;
 using sessionkit::internal::RedisReply;
 using sessionkit::internal::RedisReplyReader;
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 struct Reading {
   std::vector<std::string> replies;  // DebugString of each
@@ -40,7 +38,7 @@ bool Drain(RedisReplyReader& reader, Reading& reading) {
       return false;
     }
     if (!reply) return true;
-    if (!reply->is_error()) Check(reply->ErrorCode().empty());
+    if (!reply->is_error()) FUZZ_CHECK(reply->ErrorCode().empty());
     reading.replies.push_back(reply->DebugString());
   }
 }
@@ -67,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t cut = wire.empty() ? 0 : data[0] % (wire.size() + 1);
   const Reading whole = Read(wire, wire.size());
   const Reading pieces = Read(wire, cut);
-  Check(whole.failed == pieces.failed);
-  Check(whole.replies == pieces.replies);
+  FUZZ_CHECK(whole.failed == pieces.failed);
+  FUZZ_CHECK(whole.replies == pieces.replies);
   return 0;
 }

@@ -6,19 +6,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "fuzz/fuzz_check.h"
 #include "src/util/rfc3339.h"
-
-namespace {
-
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sessionkit;
@@ -26,9 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Result<TimePoint> parsed = internal::ParseRfc3339(text);
   if (!parsed.ok()) return 0;
   const std::string formatted = internal::FormatRfc3339(*parsed);
-  Check(formatted.size() == internal::kRfc3339Length);
+  FUZZ_CHECK(formatted.size() == internal::kRfc3339Length);
   Result<TimePoint> again = internal::ParseRfc3339(formatted);
-  Check(again.ok());
-  Check(*again == std::chrono::floor<std::chrono::seconds>(*parsed));
+  FUZZ_CHECK(again.ok());
+  FUZZ_CHECK(*again == std::chrono::floor<std::chrono::seconds>(*parsed));
   return 0;
 }

@@ -21,6 +21,7 @@
 
 #include <simdjson.h>
 
+#include "fuzz/fuzz_check.h"
 #include "sessionkit/session.h"
 
 namespace {
@@ -35,9 +36,6 @@ const TimePoint kExpiresAt = TimePoint(std::chrono::seconds(1737367200 + 48 * 36
 constexpr std::string_view kLastSeenText = "2025-01-20T10:00:00Z";
 constexpr std::string_view kExpiresAtText = "2025-01-22T10:00:00Z";
 
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 bool IsTimeKey(std::string_view key) { return key == "last_seen" || key == "expires_at"; }
 
@@ -46,43 +44,43 @@ void CheckOnlyTimesDiffer(dom::object in, dom::object out) {
   auto o = out.begin();
   bool had_last_seen = false;
   for (dom::key_value_pair member : in) {
-    Check(o != out.end());
+    FUZZ_CHECK(o != out.end());
     dom::key_value_pair rewritten = *o;
     ++o;
-    Check(member.key == rewritten.key);
+    FUZZ_CHECK(member.key == rewritten.key);
     if (IsTimeKey(member.key)) {
       had_last_seen |= member.key == "last_seen";
       std::string_view text;
-      Check(rewritten.value.get_string().get(text) == simdjson::SUCCESS);
-      Check(text == (member.key == "last_seen" ? kLastSeenText : kExpiresAtText));
+      FUZZ_CHECK(rewritten.value.get_string().get(text) == simdjson::SUCCESS);
+      FUZZ_CHECK(text == (member.key == "last_seen" ? kLastSeenText : kExpiresAtText));
     } else {
-      Check(simdjson::minify(member.value) == simdjson::minify(rewritten.value));
+      FUZZ_CHECK(simdjson::minify(member.value) == simdjson::minify(rewritten.value));
     }
   }
   if (o != out.end()) {  // the appended last_seen
-    Check(!had_last_seen);
+    FUZZ_CHECK(!had_last_seen);
     dom::key_value_pair appended = *o;
-    Check(appended.key == "last_seen");
+    FUZZ_CHECK(appended.key == "last_seen");
     std::string_view text;
-    Check(appended.value.get_string().get(text) == simdjson::SUCCESS);
-    Check(text == kLastSeenText);
+    FUZZ_CHECK(appended.value.get_string().get(text) == simdjson::SUCCESS);
+    FUZZ_CHECK(text == kLastSeenText);
     ++o;
-    Check(o == out.end());
+    FUZZ_CHECK(o == out.end());
   }
 }
 
 void CheckSameRecord(const Session& before, const Session& after) {
-  Check(after.id == before.id);
-  Check(after.user_id == before.user_id);
-  Check(after.user_id_is_number == before.user_id_is_number);
-  Check(after.username == before.username);
-  Check(after.purpose == before.purpose);
-  Check(after.ip_address == before.ip_address);
-  Check(after.user_agent == before.user_agent);
-  Check(after.device_id == before.device_id);
-  Check(after.created_at == before.created_at);
-  Check(after.last_seen == std::chrono::floor<std::chrono::seconds>(kLastSeen));
-  Check(after.expires_at == kExpiresAt);
+  FUZZ_CHECK(after.id == before.id);
+  FUZZ_CHECK(after.user_id == before.user_id);
+  FUZZ_CHECK(after.user_id_is_number == before.user_id_is_number);
+  FUZZ_CHECK(after.username == before.username);
+  FUZZ_CHECK(after.purpose == before.purpose);
+  FUZZ_CHECK(after.ip_address == before.ip_address);
+  FUZZ_CHECK(after.user_agent == before.user_agent);
+  FUZZ_CHECK(after.device_id == before.device_id);
+  FUZZ_CHECK(after.created_at == before.created_at);
+  FUZZ_CHECK(after.last_seen == std::chrono::floor<std::chrono::seconds>(kLastSeen));
+  FUZZ_CHECK(after.expires_at == kExpiresAt);
 }
 
 }  // namespace
@@ -90,7 +88,7 @@ void CheckSameRecord(const Session& before, const Session& after) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   Result<Session> decoded = DecodeSession(input);
-  if (decoded.ok()) Check(decoded->raw == input);
+  if (decoded.ok()) FUZZ_CHECK(decoded->raw == input);
 
   Result<std::string> rewritten = RewriteSessionTimes(input, kLastSeen, kExpiresAt);
   if (!rewritten.ok()) return 0;
@@ -101,17 +99,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   simdjson::error_code in_error = in_parser->parse(input.data(), input.size()).get(in_doc);
   simdjson::error_code out_error =
       out_parser->parse(rewritten->data(), rewritten->size()).get(out_doc);
-  Check(in_error == out_error);
+  FUZZ_CHECK(in_error == out_error);
   if (in_error == simdjson::SUCCESS) {
     dom::object in_object, out_object;
-    Check(in_doc.get_object().get(in_object) == simdjson::SUCCESS);
-    Check(out_doc.get_object().get(out_object) == simdjson::SUCCESS);
+    FUZZ_CHECK(in_doc.get_object().get(in_object) == simdjson::SUCCESS);
+    FUZZ_CHECK(out_doc.get_object().get(out_object) == simdjson::SUCCESS);
     CheckOnlyTimesDiffer(in_object, out_object);
   }
 
   if (decoded.ok()) {
     Result<Session> again = DecodeSession(*rewritten);
-    Check(again.ok());
+    FUZZ_CHECK(again.ok());
     CheckSameRecord(*decoded, *again);
   }
   return 0;
