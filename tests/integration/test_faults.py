@@ -120,6 +120,10 @@ class Load:
                 with self.lock:
                     self.acknowledged.append(r.data["token"])
 
+    def wait_acknowledged(self, count):
+        """Waits until `count` logins were answered 200/201 (hashing is slow when busy)."""
+        wait_until(lambda: len(self.acknowledged) >= count, 60, f"{count} answered logins")
+
     def wait_recovery(self, since):
         """Seconds from `since` to the first 200 on verify completed after it."""
         wait_until(lambda: self.last_verify_ok > since, RECOVERY_SECONDS + 3,
@@ -169,14 +173,14 @@ class FaultsUnderLoadTest(unittest.TestCase):
 
         load = Load(server.port, tokens, names).start()
         try:
-            time.sleep(0.5)
+            load.wait_acknowledged(2)
             redis.signal(signal.SIGSTOP)
             time.sleep(STOP_SECONDS)
             redis.signal(signal.SIGCONT)
             after_stop = load.wait_recovery(time.monotonic())
             self.assertIsNone(server.proc.poll(), "the server died while Redis was stopped")
 
-            time.sleep(0.5)
+            load.wait_acknowledged(len(load.acknowledged) + 1)
             redis.kill()
             time.sleep(0.5)  # the server answers with Redis gone
             redis.start()    # same port, reloads the append-only file
@@ -207,7 +211,7 @@ class FaultsUnderLoadTest(unittest.TestCase):
 
         load = Load(port, tokens, names).start()
         try:
-            time.sleep(1.0)
+            load.wait_acknowledged(2)
             server.kill()  # SIGKILL, mid-load
             server.log.close()
             with load.lock:  # what was answered before the kill
