@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-25}
 shift || true
-all_targets=(jwt_verify session_record rfc3339 http_request dotenv redis_reply)
+all_targets=(jwt_verify session_record rfc3339 http_request dotenv config_load redis_reply)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 
