@@ -88,7 +88,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Outcome whole = Parse(*whole_data, wire, wire.size() + 1, wire.size() + 1);
   const Outcome cut = Parse(*cut_data, wire, step_a, step_b);
 
-  FUZZ_CHECK(whole.done == cut.done);
+  if (whole.done != cut.done) {
+    // Only at the header limit: Beast counts the bytes offered to one put(), and
+    // RequestParser the running total of the header without the blanks around values,
+    // so near the limit either may refuse first (found by this target: Beast alone let a
+    // header of any size through when it arrived a line at a time).
+    FUZZ_CHECK((whole.done ? cut : whole).error == http::error::header_limit);
+    return 0;
+  }
   if (!whole.done) {
     // Neither produced a request. Beast parses the fields of a header that arrived in
     // one read before its end is there, but waits for the end once it had to ask for
