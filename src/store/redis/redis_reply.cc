@@ -153,7 +153,7 @@ namespace {
 
 // hiredis's own reply constructors, with createArray refusing a count over kMaxElements:
 // returning null makes the reader fail ("Out of memory") instead of allocating what the
-// count asks for (a reply "*2000000000" asked for 16 GiB; found by
+// count asks for (a reply "*2000000000" asked for 16 GiB; reproduced with
 // fuzz/redis_reply_fuzzer.cc).
 const redisReplyObjectFunctions& HiredisFunctions() {
   static const redisReplyObjectFunctions functions = [] {
