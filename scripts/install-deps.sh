@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libmariadb-dev mariadb-server-core mariadb-client-core
   python3 python3-jwt redis-server redis-tools nginx-light curl wrk
+  clang libfuzzer-14-dev
 )
 
 missing=()

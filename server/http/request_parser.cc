@@ -48,15 +48,28 @@ void RequestData::KeepForwardedFor(std::string_view value) {
   joined_forwarded_for_.append(value);
 }
 
-void RequestParser::on_request_impl(http::verb method, string_view, string_view target,
-                                    int version, error_code&) {
+void RequestParser::Spend(std::size_t bytes, error_code& ec) {
+  if (bytes > header_budget_) {
+    header_budget_ = 0;
+    ec = http::error::header_limit;
+    return;
+  }
+  header_budget_ -= bytes;
+}
+
+void RequestParser::on_request_impl(http::verb method, string_view method_str, string_view target,
+                                    int version, error_code& ec) {
+  Spend(method_str.size() + target.size() + sizeof(" HTTP/1.1\r\n"), ec);
+  if (ec) return;
   data_.method_ = method;
   data_.version_ = version;
   data_.Keep(data_.target_, target);
 }
 
 void RequestParser::on_field_impl(http::field name, string_view name_string, string_view value,
-                                  error_code&) {
+                                  error_code& ec) {
+  Spend(name_string.size() + value.size() + 4, ec);  // ": " and CRLF
+  if (ec) return;
   switch (name) {
     case http::field::authorization: return data_.Keep(data_.authorization_, value);
     case http::field::user_agent: return data_.Keep(data_.user_agent_, value);

@@ -80,6 +80,16 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   explicit RequestParser(RequestData& data) : data_(data) {}
 
+  // Beast applies its header limit to the bytes offered to one put(), so a header that
+  // arrives in small pieces (each put consuming whole lines) is never refused
+  // (fuzz/http_request_fuzzer.cc). This sets Beast's limit and also bounds the running
+  // total of the request line and fields seen (names, values, 4 bytes of separators
+  // per line; whitespace around values is not counted), failing with header_limit.
+  void header_limit(std::uint32_t bytes) {
+    header_budget_ = bytes;
+    basic_parser::header_limit(bytes);
+  }
+
  private:
   using string_view = boost::beast::string_view;
   using error_code = boost::beast::error_code;
@@ -97,7 +107,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::size_t on_chunk_body_impl(std::uint64_t remain, string_view body, error_code& ec) override;
   void on_finish_impl(error_code&) override {}
 
+  // Spends `bytes` of the header budget; header_limit once it is exhausted.
+  void Spend(std::size_t bytes, error_code& ec);
+
   RequestData& data_;
+  std::uint64_t header_budget_ = 8 * 1024;  // Beast's default header limit
 };
 
 }  // namespace sessionkit::server

@@ -4,6 +4,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <algorithm>
 #include <string>
 
 namespace sessionkit::server {
@@ -138,6 +139,38 @@ TEST(RequestParserTest, LimitsAreBeasts) {
   small.header_limit(32);
   EXPECT_EQ(Parse(small, "GET / HTTP/1.1\r\nUser-Agent: " + std::string(64, 'u') + "\r\n\r\n", 128),
             http::error::header_limit);
+}
+
+// Beast checks its header limit against the bytes of one put(). Fed in pieces that each
+// end one byte into the next line, every put consumes its whole fields and leaves one
+// byte, so Beast keeps parsing eagerly and never sees more than a line: a header of any
+// size used to pass (found by fuzz_http_request).
+TEST(RequestParserTest, HeaderLimitHoldsWhenTheHeaderArrivesLineByLine) {
+  std::string wire = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 200; ++i) wire += "X-Padding-" + std::to_string(i) + ": 0123456789\r\n";
+  wire += "\r\n";  // about 5.5 KiB of header
+  RequestData whole_data;
+  RequestParser whole(whole_data);
+  whole.header_limit(2048);
+  EXPECT_EQ(Parse(whole, wire, wire.size()), http::error::header_limit);
+
+  RequestData data;
+  RequestParser parser(data);
+  parser.header_limit(2048);
+  boost::beast::error_code ec;
+  std::string pending;
+  std::size_t at = 0, largest_piece = 0;
+  while (at < wire.size() && !parser.is_done() && !ec) {
+    const std::size_t cut = std::min(wire.size(), wire.find("\r\n", at) + 3);
+    pending += wire.substr(at, cut - at);
+    at = cut;
+    largest_piece = std::max(largest_piece, pending.size());
+    pending.erase(0, parser.put(boost::asio::buffer(pending), ec));
+    if (ec == http::error::need_more) ec = {};
+  }
+  EXPECT_LT(largest_piece, 64u) << "Beast never saw more than a line at once";
+  EXPECT_EQ(ec, http::error::header_limit);
+  EXPECT_FALSE(parser.is_done());
 }
 
 TEST(RequestParserTest, ClearForgetsTheRequestForTheNextParser) {

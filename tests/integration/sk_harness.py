@@ -212,15 +212,18 @@ class ServerProcess:
 
 
 class RedisProcess:
-    """A throwaway redis-server (no persistence) on a free port; can be stopped and
-    started again on the same port."""
+    """A throwaway redis-server on a free port; can be stopped and started again on the
+    same port. No persistence, unless appendonly=True: then every write is in the
+    append-only file (appendfsync always) in its temp dir before Redis answers it, and a
+    restart after kill() reloads it."""
 
     BINARY = "/usr/bin/redis-server"
 
-    def __init__(self):
+    def __init__(self, appendonly=False):
         self.dir = tempfile.mkdtemp(prefix="sk-e2e-redis-")
         self.port = None
         self.proc = None
+        self.appendonly = appendonly
 
     def start(self):
         fixed = self.port is not None  # a restart keeps its port
@@ -228,7 +231,7 @@ class RedisProcess:
             port = self.port if fixed else free_port()
             self.proc = subprocess.Popen(
                 [self.BINARY, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", self.dir, "--daemonize", "no"],
+                 "--dir", self.dir, "--daemonize", "no"] + self._persistence(),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.port = port
             try:
@@ -242,6 +245,21 @@ class RedisProcess:
                 self.port = None  # the port was taken meanwhile: pick another
         raise AssertionError("could not start redis-server")
 
+    def _persistence(self):
+        if self.appendonly:
+            return ["--appendonly", "yes", "--appendfsync", "always"]
+        return ["--appendonly", "no"]
+
+    def signal(self, sig):
+        """Sends `sig` (SIGSTOP, SIGCONT...) to the running redis-server."""
+        self.proc.send_signal(sig)
+
+    def kill(self):
+        """SIGKILL: no shutdown, no final save; start() brings it back on the same port."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def _pong(self):
         if self.proc.poll() is not None:
             raise AssertionError("redis-server exited")
@@ -249,6 +267,10 @@ class RedisProcess:
             return self.cmd("PING") == "PONG"
         except OSError:
             return False
+        except RuntimeError as e:  # a restart with persistence: still reading its file
+            if str(e).startswith("LOADING"):
+                return False
+            raise
 
     def cmd(self, *args):
         """One command over RESP; returns str/int/list/None."""

@@ -149,7 +149,43 @@ void AppendRedisCommand(std::string& out, std::initializer_list<std::string_view
   AppendCommand(out, args);
 }
 
-RedisReplyReader::RedisReplyReader() : reader_(redisReaderCreate()) {}
+namespace {
+
+// hiredis's own reply constructors, with createArray refusing a count over kMaxElements:
+// returning null makes the reader fail ("Out of memory") instead of allocating what the
+// count asks for (a reply "*2000000000" asked for 16 GiB; reproduced with
+// fuzz/redis_reply_fuzzer.cc).
+const redisReplyObjectFunctions& HiredisFunctions() {
+  static const redisReplyObjectFunctions functions = [] {
+    redisReader* probe = redisReaderCreate();
+    redisReplyObjectFunctions copy = probe != nullptr ? *probe->fn : redisReplyObjectFunctions{};
+    if (probe != nullptr) redisReaderFree(probe);
+    return copy;
+  }();
+  return functions;
+}
+
+void* CreateBoundedArray(const redisReadTask* task, int elements) {
+  if (elements > RedisReplyReader::kMaxElements) return nullptr;
+  return HiredisFunctions().createArray(task, elements);
+}
+
+redisReplyObjectFunctions* BoundedFunctions() {
+  static redisReplyObjectFunctions functions = [] {
+    redisReplyObjectFunctions f = HiredisFunctions();
+    f.createArray = &CreateBoundedArray;
+    return f;
+  }();
+  return &functions;
+}
+
+}  // namespace
+
+RedisReplyReader::RedisReplyReader() : reader_(redisReaderCreate()) {
+  if (reader_ != nullptr && HiredisFunctions().createArray != nullptr) {
+    AsReader(reader_)->fn = BoundedFunctions();
+  }
+}
 
 RedisReplyReader::~RedisReplyReader() {
   if (reader_ != nullptr) redisReaderFree(AsReader(reader_));

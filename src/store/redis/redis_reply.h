@@ -70,10 +70,15 @@ void AppendRedisCommand(std::string& out, const std::vector<std::string_view>& a
 void AppendRedisCommand(std::string& out, std::initializer_list<std::string_view> args);
 
 // Incremental RESP parser over hiredis's redisReader: Feed() bytes as they arrive,
-// then call Next() until it yields nothing. A protocol error is sticky (Internal).
+// then call Next() until it yields nothing. A protocol error is sticky (Internal), and
+// so is an array announcing more than kMaxElements elements (hiredis allocates the
+// element table when it reads the count, before any element arrives).
 // Not thread-safe; one per connection.
 class RedisReplyReader {
  public:
+  // No command sessionkit sends is answered with more elements than this.
+  static constexpr int kMaxElements = 1 << 20;
+
   RedisReplyReader();
   ~RedisReplyReader();
   RedisReplyReader(const RedisReplyReader&) = delete;

@@ -1,0 +1,33 @@
+// Fuzz target: the server's configuration load (LoadConfig, server/app/config.h) over an
+// arbitrary `.env` text, with no other variable set and no flag: every setting's parse
+// and check (numbers, ranges, addresses, DATABASE_URL, TRUSTED_PROXIES, secrets).
+// Each run builds a CLI11 parser, so this target is slow (hundreds of runs a second);
+// the `.env` syntax alone is fuzz_dotenv.
+//
+// Property beyond "no crash": LoadConfig returns a config (exit code 0), or no config
+// with exit code 0 or 2 and a message to print.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz/fuzz_check.h"
+#include "server/app/config.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace sessionkit::server;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  static const std::vector<std::string>* args = new std::vector<std::string>{"sessionkit-server"};
+  static const EnvLookup* no_environment =
+      new EnvLookup([](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+  const ConfigOutcome outcome = LoadConfig(*args, *no_environment, text, 2);
+  if (outcome.config) {
+    FUZZ_CHECK(outcome.exit_code == 0);
+  } else {
+    FUZZ_CHECK(outcome.exit_code == 0 || outcome.exit_code == 2);
+    FUZZ_CHECK(!outcome.message.empty());
+  }
+  return 0;
+}
