@@ -186,7 +186,7 @@ TEST_F(LoginThrottleTest, ConcurrentAttemptsNeverPassTheLimit) {
   std::atomic<int> refused{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < kAttempts; ++i) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, i] {
       Result<ThrottleReservation> r = Reserve(t, "id:victim", "ip:" + std::to_string(i));
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       (r->retry_after_seconds > 0 ? refused : granted).fetch_add(1);
