@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "testing/child_process.h"
 #include "testing/conformance.h"
 
 namespace sessionkit::testing {
@@ -229,41 +230,15 @@ Status MariadbServer::WaitUntilUp() {
   return Status::Unavailable("mariadbd did not answer in time: " + LogTail());
 }
 
-std::string MariadbServer::LogTail() const {
-  std::string text;
-  for (const char* name : {"install.out", "mariadb.out", "mariadb.err"}) {
-    std::ifstream in(dir_ / name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text += ss.str();
-  }
-  if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
-  return text.empty() ? "(no output)" : text;
-}
+std::string MariadbServer::LogTail() const { return LogTailOf(dir_, {"install.out", "mariadb.out", "mariadb.err"}); }
 
 Status MariadbServer::Stop() {
-  if (pid_ <= 0) return Status::Ok();
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_ || (r < 0 && errno == ECHILD)) {
-      pid_ = -1;
-      return Status::Ok();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return Kill();
+  StopChild(pid_, kStopTimeout);
+  return Status::Ok();
 }
 
 Status MariadbServer::Kill() {
-  if (pid_ <= 0) return Status::Ok();
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  pid_ = -1;
+  KillChild(pid_);
   return Status::Ok();
 }
 

@@ -22,6 +22,8 @@
 #include <thread>
 #include <utility>
 
+#include "testing/child_process.h"
+
 namespace sessionkit::testing {
 namespace {
 
@@ -189,41 +191,15 @@ Status RedisServer::WaitUntilUp() {
   return Status::Unavailable("redis-server did not answer PING in time: " + LogTail());
 }
 
-std::string RedisServer::LogTail() const {
-  std::string text;
-  for (const char* name : {"redis.out", "redis.log"}) {
-    std::ifstream in(dir_ / name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text += ss.str();
-  }
-  if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
-  return text.empty() ? "(no output)" : text;
-}
+std::string RedisServer::LogTail() const { return LogTailOf(dir_, {"redis.out", "redis.log"}); }
 
 Status RedisServer::Stop() {
-  if (pid_ <= 0) return Status::Ok();
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_ || (r < 0 && errno == ECHILD)) {
-      pid_ = -1;
-      return Status::Ok();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return Kill();
+  StopChild(pid_, kStopTimeout);
+  return Status::Ok();
 }
 
 Status RedisServer::Kill() {
-  if (pid_ <= 0) return Status::Ok();
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  pid_ = -1;
+  KillChild(pid_);
   return Status::Ok();
 }
 
