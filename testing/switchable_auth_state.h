@@ -63,6 +63,25 @@ class SwitchableAuthState final : public AuthStateStore {
     if (down_) return done(Status::Unavailable("down"));
     inner_->ReleaseAttemptAsync(k, ticket, std::move(done));
   }
+  void PutMfaTokenAsync(const MfaTokenRecord& r, TimePoint now, StatusCallback done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->PutMfaTokenAsync(r, now, std::move(done));
+  }
+  void GetMfaTokenAsync(std::string_view h, TimePoint now,
+                        ResultCallback<MfaTokenRecord> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->GetMfaTokenAsync(h, now, std::move(done));
+  }
+  void CountMfaFailureAsync(std::string_view h, TimePoint now, std::uint32_t max,
+                            ResultCallback<std::uint32_t> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->CountMfaFailureAsync(h, now, max, std::move(done));
+  }
+  void TakeMfaTokenAsync(std::string_view h, TimePoint now,
+                         ResultCallback<MfaTokenRecord> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->TakeMfaTokenAsync(h, now, std::move(done));
+  }
 
  private:
   AuthStateStorePtr inner_;

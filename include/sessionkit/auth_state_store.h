@@ -130,6 +130,15 @@ struct AttemptReservation {
   std::vector<FailureWindow> windows;
 };
 
+// A login waiting for its second factor (API.md §9): the mfa_token the client holds is
+// 256 random bits; the store keeps only its SHA-256 (64 lowercase hex), bound to the user.
+struct MfaTokenRecord {
+  std::string token_hash;
+  std::string user_id;
+  TimePoint expires_at{};      // dead at or after this instant (300 s after the password)
+  std::uint32_t failures = 0;  // wrong codes so far
+};
+
 class AuthStateStore {
  public:
   virtual ~AuthStateStore() = default;
@@ -189,6 +198,26 @@ class AuthStateStore {
   virtual void ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
                                    StatusCallback done) = 0;
 
+  // --- pending second factor (API.md §9) ---
+  // Appended; a store that does not implement them answers Internal. `now` is the
+  // caller's clock reading; a token is live while now < expires_at. InvalidArgument for a
+  // hash that is not 64 lowercase hex, an empty user id or an expires_at not after now.
+
+  // Stores a pending login (failures 0) with TTL = expires_at - now. Conflict if a live
+  // token has the hash.
+  virtual void PutMfaTokenAsync(const MfaTokenRecord& record, TimePoint now, StatusCallback done);
+  // The live token. NotFound if unknown, expired or taken.
+  virtual void GetMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                                ResultCallback<MfaTokenRecord> done);
+  // Atomically counts one wrong code and returns the failures after it; the token that
+  // reaches `max_failures` is deleted in the same step (it dies). NotFound if not live.
+  virtual void CountMfaFailureAsync(std::string_view token_hash, TimePoint now,
+                                    std::uint32_t max_failures, ResultCallback<std::uint32_t> done);
+  // Atomically reads and deletes the live token: single use, so of two racing takes
+  // exactly one gets it. NotFound if unknown, expired or taken already.
+  virtual void TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                                 ResultCallback<MfaTokenRecord> done);
+
   // --- blocking wrappers (see session_store.h) ---
   Status IssueRefresh(const RefreshRecord& record);
   Result<RefreshRecord> GetRefresh(std::string_view token_hash);
@@ -202,6 +231,11 @@ class AuthStateStore {
   Result<AttemptReservation> ReserveAttempt(const std::vector<AttemptKey>& keys, TimePoint now,
                                             std::chrono::milliseconds window);
   Status ReleaseAttempt(std::string_view key, std::string_view ticket);
+  Status PutMfaToken(const MfaTokenRecord& record, TimePoint now);
+  Result<MfaTokenRecord> GetMfaToken(std::string_view token_hash, TimePoint now);
+  Result<std::uint32_t> CountMfaFailure(std::string_view token_hash, TimePoint now,
+                                        std::uint32_t max_failures);
+  Result<MfaTokenRecord> TakeMfaToken(std::string_view token_hash, TimePoint now);
 };
 
 using AuthStateStorePtr = std::shared_ptr<AuthStateStore>;

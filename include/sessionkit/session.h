@@ -34,6 +34,10 @@ struct Session {
   TimePoint created_at{};
   TimePoint expires_at{};           // dead at or after this instant
   TimePoint last_seen{};            // time of the last sliding write (created_at if absent)
+  // Authenticator assurance level (API.md §9): 2 for a session made through the second
+  // factor, else 1. Written to the JSON only when 2 (`"aal": 2`); read as 2 only from
+  // the number 2. A sliding rewrite keeps it (it keeps every field).
+  int aal = 1;
   std::string raw;                  // the JSON as read from a store; empty for a new session
 };
 

@@ -56,6 +56,7 @@ struct NewSession {
   std::string ip_address;
   std::string user_agent;
   std::string device_id;  // empty: derived from user_agent (DeriveDeviceId)
+  int aal = 1;            // 2: made through the second factor (API.md §9)
 };
 
 struct ValidateRequest {

@@ -19,12 +19,15 @@
 #ifndef SESSIONKIT_USER_STORE_H_
 #define SESSIONKIT_USER_STORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sessionkit/result.h"
 #include "sessionkit/status.h"
+#include "sessionkit/two_factor.h"
 
 namespace sessionkit {
 
@@ -59,7 +62,69 @@ class UserStore {
   virtual Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) = 0;
   // Removes the user; OK whether or not it existed.
   virtual Status Delete(std::string_view id) = 0;
+
+  // --- second factor (API.md §9) ---
+  // One enrolment per user (sessionkit/two_factor.h), deleted with the user. A store
+  // that keeps no enrolments (the read-only external schema) keeps these defaults:
+  // SupportsTwoFactor() false, GetTwoFactor NotFound (2FA off), writes InvalidArgument.
+  // Several servers may share the database: every check-and-write is one statement.
+
+  virtual bool SupportsTwoFactor() const { return false; }
+  // NotFound if the user has no enrolment (pending or confirmed).
+  virtual Result<TwoFactorEnrolment> GetTwoFactor(std::string_view user_id);
+  // Stores a pending enrolment (not confirmed, last_step -1, no recovery codes),
+  // replacing an earlier pending one. Conflict if a confirmed one exists.
+  virtual Status PutPendingTwoFactor(std::string_view user_id, std::string_view key_id,
+                                     std::string_view sealed_secret);
+  // Pending -> confirmed, with last_step = `step` and the recovery code hashes, only if
+  // the pending enrolment still holds `sealed_secret` (a setup replaced meanwhile, or a
+  // second confirm, is Conflict and changes nothing).
+  virtual Status ConfirmTwoFactor(std::string_view user_id, std::string_view sealed_secret,
+                                  std::int64_t step,
+                                  const std::vector<std::string>& recovery_code_hashes);
+  // Compare-and-set: last_step = step where the enrolment is confirmed and last_step < step.
+  // true: the code of `step` is accepted, once; false: that step or a later one was
+  // accepted already (a replay, from any server), or there is no confirmed enrolment.
+  virtual Result<bool> AdvanceTwoFactorStep(std::string_view user_id, std::int64_t step);
+  // Spends one unused recovery code of a confirmed enrolment (a compare-and-set on the
+  // list). `left`: codes still unused after it. used=false if the hash is not among them.
+  struct RecoveryCodeUse {
+    bool used = false;
+    std::uint32_t left = 0;
+  };
+  virtual Result<RecoveryCodeUse> UseRecoveryCode(std::string_view user_id,
+                                                  std::string_view code_hash);
+  // Replaces every recovery code of a confirmed enrolment. NotFound if none is confirmed.
+  virtual Status ReplaceRecoveryCodes(std::string_view user_id,
+                                      const std::vector<std::string>& recovery_code_hashes);
+  // Removes the enrolment (2FA off, codes gone); OK whether or not there was one.
+  virtual Status DeleteTwoFactor(std::string_view user_id);
 };
+
+// The defaults: a store without second-factor tables.
+inline Result<TwoFactorEnrolment> UserStore::GetTwoFactor(std::string_view) {
+  return Status::NotFound("this user store keeps no second factor");
+}
+inline Status UserStore::PutPendingTwoFactor(std::string_view, std::string_view,
+                                             std::string_view) {
+  return Status::InvalidArgument("this user store keeps no second factor");
+}
+inline Status UserStore::ConfirmTwoFactor(std::string_view, std::string_view, std::int64_t,
+                                          const std::vector<std::string>&) {
+  return Status::InvalidArgument("this user store keeps no second factor");
+}
+inline Result<bool> UserStore::AdvanceTwoFactorStep(std::string_view, std::int64_t) {
+  return Status::InvalidArgument("this user store keeps no second factor");
+}
+inline Result<UserStore::RecoveryCodeUse> UserStore::UseRecoveryCode(std::string_view,
+                                                                     std::string_view) {
+  return Status::InvalidArgument("this user store keeps no second factor");
+}
+inline Status UserStore::ReplaceRecoveryCodes(std::string_view,
+                                              const std::vector<std::string>&) {
+  return Status::InvalidArgument("this user store keeps no second factor");
+}
+inline Status UserStore::DeleteTwoFactor(std::string_view) { return Status::Ok(); }
 
 using UserStorePtr = std::shared_ptr<UserStore>;
 

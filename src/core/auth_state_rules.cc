@@ -70,4 +70,15 @@ Status CheckAttemptKeys(const std::vector<AttemptKey>& keys, std::chrono::millis
   return Status::Ok();
 }
 
+Status CheckMfaPut(const MfaTokenRecord& record, TimePoint now) {
+  if (!IsTokenHash(record.token_hash)) {
+    return Status::InvalidArgument("mfa token_hash is not 64 lowercase hex");
+  }
+  if (record.user_id.empty() || record.user_id.size() > 256) {
+    return Status::InvalidArgument("mfa token needs a user id of 1-256 bytes");
+  }
+  if (!(now < record.expires_at)) return Status::InvalidArgument("mfa token expires_at is not in the future");
+  return Status::Ok();
+}
+
 }  // namespace sessionkit::internal

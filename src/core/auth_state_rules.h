@@ -35,6 +35,8 @@ Status CheckFailureWindow(std::string_view key, std::chrono::milliseconds window
 // ReserveAttempt's: 1 to kMaxAttemptKeys keys, each a valid failure key with limit > 0.
 inline constexpr std::size_t kMaxAttemptKeys = 4;
 Status CheckAttemptKeys(const std::vector<AttemptKey>& keys, std::chrono::milliseconds window);
+// PutMfaToken's: a token hash, a non-empty user id of at most 256 bytes, expires_at > now.
+Status CheckMfaPut(const MfaTokenRecord& record, TimePoint now);
 
 }  // namespace sessionkit::internal
 

@@ -66,3 +66,45 @@ Status AuthStateStore::ReleaseAttempt(std::string_view key, std::string_view tic
 }
 
 }  // namespace sessionkit
+
+// --- pending second factor: defaults for stores that keep none, blocking wrappers ---
+
+namespace sessionkit {
+namespace {
+Status NoMfaTokens() { return Status::Internal("this auth-state store keeps no mfa tokens"); }
+}  // namespace
+
+void AuthStateStore::PutMfaTokenAsync(const MfaTokenRecord&, TimePoint, StatusCallback done) {
+  done(NoMfaTokens());
+}
+void AuthStateStore::GetMfaTokenAsync(std::string_view, TimePoint,
+                                      ResultCallback<MfaTokenRecord> done) {
+  done(NoMfaTokens());
+}
+void AuthStateStore::CountMfaFailureAsync(std::string_view, TimePoint, std::uint32_t,
+                                          ResultCallback<std::uint32_t> done) {
+  done(NoMfaTokens());
+}
+void AuthStateStore::TakeMfaTokenAsync(std::string_view, TimePoint,
+                                       ResultCallback<MfaTokenRecord> done) {
+  done(NoMfaTokens());
+}
+
+Status AuthStateStore::PutMfaToken(const MfaTokenRecord& record, TimePoint now) {
+  return internal::WaitForStatus([&](auto cb) { PutMfaTokenAsync(record, now, std::move(cb)); });
+}
+Result<MfaTokenRecord> AuthStateStore::GetMfaToken(std::string_view token_hash, TimePoint now) {
+  return internal::WaitFor<MfaTokenRecord>(
+      [&](auto cb) { GetMfaTokenAsync(token_hash, now, std::move(cb)); });
+}
+Result<std::uint32_t> AuthStateStore::CountMfaFailure(std::string_view token_hash, TimePoint now,
+                                                      std::uint32_t max_failures) {
+  return internal::WaitFor<std::uint32_t>(
+      [&](auto cb) { CountMfaFailureAsync(token_hash, now, max_failures, std::move(cb)); });
+}
+Result<MfaTokenRecord> AuthStateStore::TakeMfaToken(std::string_view token_hash, TimePoint now) {
+  return internal::WaitFor<MfaTokenRecord>(
+      [&](auto cb) { TakeMfaTokenAsync(token_hash, now, std::move(cb)); });
+}
+
+}  // namespace sessionkit

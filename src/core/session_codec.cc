@@ -179,11 +179,12 @@ bool AtEnd(od::document& doc) {
 
 // The record's members that the codec reads.
 enum class Member { kOther, kId, kUserId, kUsername, kPurpose, kIpAddress, kUserAgent,
-                    kDeviceId, kCreatedAt, kExpiresAt, kLastSeen };
+                    kDeviceId, kCreatedAt, kExpiresAt, kLastSeen, kAal };
 
 Member Classify(std::string_view key) {
   switch (key.size()) {
     case 2: if (key == "id") return Member::kId; break;
+    case 3: if (key == "aal") return Member::kAal; break;
     case 7:
       if (key == "user_id") return Member::kUserId;
       if (key == "purpose") return Member::kPurpose;
@@ -202,6 +203,22 @@ Member Classify(std::string_view key) {
     default: break;
   }
   return Member::kOther;
+}
+
+// API.md §9: the assurance level. Only the number 2 means 2; absent, null, another
+// number or another type reads as 1 (a record never claims more than it says plainly).
+Status ReadAal(od::value& v, Session& s) {
+  s.aal = 1;
+  od::json_type type;
+  if (auto e = v.type().get(type)) return JsonError("aal", e);
+  if (type == od::json_type::number) {
+    double level = 0;
+    if (auto e = v.get_double().get(level)) return JsonError("aal", e);
+    if (level == 2.0) s.aal = 2;
+    return Status::Ok();
+  }
+  if (auto e = ValidateValue(v)) return JsonError("aal", e);
+  return Status::Ok();
 }
 
 // Reads a string member into `out`. With `null_ok`, JSON null gives "" and *was_null.
@@ -307,6 +324,7 @@ Status DecodeInto(Session& s, std::size_t len) {
       case Member::kLastSeen:
         st = ReadTime(v, "last_seen", true, s.last_seen, has_last_seen);
         break;
+      case Member::kAal: st = ReadAal(v, s); break;
       case Member::kOther:
         if (auto e = ValidateValue(v)) return JsonError("value of another member", e);
         break;
@@ -424,6 +442,7 @@ std::string EncodeSession(const Session& s) {
   WriteTime(w, "created_at", s.created_at);
   WriteTime(w, "expires_at", s.expires_at);
   WriteTime(w, "last_seen", s.last_seen);
+  if (s.aal == 2) w.Key("aal").Int(2);  // absent means 1 (API.md §9)
   w.EndObject();
   return out;
 }

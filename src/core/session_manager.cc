@@ -72,6 +72,7 @@ void SessionManager::CreateAsync(NewSession request, ResultCallback<CreatedSessi
   s.purpose = std::move(request.purpose);
   s.ip_address = std::move(request.ip_address);
   s.device_id = DeriveDeviceId(request.device_id, request.user_agent);
+  s.aal = request.aal == 2 ? 2 : 1;
   s.user_agent = std::move(request.user_agent);
   s.created_at = now;
   s.last_seen = now;

@@ -31,6 +31,18 @@ constexpr MysqlMigration kUserStoreMigrations[] = {
      " UNIQUE KEY users_username_key (username_key),"
      " UNIQUE KEY users_email_key (email_key)"
      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"},
+    // The second factor (API.md §9): one row per enrolled user; recovery_codes holds the
+    // comma-separated hashes of the unused codes (spent by a compare-and-set on the list).
+    {3, "create two_factor",
+     "CREATE TABLE IF NOT EXISTS two_factor ("
+     " user_id VARCHAR(64) NOT NULL,"
+     " key_id VARCHAR(32) NOT NULL,"
+     " sealed_secret VARBINARY(255) NOT NULL,"
+     " confirmed TINYINT(1) NOT NULL DEFAULT 0,"
+     " last_step BIGINT NOT NULL DEFAULT -1,"
+     " recovery_codes VARBINARY(1024) NOT NULL DEFAULT '',"
+     " PRIMARY KEY (user_id)"
+     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"},
 };
 
 constexpr const char* kCreateMigrationsTable =

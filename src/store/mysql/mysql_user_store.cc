@@ -3,9 +3,12 @@
 
 #include <mysqld_error.h>
 
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "src/core/recovery_code_list.h"
 #include "src/crypto/uuid.h"
 #include "src/store/mysql/mysql_schema.h"
 #include "src/util/rfc3339.h"
@@ -36,6 +39,27 @@ constexpr const char* kInsert =
     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kUpdateHash = "UPDATE users SET password_hash = ? WHERE id = ?";
 constexpr const char* kDelete = "DELETE FROM users WHERE id = ?";
+
+constexpr const char* kGetTwoFactor =
+    "SELECT key_id, sealed_secret, confirmed, last_step, recovery_codes FROM two_factor"
+    " WHERE user_id = ?";
+constexpr const char* kReplacePending =
+    "UPDATE two_factor SET key_id = ?, sealed_secret = ?, last_step = -1, recovery_codes = ''"
+    " WHERE user_id = ? AND confirmed = 0";
+constexpr const char* kInsertPending =
+    "INSERT INTO two_factor (user_id, key_id, sealed_secret, confirmed, last_step,"
+    " recovery_codes) VALUES (?, ?, ?, 0, -1, '')";
+constexpr const char* kConfirmTwoFactor =
+    "UPDATE two_factor SET confirmed = 1, last_step = ?, recovery_codes = ?"
+    " WHERE user_id = ? AND confirmed = 0 AND sealed_secret = ?";
+constexpr const char* kAdvanceStep =
+    "UPDATE two_factor SET last_step = ? WHERE user_id = ? AND confirmed = 1 AND last_step < ?";
+constexpr const char* kSwapRecoveryCodes =
+    "UPDATE two_factor SET recovery_codes = ?"
+    " WHERE user_id = ? AND confirmed = 1 AND recovery_codes = ?";
+constexpr const char* kReplaceRecoveryCodes =
+    "UPDATE two_factor SET recovery_codes = ? WHERE user_id = ? AND confirmed = 1";
+constexpr const char* kDeleteTwoFactor = "DELETE FROM two_factor WHERE user_id = ?";
 
 constexpr const char* kUsernameTaken = "username already taken";
 constexpr const char* kEmailTaken = "email already registered";
@@ -216,9 +240,143 @@ Status MysqlUserStore::UpdatePasswordHash(std::string_view id, std::string_view 
 
 Status MysqlUserStore::Delete(std::string_view id) {
   return pool_.Run([&](MysqlConnection& connection) {
+    Result<SqlResult> enrolment = connection.Run("delete two-factor enrolment", kDeleteTwoFactor, {id});
+    if (!enrolment.ok()) return enrolment.status();
     Result<SqlResult> deleted = connection.Run("delete user", kDelete, {id});
     return deleted.ok() ? Status::Ok() : deleted.status();
   });
+}
+
+// --- second factor ---------------------------------------------------------------------
+
+Status MysqlUserStore::RunWrite(std::string_view what, std::string_view sql,
+                                std::initializer_list<SqlParam> params, std::uint64_t* affected) {
+  return pool_.Run([&](MysqlConnection& connection) {
+    Result<SqlResult> ran = connection.Run(what, sql, params);
+    if (!ran.ok()) return ForCaller(connection, ran.status());
+    if (affected != nullptr) *affected = ran->affected_rows;
+    return Status::Ok();
+  });
+}
+
+Result<TwoFactorEnrolment> MysqlUserStore::GetTwoFactor(std::string_view user_id) {
+  TwoFactorEnrolment e;
+  bool found = false;
+  Status ran = pool_.Run([&](MysqlConnection& connection) {
+    Result<SqlResult> read = connection.Run("get two-factor enrolment", kGetTwoFactor, {user_id});
+    if (!read.ok()) return read.status();
+    if (read->rows.empty()) return Status::Ok();
+    SqlRow& row = read->rows[0];
+    auto text = [&](std::size_t i) { return row.at(i) ? std::move(*row[i]) : std::string(); };
+    found = true;
+    e.user_id = user_id;
+    e.key_id = text(0);
+    e.sealed_secret = text(1);
+    e.confirmed = text(2) == "1";
+    const std::string step = text(3);
+    e.last_step = step.empty() ? -1 : std::strtoll(step.c_str(), nullptr, 10);
+    e.recovery_code_hashes = internal::SplitRecoveryCodeHashes(text(4));
+    return Status::Ok();
+  });
+  if (!ran.ok()) return ran;
+  if (!found) return Status::NotFound("no two-factor enrolment");
+  return e;
+}
+
+Status MysqlUserStore::PutPendingTwoFactor(std::string_view user_id, std::string_view key_id,
+                                           std::string_view sealed_secret) {
+  // Replace a pending row, else insert one; a row that exists but matched no update is
+  // confirmed (or was inserted by a racing setup, which then wins).
+  for (int round = 0; round < 2; ++round) {
+    std::uint64_t matched = 0;
+    if (Status st = RunWrite("replace pending two-factor enrolment", kReplacePending,
+                             {key_id, sealed_secret, user_id}, &matched);
+        !st.ok()) {
+      return st;
+    }
+    if (matched > 0) return Status::Ok();
+    bool duplicate = false;
+    Status inserted = pool_.Run([&](MysqlConnection& connection) {
+      Result<SqlResult> ran = connection.Run("insert pending two-factor enrolment", kInsertPending,
+                                             {user_id, key_id, sealed_secret});
+      if (!ran.ok() && connection.last_errno() == internal::kErDupEntry) {
+        duplicate = true;
+        return Status::Ok();
+      }
+      return ran.ok() ? Status::Ok() : ForCaller(connection, ran.status());
+    });
+    if (!inserted.ok()) return inserted;
+    if (!duplicate) return Status::Ok();
+  }
+  return Status::Conflict("two-factor authentication is already on");
+}
+
+Status MysqlUserStore::ConfirmTwoFactor(std::string_view user_id, std::string_view sealed_secret,
+                                        std::int64_t step,
+                                        const std::vector<std::string>& recovery_code_hashes) {
+  const std::string codes = internal::JoinRecoveryCodeHashes(recovery_code_hashes);
+  std::uint64_t matched = 0;
+  if (Status st = RunWrite("confirm two-factor enrolment", kConfirmTwoFactor,
+                           {step, std::string_view(codes), user_id, sealed_secret}, &matched);
+      !st.ok()) {
+    return st;
+  }
+  if (matched == 0) return Status::Conflict("no such pending two-factor enrolment");
+  return Status::Ok();
+}
+
+Result<bool> MysqlUserStore::AdvanceTwoFactorStep(std::string_view user_id, std::int64_t step) {
+  std::uint64_t matched = 0;
+  if (Status st = RunWrite("advance two-factor step", kAdvanceStep, {step, user_id, step}, &matched);
+      !st.ok()) {
+    return st;
+  }
+  return matched > 0;
+}
+
+Result<UserStore::RecoveryCodeUse> MysqlUserStore::UseRecoveryCode(std::string_view user_id,
+                                                                   std::string_view code_hash) {
+  for (int round = 0; round < 16; ++round) {
+    Result<TwoFactorEnrolment> enrolment = GetTwoFactor(user_id);
+    if (!enrolment.ok()) {
+      if (enrolment.status().IsNotFound()) return RecoveryCodeUse{};
+      return enrolment.status();
+    }
+    if (!enrolment->confirmed) return RecoveryCodeUse{};
+    std::optional<std::vector<std::string>> rest =
+        internal::WithoutRecoveryCodeHash(enrolment->recovery_code_hashes, code_hash);
+    if (!rest) {
+      return RecoveryCodeUse{false,
+                             static_cast<std::uint32_t>(enrolment->recovery_code_hashes.size())};
+    }
+    const std::string before = internal::JoinRecoveryCodeHashes(enrolment->recovery_code_hashes);
+    const std::string after = internal::JoinRecoveryCodeHashes(*rest);
+    std::uint64_t matched = 0;
+    if (Status st = RunWrite("spend recovery code", kSwapRecoveryCodes,
+                             {std::string_view(after), user_id, std::string_view(before)}, &matched);
+        !st.ok()) {
+      return st;
+    }
+    if (matched > 0) return RecoveryCodeUse{true, static_cast<std::uint32_t>(rest->size())};
+  }
+  return Status::Unavailable("user database: recovery codes kept changing");
+}
+
+Status MysqlUserStore::ReplaceRecoveryCodes(std::string_view user_id,
+                                            const std::vector<std::string>& recovery_code_hashes) {
+  const std::string codes = internal::JoinRecoveryCodeHashes(recovery_code_hashes);
+  std::uint64_t matched = 0;
+  if (Status st = RunWrite("replace recovery codes", kReplaceRecoveryCodes,
+                           {std::string_view(codes), user_id}, &matched);
+      !st.ok()) {
+    return st;
+  }
+  if (matched == 0) return Status::NotFound("no confirmed two-factor enrolment");
+  return Status::Ok();
+}
+
+Status MysqlUserStore::DeleteTwoFactor(std::string_view user_id) {
+  return RunWrite("delete two-factor enrolment", kDeleteTwoFactor, {user_id}, nullptr);
 }
 
 }  // namespace sessionkit

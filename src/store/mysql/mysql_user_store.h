@@ -8,6 +8,11 @@
 // indexes and every lookup use them, so matching ignores ASCII case exactly like the
 // SQLite store's COLLATE NOCASE.
 //
+// two_factor (migration 3): user_id PK, key_id, sealed_secret, confirmed, last_step,
+// recovery_codes (comma-separated hashes of the unused codes). Each second-factor write
+// is one statement with its condition in the WHERE (AdvanceTwoFactorStep:
+// last_step < ?), atomic across servers.
+//
 // Every call is one or two prepared statements on a pooled connection (mysql_pool.h).
 // Create inserts straight away and lets the unique indexes decide a race; on a duplicate
 // key it reads which of the two is taken (the username wins when both are), so of many
@@ -20,8 +25,12 @@
 #ifndef SESSIONKIT_STORE_MYSQL_MYSQL_USER_STORE_H_
 #define SESSIONKIT_STORE_MYSQL_MYSQL_USER_STORE_H_
 
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "sessionkit/clock.h"
 #include "sessionkit/mysql_store.h"
@@ -43,7 +52,25 @@ class MysqlUserStore final : public UserStore {
   Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) override;
   Status Delete(std::string_view id) override;
 
+  bool SupportsTwoFactor() const override { return true; }
+  Result<TwoFactorEnrolment> GetTwoFactor(std::string_view user_id) override;
+  Status PutPendingTwoFactor(std::string_view user_id, std::string_view key_id,
+                             std::string_view sealed_secret) override;
+  Status ConfirmTwoFactor(std::string_view user_id, std::string_view sealed_secret,
+                          std::int64_t step,
+                          const std::vector<std::string>& recovery_code_hashes) override;
+  Result<bool> AdvanceTwoFactorStep(std::string_view user_id, std::int64_t step) override;
+  Result<RecoveryCodeUse> UseRecoveryCode(std::string_view user_id,
+                                          std::string_view code_hash) override;
+  Status ReplaceRecoveryCodes(std::string_view user_id,
+                              const std::vector<std::string>& recovery_code_hashes) override;
+  Status DeleteTwoFactor(std::string_view user_id) override;
+
  private:
+  // Runs one statement; `affected` gets the rows it matched (CLIENT_FOUND_ROWS).
+  Status RunWrite(std::string_view what, std::string_view sql,
+                  std::initializer_list<internal::SqlParam> params, std::uint64_t* affected);
+
   explicit MysqlUserStore(const MysqlOptions& options);
 
   internal::MysqlPool pool_;

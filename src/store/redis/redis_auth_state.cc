@@ -222,6 +222,45 @@ Result<FailureWindow> ParseWindow(const Result<RedisReply>& reply, std::string_v
   return out;
 }
 
+// --- pending second factor: one script each. Times in Unix ms; `live` as above.
+// KEYS: mfa_token:<hash>. ARGV: user_id, expires ms, ttl ms, now ms -> 1 stored, 0 taken.
+constexpr const char* kMfaPut = R"lua(
+local expires_at = redis.call('HGET', KEYS[1], 'expires_at')
+if expires_at and tonumber(expires_at) > tonumber(ARGV[4]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'expires_at', ARGV[2], 'failures', 0)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+)lua";
+// ARGV: now ms, max failures -> failures after this one, or -1 when not live.
+constexpr const char* kMfaCountFailure = R"lua(
+local expires_at = redis.call('HGET', KEYS[1], 'expires_at')
+if not expires_at or tonumber(expires_at) <= tonumber(ARGV[1]) then return -1 end
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+if failures >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+return failures
+)lua";
+// ARGV: now ms [, 1 to delete] -> {user_id, expires_at, failures} or nil when not live.
+constexpr const char* kMfaRead = R"lua(
+local v = redis.call('HMGET', KEYS[1], 'user_id', 'expires_at', 'failures')
+if not v[1] or not v[2] or tonumber(v[2]) <= tonumber(ARGV[1]) then return false end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) end
+return {v[1], v[2], v[3] or '0'}
+)lua";
+
+const RedisScript& MfaPutScript() {
+  static const RedisScript* script = new RedisScript(kMfaPut);
+  return *script;
+}
+const RedisScript& MfaCountFailureScript() {
+  static const RedisScript* script = new RedisScript(kMfaCountFailure);
+  return *script;
+}
+const RedisScript& MfaReadScript() {
+  static const RedisScript* script = new RedisScript(kMfaRead);
+  return *script;
+}
+
 class RedisAuthStateStore final : public AuthStateStore {
  public:
   RedisAuthStateStore(const Clock& clock, std::shared_ptr<RedisClient> client)
@@ -243,8 +282,18 @@ class RedisAuthStateStore final : public AuthStateStore {
                            ResultCallback<AttemptReservation> done) override;
   void ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
                            StatusCallback done) override;
+  void PutMfaTokenAsync(const MfaTokenRecord& record, TimePoint now, StatusCallback done) override;
+  void GetMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                        ResultCallback<MfaTokenRecord> done) override;
+  void CountMfaFailureAsync(std::string_view token_hash, TimePoint now, std::uint32_t max_failures,
+                            ResultCallback<std::uint32_t> done) override;
+  void TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                         ResultCallback<MfaTokenRecord> done) override;
 
  private:
+  void ReadMfaToken(std::string_view token_hash, TimePoint now, bool take,
+                    ResultCallback<MfaTokenRecord> done);
+
   const Clock& clock_;
   const std::shared_ptr<RedisClient> client_;
 };
@@ -490,6 +539,75 @@ void RedisAuthStateStore::ReleaseAttemptAsync(std::string_view key, std::string_
                      }
                      done(Status::Ok());
                    });
+}
+
+// --- pending second factor -----------------------------------------------------------
+
+void RedisAuthStateStore::PutMfaTokenAsync(const MfaTokenRecord& record, TimePoint now,
+                                           StatusCallback done) {
+  if (Status st = internal::CheckMfaPut(record, now); !st.ok()) return done(st);
+  const std::int64_t now_ms = UnixMillisFloor(now);
+  const std::int64_t expires_ms = UnixMillisCeil(record.expires_at);
+  client_->Eval(MfaPutScript(), {internal::MfaTokenKey(record.token_hash)},
+                {record.user_id, Millis(expires_ms),
+                 Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), Millis(now_ms)},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  constexpr std::string_view kWhat = "redis store mfa token";
+                  if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+                  if (!reply->is_integer()) return done(UnexpectedReply(kWhat, *reply));
+                  if (reply->integer == 0) return done(Status::Conflict("a live mfa token has this hash"));
+                  done(Status::Ok());
+                });
+}
+
+void RedisAuthStateStore::ReadMfaToken(std::string_view token_hash, TimePoint now, bool take,
+                                       ResultCallback<MfaTokenRecord> done) {
+  if (!internal::IsTokenHash(token_hash)) return done(Status::InvalidArgument("not a token hash"));
+  client_->Eval(MfaReadScript(), {internal::MfaTokenKey(token_hash)},
+                {Millis(UnixMillisFloor(now)), take ? "1" : "0"},
+                [hash = std::string(token_hash), done = std::move(done)](Result<RedisReply> reply) {
+                  constexpr std::string_view kWhat = "redis read mfa token";
+                  if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+                  if (reply->is_nil()) return done(Status::NotFound("no such mfa token"));
+                  std::int64_t expires_ms = 0;
+                  std::int64_t failures = 0;
+                  if (!reply->is_array() || reply->elements.size() != 3 ||
+                      !ParseMillis(reply->elements[1].str, expires_ms) ||
+                      !ParseMillis(reply->elements[2].str, failures) || failures < 0) {
+                    return done(UnexpectedReply(kWhat, *reply));
+                  }
+                  MfaTokenRecord out;
+                  out.token_hash = hash;
+                  out.user_id = reply->elements[0].str;
+                  out.expires_at = FromUnixMillis(expires_ms);
+                  out.failures = static_cast<std::uint32_t>(failures);
+                  done(std::move(out));
+                });
+}
+
+void RedisAuthStateStore::GetMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                                           ResultCallback<MfaTokenRecord> done) {
+  ReadMfaToken(token_hash, now, /*take=*/false, std::move(done));
+}
+
+void RedisAuthStateStore::TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                                            ResultCallback<MfaTokenRecord> done) {
+  ReadMfaToken(token_hash, now, /*take=*/true, std::move(done));
+}
+
+void RedisAuthStateStore::CountMfaFailureAsync(std::string_view token_hash, TimePoint now,
+                                               std::uint32_t max_failures,
+                                               ResultCallback<std::uint32_t> done) {
+  if (!internal::IsTokenHash(token_hash)) return done(Status::InvalidArgument("not a token hash"));
+  client_->Eval(MfaCountFailureScript(), {internal::MfaTokenKey(token_hash)},
+                {Millis(UnixMillisFloor(now)), std::to_string(max_failures)},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  constexpr std::string_view kWhat = "redis count mfa failure";
+                  if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+                  if (!reply->is_integer()) return done(UnexpectedReply(kWhat, *reply));
+                  if (reply->integer < 0) return done(Status::NotFound("no such mfa token"));
+                  done(static_cast<std::uint32_t>(reply->integer));
+                });
 }
 
 }  // namespace

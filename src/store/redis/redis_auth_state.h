@@ -11,6 +11,9 @@
 //                                 PEXPIRE raised to its longest-lived member's
 //   login_failures:<key>          sorted set, score = failure time in Unix ms, member
 //                                 "<ms>:<16 random hex>"; PEXPIRE = window after each failure
+//   mfa_token:<token_hash>        hash {user_id, expires_at (Unix ms), failures}: a login
+//                                 waiting for its second factor; PEXPIRE = expires_at - now.
+//                                 Not a session: a Go service sharing the Redis sees none
 // Field names shared with the Go peer's refresh_token hashes (session_id, user_id,
 // rotated_at, next) mean the same; a record without expires_at is governed by its TTL.
 //
@@ -36,6 +39,10 @@ inline constexpr std::string_view kRefreshTokenKeyPrefix = "refresh_token:";
 inline constexpr std::string_view kRefreshFamilyKeyPrefix = "session_refresh:";
 inline constexpr std::string_view kLoginFailuresKeyPrefix = "login_failures:";
 
+inline constexpr std::string_view kMfaTokenKeyPrefix = "mfa_token:";
+inline std::string MfaTokenKey(std::string_view token_hash) {
+  return std::string(kMfaTokenKeyPrefix).append(token_hash);
+}
 inline std::string RefreshTokenKey(std::string_view token_hash) {
   return std::string(kRefreshTokenKeyPrefix).append(token_hash);
 }

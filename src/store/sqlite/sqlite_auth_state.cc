@@ -46,7 +46,13 @@ constexpr const char* kCreateTables =
     " at_ms INTEGER NOT NULL,"
     " expires_at INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS login_failures_by_key ON login_failures(key, at_ms);"
-    "CREATE INDEX IF NOT EXISTS login_failures_by_expiry ON login_failures(expires_at);";
+    "CREATE INDEX IF NOT EXISTS login_failures_by_expiry ON login_failures(expires_at);"
+    "CREATE TABLE IF NOT EXISTS mfa_tokens ("
+    " token_hash TEXT PRIMARY KEY NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " failures INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS mfa_tokens_by_expiry ON mfa_tokens(expires_at);";
 
 // A dead row with the same hash is replaced (it is invisible anyway); a live one is left
 // alone and changes() == 0 tells the caller: Conflict.
@@ -91,6 +97,30 @@ constexpr ExtraSql kReleaseFailure = {
 constexpr ExtraSql kPurgeFailures = {
     "purge login failures",
     "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures "
+    "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"};
+
+// A dead row with the same hash is replaced; a live one is left alone (changes() == 0).
+constexpr ExtraSql kPutMfaToken = {
+    "store mfa token",
+    "INSERT INTO mfa_tokens(token_hash, user_id, expires_at, failures) VALUES(?1, ?2, ?3, 0) "
+    "ON CONFLICT(token_hash) DO UPDATE SET user_id = excluded.user_id, "
+    "expires_at = excluded.expires_at, failures = 0 WHERE mfa_tokens.expires_at <= ?4"};
+constexpr ExtraSql kGetMfaToken = {
+    "get mfa token",
+    "SELECT user_id, expires_at, failures FROM mfa_tokens WHERE token_hash = ?1 AND expires_at > ?2"};
+constexpr ExtraSql kCountMfaFailure = {
+    "count mfa failure",
+    "UPDATE mfa_tokens SET failures = failures + 1 WHERE token_hash = ?1 AND expires_at > ?2 "
+    "RETURNING failures"};
+constexpr ExtraSql kKillMfaToken = {
+    "kill mfa token", "DELETE FROM mfa_tokens WHERE token_hash = ?1 AND failures >= ?2"};
+constexpr ExtraSql kTakeMfaToken = {
+    "take mfa token",
+    "DELETE FROM mfa_tokens WHERE token_hash = ?1 AND expires_at > ?2 "
+    "RETURNING user_id, expires_at, failures"};
+constexpr ExtraSql kPurgeMfaTokens = {
+    "purge mfa tokens",
+    "DELETE FROM mfa_tokens WHERE rowid IN (SELECT rowid FROM mfa_tokens "
     "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"};
 
 // Guarded(...) for this file's messages.
@@ -522,7 +552,7 @@ Result<std::uint64_t> SqliteAuthStateStore::PurgeBatch(SqliteConnection& connect
   const auto batch = static_cast<std::int64_t>(
       std::min<std::size_t>(options_.purge_batch, std::numeric_limits<std::int64_t>::max()));
   std::uint64_t purged = 0;
-  for (const ExtraSql* sql : {&kPurgeTokens, &kPurgeFailures}) {
+  for (const ExtraSql* sql : {&kPurgeTokens, &kPurgeFailures, &kPurgeMfaTokens}) {
     StatementRun purge(connection, *sql);
     purge.Bind(1, now_ms).Bind(2, batch);
     if (Status st = purge.Run(); !st.ok()) return st;
@@ -540,6 +570,111 @@ Result<std::uint64_t> SqliteAuthStateStore::PurgeExpired() {
     if (!writer.ok()) return writer.status();
     return PurgeBatch(**connection, now_ms);
   });
+}
+
+// --- pending second factor ----------------------------------------------------------
+
+void SqliteAuthStateStore::PutMfaTokenAsync(const MfaTokenRecord& record, TimePoint now,
+                                            StatusCallback done) {
+  done(Guarded([&]() -> Status {
+    if (Status st = internal::CheckMfaPut(record, now); !st.ok()) return st;
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    StatementRun put(**connection, kPutMfaToken);
+    put.Bind(1, record.token_hash).Bind(2, record.user_id);
+    put.Bind(3, internal::UnixMillisCeil(record.expires_at)).Bind(4, UnixMillisFloor(now));
+    if (Status st = put.Run(); !st.ok()) return st;
+    const bool stored = put.changes() > 0;
+    MaybePurge(**connection);
+    if (!stored) return Status::Conflict("a live mfa token has this hash");
+    return Status::Ok();
+  }));
+}
+
+namespace {
+
+// Reads the (user_id, expires_at, failures) row a statement returned.
+MfaTokenRecord MfaFromRow(std::string_view token_hash, const StatementRun& row) {
+  MfaTokenRecord out;
+  out.token_hash = token_hash;
+  out.user_id = row.Text(0);
+  out.expires_at = internal::FromUnixMillis(row.Int(1));
+  out.failures = static_cast<std::uint32_t>(row.Int(2));
+  return out;
+}
+
+}  // namespace
+
+void SqliteAuthStateStore::GetMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                                            ResultCallback<MfaTokenRecord> done) {
+  done(Guarded([&]() -> Result<MfaTokenRecord> {
+    if (!internal::IsTokenHash(token_hash)) return Status::InvalidArgument("not a token hash");
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    StatementRun get(**connection, kGetMfaToken);
+    get.Bind(1, token_hash).Bind(2, UnixMillisFloor(now));
+    Result<bool> row = get.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no such mfa token");
+    return MfaFromRow(token_hash, get);
+  }));
+}
+
+// The count and the kill run in one BEGIN IMMEDIATE transaction: a token dies at exactly
+// the failure that reaches the limit, whichever process counted it.
+void SqliteAuthStateStore::CountMfaFailureAsync(std::string_view token_hash, TimePoint now,
+                                                std::uint32_t max_failures,
+                                                ResultCallback<std::uint32_t> done) {
+  done(Guarded([&]() -> Result<std::uint32_t> {
+    if (!internal::IsTokenHash(token_hash)) return Status::InvalidArgument("not a token hash");
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    WriteTransaction transaction(**connection);
+    if (Status st = transaction.Begin(); !st.ok()) return st;
+    std::uint32_t failures = 0;
+    {
+      StatementRun count(**connection, kCountMfaFailure);
+      count.Bind(1, token_hash).Bind(2, UnixMillisFloor(now));
+      Result<bool> row = count.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::NotFound("no such mfa token");
+      failures = static_cast<std::uint32_t>(count.Int(0));
+    }
+    if (Status st = StatementRun(**connection, kKillMfaToken)
+                        .Bind(1, token_hash)
+                        .Bind(2, static_cast<std::int64_t>(max_failures))
+                        .Run();
+        !st.ok()) {
+      return st;
+    }
+    if (Status st = transaction.Commit(); !st.ok()) return st;
+    return failures;
+  }));
+}
+
+void SqliteAuthStateStore::TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                                             ResultCallback<MfaTokenRecord> done) {
+  done(Guarded([&]() -> Result<MfaTokenRecord> {
+    if (!internal::IsTokenHash(token_hash)) return Status::InvalidArgument("not a token hash");
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    StatementRun take(**connection, kTakeMfaToken);
+    take.Bind(1, token_hash).Bind(2, UnixMillisFloor(now));
+    Result<bool> row = take.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no such mfa token");
+    MfaTokenRecord out = MfaFromRow(token_hash, take);
+    // Finish the statement before the connection goes back (RETURNING rows are read).
+    Result<bool> rest = take.Step();
+    if (!rest.ok()) return rest.status();
+    return out;
+  }));
 }
 
 }  // namespace sessionkit

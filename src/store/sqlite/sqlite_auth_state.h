@@ -69,6 +69,14 @@ class SqliteAuthStateStore final : public AuthStateStore {
   void ReleaseAttemptAsync(std::string_view key, std::string_view ticket,
                            StatusCallback done) override;
 
+  void PutMfaTokenAsync(const MfaTokenRecord& record, TimePoint now, StatusCallback done) override;
+  void GetMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                        ResultCallback<MfaTokenRecord> done) override;
+  void CountMfaFailureAsync(std::string_view token_hash, TimePoint now, std::uint32_t max_failures,
+                            ResultCallback<std::uint32_t> done) override;
+  void TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                         ResultCallback<MfaTokenRecord> done) override;
+
   // Deletes up to purge_batch dead rows of each table now. Returns how many in all.
   Result<std::uint64_t> PurgeExpired();
 

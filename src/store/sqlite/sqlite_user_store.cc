@@ -2,9 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 
+#include "src/core/recovery_code_list.h"
 #include "src/crypto/uuid.h"
 #include "src/store/sqlite/guarded.h"
 #include "src/store/sqlite/sqlite_error.h"
@@ -29,7 +32,16 @@ constexpr const char* kCreateTable =
     " role TEXT NOT NULL DEFAULT 'user',"
     " is_premium INTEGER NOT NULL DEFAULT 0,"
     " is_email_verified INTEGER NOT NULL DEFAULT 0,"
-    " created_at TEXT NOT NULL)";
+    " created_at TEXT NOT NULL);"
+    // The second factor (API.md §9), one row per enrolled user; recovery_codes is the
+    // comma-separated hashes of the unused codes (spent by a compare-and-set on the list).
+    "CREATE TABLE IF NOT EXISTS two_factor ("
+    " user_id TEXT PRIMARY KEY NOT NULL,"
+    " key_id TEXT NOT NULL,"
+    " sealed_secret TEXT NOT NULL,"
+    " confirmed INTEGER NOT NULL DEFAULT 0,"
+    " last_step INTEGER NOT NULL DEFAULT -1,"
+    " recovery_codes TEXT NOT NULL DEFAULT '')";
 
 #define SESSIONKIT_USER_COLUMNS \
   "id, username, email, password_hash, role, is_premium, is_email_verified, created_at"
@@ -47,6 +59,35 @@ constexpr ExtraSql kInsert = {
 constexpr ExtraSql kUpdateHash = {
     "update password hash", "UPDATE users SET password_hash = ?2 WHERE id = ?1"};
 constexpr ExtraSql kDelete = {"delete user", "DELETE FROM users WHERE id = ?1"};
+
+constexpr ExtraSql kGetTwoFactor = {
+    "get two-factor enrolment",
+    "SELECT key_id, sealed_secret, confirmed, last_step, recovery_codes FROM two_factor "
+    "WHERE user_id = ?1"};
+// An earlier pending enrolment is replaced; a confirmed one is left alone (changes() == 0).
+constexpr ExtraSql kPutPendingTwoFactor = {
+    "store pending two-factor enrolment",
+    "INSERT INTO two_factor(user_id, key_id, sealed_secret, confirmed, last_step, recovery_codes) "
+    "VALUES(?1, ?2, ?3, 0, -1, '') "
+    "ON CONFLICT(user_id) DO UPDATE SET key_id = excluded.key_id, "
+    "sealed_secret = excluded.sealed_secret, last_step = -1, recovery_codes = '' "
+    "WHERE two_factor.confirmed = 0"};
+constexpr ExtraSql kConfirmTwoFactor = {
+    "confirm two-factor enrolment",
+    "UPDATE two_factor SET confirmed = 1, last_step = ?3, recovery_codes = ?4 "
+    "WHERE user_id = ?1 AND confirmed = 0 AND sealed_secret = ?2"};
+constexpr ExtraSql kAdvanceTwoFactorStep = {
+    "advance two-factor step",
+    "UPDATE two_factor SET last_step = ?2 WHERE user_id = ?1 AND confirmed = 1 AND last_step < ?2"};
+constexpr ExtraSql kSwapRecoveryCodes = {
+    "spend recovery code",
+    "UPDATE two_factor SET recovery_codes = ?3 "
+    "WHERE user_id = ?1 AND confirmed = 1 AND recovery_codes = ?2"};
+constexpr ExtraSql kReplaceRecoveryCodes = {
+    "replace recovery codes",
+    "UPDATE two_factor SET recovery_codes = ?2 WHERE user_id = ?1 AND confirmed = 1"};
+constexpr ExtraSql kDeleteTwoFactor = {
+    "delete two-factor enrolment", "DELETE FROM two_factor WHERE user_id = ?1"};
 
 constexpr const char* kUsernameTaken = "username already taken";
 constexpr const char* kEmailTaken = "email already registered";
@@ -253,7 +294,126 @@ Status SqliteUserStore::RunDelete(std::string_view id) {
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = database_->LockWriter();
   if (!writer.ok()) return writer.status();
+  if (Status st = StatementRun(**connection, kDeleteTwoFactor).Bind(1, id).Run(); !st.ok()) {
+    return st;
+  }
   return StatementRun(**connection, kDelete).Bind(1, id).Run();
+}
+
+// --- second factor ---------------------------------------------------------------------
+
+Result<TwoFactorEnrolment> SqliteUserStore::GetTwoFactor(std::string_view user_id) {
+  return Guarded([&]() -> Result<TwoFactorEnrolment> {
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    StatementRun query(**connection, kGetTwoFactor);
+    query.Bind(1, user_id);
+    Result<bool> row = query.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no two-factor enrolment");
+    TwoFactorEnrolment e;
+    e.user_id = user_id;
+    e.key_id = query.Text(0);
+    e.sealed_secret = query.Text(1);
+    e.confirmed = query.Int(2) != 0;
+    e.last_step = query.Int(3);
+    e.recovery_code_hashes = internal::SplitRecoveryCodeHashes(query.Text(4));
+    return e;
+  });
+}
+
+// Runs one write statement under the writer lock; returns changes().
+Result<std::int64_t> SqliteUserStore::RunWrite(const ExtraSql& sql,
+                                               std::initializer_list<SqliteParam> params) {
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = database_->LockWriter();
+  if (!writer.ok()) return writer.status();
+  StatementRun run(**connection, sql);
+  int index = 1;
+  for (const SqliteParam& param : params) {
+    std::visit([&](auto value) { run.Bind(index, value); }, param);
+    ++index;
+  }
+  if (Status st = run.Run(); !st.ok()) return st;
+  return run.changes();
+}
+
+Status SqliteUserStore::PutPendingTwoFactor(std::string_view user_id, std::string_view key_id,
+                                            std::string_view sealed_secret) {
+  return Guarded([&]() -> Status {
+    Result<std::int64_t> changed = RunWrite(kPutPendingTwoFactor, {user_id, key_id, sealed_secret});
+    if (!changed.ok()) return changed.status();
+    if (*changed == 0) return Status::Conflict("two-factor authentication is already on");
+    return Status::Ok();
+  });
+}
+
+Status SqliteUserStore::ConfirmTwoFactor(std::string_view user_id, std::string_view sealed_secret,
+                                         std::int64_t step,
+                                         const std::vector<std::string>& recovery_code_hashes) {
+  const std::string codes = internal::JoinRecoveryCodeHashes(recovery_code_hashes);
+  return Guarded([&]() -> Status {
+    Result<std::int64_t> changed = RunWrite(
+        kConfirmTwoFactor, {user_id, sealed_secret, step, std::string_view(codes)});
+    if (!changed.ok()) return changed.status();
+    if (*changed == 0) return Status::Conflict("no such pending two-factor enrolment");
+    return Status::Ok();
+  });
+}
+
+Result<bool> SqliteUserStore::AdvanceTwoFactorStep(std::string_view user_id, std::int64_t step) {
+  return Guarded([&]() -> Result<bool> {
+    Result<std::int64_t> changed = RunWrite(kAdvanceTwoFactorStep, {user_id, step});
+    if (!changed.ok()) return changed.status();
+    return *changed > 0;
+  });
+}
+
+Result<UserStore::RecoveryCodeUse> SqliteUserStore::UseRecoveryCode(std::string_view user_id,
+                                                                    std::string_view code_hash) {
+  // Read the list, then swap it for the list without the code only if nobody changed it
+  // meanwhile; a lost race reads again (bounded: each round someone else made progress).
+  for (int round = 0; round < 16; ++round) {
+    Result<TwoFactorEnrolment> enrolment = GetTwoFactor(user_id);
+    if (!enrolment.ok()) {
+      if (enrolment.status().IsNotFound()) return RecoveryCodeUse{};
+      return enrolment.status();
+    }
+    if (!enrolment->confirmed) return RecoveryCodeUse{};
+    std::optional<std::vector<std::string>> rest =
+        internal::WithoutRecoveryCodeHash(enrolment->recovery_code_hashes, code_hash);
+    if (!rest) return RecoveryCodeUse{false, static_cast<std::uint32_t>(
+                                                 enrolment->recovery_code_hashes.size())};
+    const std::string before = internal::JoinRecoveryCodeHashes(enrolment->recovery_code_hashes);
+    const std::string after = internal::JoinRecoveryCodeHashes(*rest);
+    Result<std::int64_t> changed = Guarded([&]() -> Result<std::int64_t> {
+      return RunWrite(kSwapRecoveryCodes,
+                      {user_id, std::string_view(before), std::string_view(after)});
+    });
+    if (!changed.ok()) return changed.status();
+    if (*changed > 0) return RecoveryCodeUse{true, static_cast<std::uint32_t>(rest->size())};
+  }
+  return Status::Unavailable("user database: recovery codes kept changing");
+}
+
+Status SqliteUserStore::ReplaceRecoveryCodes(std::string_view user_id,
+                                             const std::vector<std::string>& recovery_code_hashes) {
+  const std::string codes = internal::JoinRecoveryCodeHashes(recovery_code_hashes);
+  return Guarded([&]() -> Status {
+    Result<std::int64_t> changed =
+        RunWrite(kReplaceRecoveryCodes, {user_id, std::string_view(codes)});
+    if (!changed.ok()) return changed.status();
+    if (*changed == 0) return Status::NotFound("no confirmed two-factor enrolment");
+    return Status::Ok();
+  });
+}
+
+Status SqliteUserStore::DeleteTwoFactor(std::string_view user_id) {
+  return Guarded([&]() -> Status {
+    Result<std::int64_t> changed = RunWrite(kDeleteTwoFactor, {user_id});
+    return changed.ok() ? Status::Ok() : changed.status();
+  });
 }
 
 }  // namespace sessionkit

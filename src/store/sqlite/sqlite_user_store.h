@@ -6,6 +6,11 @@
 //   users(id TEXT PRIMARY KEY, username TEXT UNIQUE COLLATE NOCASE,
 //         email TEXT UNIQUE COLLATE NOCASE, password_hash, role DEFAULT 'user',
 //         is_premium, is_email_verified, created_at TEXT -- RFC 3339 UTC)
+//   two_factor(user_id PK, key_id, sealed_secret, confirmed, last_step,
+//              recovery_codes -- comma-separated hashes of the unused codes)
+// Both IF NOT EXISTS: a file of an earlier build gains the two_factor table in place.
+// The second factor's writes are single statements with their condition in the WHERE
+// (AdvanceTwoFactorStep: last_step < ?), so they are atomic across processes too.
 // COLLATE NOCASE makes both the lookups and the UNIQUE constraints ignore ASCII case.
 //
 // Concurrency follows SqliteStore (sqlite_store.h): calls run on the caller's thread on a
@@ -21,8 +26,13 @@
 #define SESSIONKIT_STORE_SQLITE_SQLITE_USER_STORE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "sessionkit/clock.h"
 #include "sessionkit/sqlite_store.h"
@@ -52,7 +62,24 @@ class SqliteUserStore final : public UserStore {
   Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) override;
   Status Delete(std::string_view id) override;
 
+  bool SupportsTwoFactor() const override { return true; }
+  Result<TwoFactorEnrolment> GetTwoFactor(std::string_view user_id) override;
+  Status PutPendingTwoFactor(std::string_view user_id, std::string_view key_id,
+                             std::string_view sealed_secret) override;
+  Status ConfirmTwoFactor(std::string_view user_id, std::string_view sealed_secret,
+                          std::int64_t step,
+                          const std::vector<std::string>& recovery_code_hashes) override;
+  Result<bool> AdvanceTwoFactorStep(std::string_view user_id, std::int64_t step) override;
+  Result<RecoveryCodeUse> UseRecoveryCode(std::string_view user_id,
+                                          std::string_view code_hash) override;
+  Status ReplaceRecoveryCodes(std::string_view user_id,
+                              const std::vector<std::string>& recovery_code_hashes) override;
+  Status DeleteTwoFactor(std::string_view user_id) override;
+
  private:
+  using SqliteParam = std::variant<std::string_view, std::int64_t>;
+  Result<std::int64_t> RunWrite(const internal::ExtraSql& sql,
+                                std::initializer_list<SqliteParam> params);
   explicit SqliteUserStore(internal::SqliteDatabasePtr database);
   Status CreateTable();
 
