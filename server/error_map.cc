@@ -18,6 +18,8 @@ int HttpStatusOf(ApiError error) noexcept {
     case ApiError::kStoreUnavailable: return 503;
     case ApiError::kInternal: return 500;
     case ApiError::kReadOnlyUsers: return 403;
+    case ApiError::kInvalidCode: return 401;
+    case ApiError::kAal2Required: return 403;
   }
   return 500;
 }
@@ -36,6 +38,8 @@ std::string_view ApiErrorName(ApiError error) noexcept {
     case ApiError::kStoreUnavailable: return "store_unavailable";
     case ApiError::kInternal: return "internal";
     case ApiError::kReadOnlyUsers: return "read_only_users";
+    case ApiError::kInvalidCode: return "invalid_code";
+    case ApiError::kAal2Required: return "aal2_required";
   }
   return "internal";
 }

@@ -34,6 +34,8 @@ enum class ApiError : std::uint8_t {
   kStoreUnavailable,
   kInternal,
   kReadOnlyUsers,  // API.md §10: users of an external schema; register / password change
+  kInvalidCode,    // API.md §9: a wrong, replayed or missing second-factor code (401)
+  kAal2Required,   // API.md §9: X-Require-AAL: 2 and an aal 1 session (403)
 };
 
 // The HTTP status of an error code (400, 401, 401, 401, 404, 405, 409, 413, 429, 503, 500,

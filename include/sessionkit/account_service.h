@@ -48,9 +48,14 @@
 #include "sessionkit/session.h"
 #include "sessionkit/session_manager.h"
 #include "sessionkit/status.h"
+#include "sessionkit/two_factor.h"
 #include "sessionkit/user_store.h"
 
 namespace sessionkit {
+
+namespace internal {
+class TotpSecretBox;
+}  // namespace internal
 
 // Runs `job` on a thread that may block (user database, password hashing). Returns
 // false, without running the job, when it cannot take it (queue full, stopping).
@@ -78,6 +83,13 @@ struct AccountOptions {
   // are verified and never rewritten.
   bool upgrade_password_hashes = true;
   const Clock* clock = nullptr;  // nullptr = SystemClock(); not owned
+  // Second factor (API.md §9). Keys sealing TOTP secrets, the first one sealing, all
+  // opening (TOTP_ENCRYPTION_KEYS); empty = DeriveTotpEncryptionKey(refresh_secret).
+  // Keys derived from earlier JWT secrets may be listed after it to keep opening
+  // secrets sealed before a JWT_SECRET rotation (docs/two-factor.md).
+  std::vector<TotpEncryptionKey> totp_keys;
+  std::chrono::seconds mfa_token_lifetime{300};  // a login waiting for its code
+  std::uint32_t mfa_max_failures = 5;            // wrong codes that kill an mfa_token
 };
 
 // A tidy-up that failed without changing any answer, for the caller to log.
@@ -162,6 +174,9 @@ enum class LoginResult : std::uint8_t {
   kBusy,                // the blocking executor refused the job
   kStoreError,          // users, throttle or auth-state store failed: `error`
   kSessionFailed,       // the password was right, but no session (`error`, `failed_step`)
+  // The password was right and the user has 2FA on: no session anywhere; `mfa_token`
+  // (single use) and `mfa_expires_in` for the client to send with its code.
+  kSecondFactorRequired,
 };
 
 enum class PasswordRejection : std::uint8_t { kNone, kUnknownUser, kWrongPassword };
@@ -180,6 +195,8 @@ struct LoginOutcome {
   User user;                                 // once matched (password_hash empty)
   IssueStep failed_step;
   IssuedSession issued;
+  std::string mfa_token;           // kSecondFactorRequired
+  std::int64_t mfa_expires_in = 0;  // seconds
 };
 
 // --- refresh ---
@@ -230,6 +247,7 @@ struct PasswordChangeRequest {
   std::string current_password;
   std::string new_password;  // already checked against the input rules by the caller
   std::string client_ip;
+  std::string code;  // a TOTP code or a recovery code; needed when the user has 2FA on
 };
 
 enum class PasswordChangeResult : std::uint8_t {
@@ -240,6 +258,7 @@ enum class PasswordChangeResult : std::uint8_t {
   kBusy,
   kStoreError,  // `error`; with password_saved, the other sessions were not revoked
   kHashFailed,
+  kInvalidCode,  // 2FA is on and `code` is missing, wrong or replayed (a failed login)
 };
 
 struct PasswordChangeOutcome {
@@ -250,6 +269,70 @@ struct PasswordChangeOutcome {
   bool password_saved = false;
   std::string user_id;
   std::uint64_t revoked = 0;
+};
+
+// --- second factor (API.md §9) ---
+
+// Why a second-factor flow refused: for the caller's answer and log line.
+enum class TwoFactorResult : std::uint8_t {
+  kDone,
+  kNotEnrolled,     // confirm/recovery-codes/disable without the right enrolment state
+  kAlreadyOn,       // setup while 2FA is on (409)
+  kUnsupported,     // the user store keeps no second factor (read-only external users)
+  kUserNotFound,    // the user is not in this database
+  kInvalidToken,    // verify: unknown, expired, spent or killed mfa_token (401 unauthorized)
+  kInvalidCode,     // wrong, replayed or malformed code (401 invalid_code; a failed login)
+  kThrottled,       // the user or the IP is past the failed-login limit: `retry_after_seconds`
+  kBusy,            // the blocking executor refused the job
+  kStoreError,      // `error` (Unavailable -> 503)
+  kSessionFailed,   // verify: the code was right but no session (`error`, `failed_step`)
+};
+
+struct TotpSetupOutcome {
+  TwoFactorResult result = TwoFactorResult::kDone;
+  Status error;
+  std::string secret;  // base32, unpadded; shown once, here
+  std::string otpauth_uri;
+  std::string qr_svg;
+};
+
+// Confirm, recovery-codes and disable: who and which code. `code` is a TOTP code, or
+// for disable a recovery code too.
+struct TwoFactorCodeRequest {
+  std::string user_id;     // from the validated access token
+  std::string session_id;  // the session asking
+  std::string code;
+  std::string client_ip;
+};
+
+struct TwoFactorCodeOutcome {
+  TwoFactorResult result = TwoFactorResult::kDone;
+  Status error;
+  std::int64_t retry_after_seconds = 0;
+  bool code_rejected = false;                // a failed login was counted
+  std::vector<std::string> recovery_codes;   // confirm, recovery-codes: shown once
+  std::uint64_t revoked = 0;                 // confirm: other sessions revoked
+  bool session_upgraded = false;             // confirm: this session is aal 2 now
+};
+
+struct SecondFactorRequest {
+  std::string mfa_token;
+  std::string code;           // one of code / recovery_code
+  std::string recovery_code;
+  ClientInfo client;
+};
+
+struct SecondFactorOutcome {
+  TwoFactorResult result = TwoFactorResult::kDone;
+  Status error;
+  std::int64_t retry_after_seconds = 0;
+  bool code_rejected = false;       // a failed login was counted
+  bool token_killed = false;        // this wrong code was the token's last
+  bool recovery_code_used = false;
+  std::uint32_t recovery_codes_left = 0;
+  User user;                        // once the token was resolved (password_hash empty)
+  IssueStep failed_step;
+  IssuedSession issued;             // kDone: a `login` session with aal 2
 };
 
 class AccountService {
@@ -287,6 +370,29 @@ class AccountService {
   void ChangePassword(PasswordChangeRequest request,
                       std::function<void(PasswordChangeOutcome)> done);
 
+  // --- second factor (API.md §9); each runs its UserStore calls on the executor ---
+
+  // A new pending enrolment (replacing an earlier pending one): 20 random bytes, sealed
+  // for the user; the outcome carries the secret, the otpauth URI and its QR code, the
+  // only time they leave the server.
+  void SetupTotp(std::string user_id, std::function<void(TotpSetupOutcome)> done);
+  // The first code of the pending enrolment: 2FA on (its step is the last accepted one),
+  // ten recovery codes, every other session of the user revoked and `session_id`
+  // rewritten with aal 2. A wrong code counts as a failed login (throttled like one).
+  void ConfirmTotp(TwoFactorCodeRequest request, std::function<void(TwoFactorCodeOutcome)> done);
+  // A TOTP code -> ten new recovery codes, the old ones dead.
+  void RegenerateRecoveryCodes(TwoFactorCodeRequest request,
+                               std::function<void(TwoFactorCodeOutcome)> done);
+  // A TOTP or recovery code -> the enrolment deleted (2FA off).
+  void DisableTotp(TwoFactorCodeRequest request, std::function<void(TwoFactorCodeOutcome)> done);
+  // The second step of a login: the mfa_token and a TOTP code (accepted once: the user's
+  // last accepted step moves forward by compare-and-set) or a recovery code (spent) ->
+  // the token is taken and a `login` session with aal 2 issued. The attempt is reserved
+  // in the login throttle (user and IP) before the code is checked; a wrong code counts
+  // as a failed login and against the token, which dies at mfa_max_failures.
+  void VerifySecondFactor(SecondFactorRequest request,
+                          std::function<void(SecondFactorOutcome)> done);
+
   // Drops the refresh tokens of a session that is gone (logout, revoke): tidy-up only,
   // since a token whose session is gone is refused anyway. A failure is a notice.
   void ForgetRefreshTokens(std::string_view session_id);
@@ -300,13 +406,18 @@ class AccountService {
  private:
   struct Flows;
   using IssueCallback = std::function<void(Status error, IssueStep step, IssuedSession issued)>;
-  AccountService(AccountOptions options, AccountDependencies deps);
+  AccountService(AccountOptions options, AccountDependencies deps, internal::TotpSecretBox box);
 
   TimePoint Now() const noexcept { return ClockOrSystem(options_.clock).Now(); }
   // Creates the session, stores its first refresh token and signs its access token.
   void IssueSession(const User& user, std::string purpose, ClientInfo client,
-                    IssueCallback done);
+                    IssueCallback done, int aal = 1);
   void Notify(AccountNotice::Kind kind, std::string_view session_id, Code code) const;
+  // Confirm, recovery codes and disable share one flow (account_two_factor.cc).
+  void RunCodeRoute(int route, TwoFactorCodeRequest request,
+                    std::function<void(TwoFactorCodeOutcome)> done);
+  // Rewrites the session's record with aal 2 (confirm); done(false) if it could not.
+  void UpgradeSession(const std::string& session_id, std::function<void(bool)> done);
 
   AccountOptions options_;
   AccountDependencies deps_;

@@ -55,6 +55,10 @@ struct AccessClaims {
   std::string subject;          // sub; Sign writes user_id when empty
   std::int64_t issued_at = 0;   // iat, Unix seconds
   std::int64_t expires_at = 0;  // exp, Unix seconds
+  // amr (API.md §9): how the session was authenticated, ["pwd"] or ["pwd","otp"].
+  // Written by Sign when non-empty; Verify does not read it (the session record, not the
+  // token, decides the assurance level), so it stays empty there.
+  std::vector<std::string> amr;
 };
 
 // The kid of a key: first 16 lowercase hex of SHA-256("sessionkit-kid:" + secret).

@@ -169,6 +169,23 @@ std::optional<StartupError> Application::Build() {
   account_options.upgrade_password_hashes = !services_.users_read_only;
   account_options.login_limits.max_per_ip =
       static_cast<std::uint32_t>(config.login_max_failures_per_ip);
+  // TOTP secrets (docs/two-factor.md): TOTP_ENCRYPTION_KEYS if set (its first key seals),
+  // else the key derived from JWT_SECRET; keys derived from JWT_SECRET and every
+  // JWT_PREVIOUS_SECRETS entry always open too, so neither rotation strands an enrolment.
+  if (!config.totp_encryption_keys.empty()) {
+    Result<std::vector<TotpEncryptionKey>> keys =
+        ParseTotpEncryptionKeys(config.totp_encryption_keys);
+    if (!keys.ok()) return StartupError{2, std::string(keys.status().message())};
+    account_options.totp_keys = std::move(keys).value();
+  }
+  std::vector<const std::string*> jwt_secrets = {&config.jwt_secret};
+  for (const std::string& previous : config.jwt_previous_secrets) jwt_secrets.push_back(&previous);
+  for (const std::string* secret : jwt_secrets) {
+    TotpEncryptionKey derived = DeriveTotpEncryptionKey(*secret);
+    bool listed = false;
+    for (const TotpEncryptionKey& key : account_options.totp_keys) listed |= key.id == derived.id;
+    if (!listed) account_options.totp_keys.push_back(std::move(derived));
+  }
   WorkerPool* workers = workers_.get();
   Result<std::unique_ptr<AccountService>> accounts = AccountService::Open(
       std::move(account_options),

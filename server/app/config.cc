@@ -18,6 +18,8 @@
 #include <utility>
 #include <variant>
 
+#include "sessionkit/two_factor.h"
+
 namespace sessionkit::server {
 namespace {
 
@@ -291,6 +293,14 @@ std::string CheckIssuer(ServerConfig& c) {
   return c.jwt_issuer.empty() ? "JWT_ISSUER must not be empty" : "";
 }
 
+// The keys are parsed again by the Application; here only the refusal (named by entry
+// and id, never by value).
+std::string CheckTotpEncryptionKeys(ServerConfig& c) {
+  if (c.totp_encryption_keys.empty()) return {};
+  Result<std::vector<TotpEncryptionKey>> keys = ParseTotpEncryptionKeys(c.totp_encryption_keys);
+  return keys.ok() ? std::string() : std::string(keys.status().message());
+}
+
 std::string CheckTrustedProxies(ServerConfig& c) {
   Result<TrustedProxies> proxies = TrustedProxies::Parse(c.trusted_proxies_text);
   if (!proxies.ok()) return std::string(proxies.status().message());
@@ -440,6 +450,8 @@ constexpr Setting kSettings[] = {
      .field = &ServerConfig::idle_timeout_ms, .min = 1, .range_error = kTimeoutsError},
     {.flag = "--log-level", .help = "trace, debug, info, warn, error or off",
      .field = &ServerConfig::log_level, .check = CheckLogLevel},
+    {.env = "TOTP_ENCRYPTION_KEYS", .field = &ServerConfig::totp_encryption_keys, .secret = true,
+     .check = CheckTotpEncryptionKeys},
 };
 
 // The number in a numeric field, for the range check.

@@ -86,6 +86,9 @@ struct ServerConfig {
   int password_hash_iterations = 2;
   std::string trusted_proxies_text;
   TrustedProxies trusted_proxies;
+  // TOTP_ENCRYPTION_KEYS (API.md §9, docs/two-factor.md): "id:base64key,..." sealing TOTP
+  // secrets, the first one sealing; empty = a key derived from JWT_SECRET.
+  std::string totp_encryption_keys;
 
   // --- server knobs (flags only) ---
   bool dev = false;

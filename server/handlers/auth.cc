@@ -91,6 +91,16 @@ void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, 
       return ReplyUserStoreError(s, o.error, reply);
     case LoginResult::kSessionFailed:
       return ReplyIssueFailure(s, o.error, o.failed_step, o.user, reply);
+    case LoginResult::kSecondFactorRequired: {  // API.md §9: no session, no token
+      spdlog::info("login waits for the second factor: user_id={} ip={}", o.user.id, ip);
+      SuccessBody body;
+      body.data().BeginObject()
+          .Key("requires_2fa").Bool(true)
+          .Key("mfa_token").String(o.mfa_token)
+          .Key("mfa_expires_in").Int(o.mfa_expires_in)
+          .EndObject();
+      return reply(body.Finish(200, "Second factor required"));
+    }
   }
 }
 

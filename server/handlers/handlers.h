@@ -28,6 +28,12 @@ void HandleMe(Services& s, const Request& req, Responder reply);
 void HandleVerify(Services& s, const Request& req, Responder reply);
 void HandleHealthz(Services& s, const Request& req, Responder reply);
 void HandleMetrics(Services& s, const Request& req, Responder reply);
+// Second factor (two_factor.cc, API.md §9).
+void HandleTotpSetup(Services& s, const Request& req, Responder reply);
+void HandleTotpConfirm(Services& s, const Request& req, Responder reply);
+void HandleTwoFactorVerify(Services& s, const Request& req, Responder reply);
+void HandleRecoveryCodes(Services& s, const Request& req, Responder reply);
+void HandleTotpDisable(Services& s, const Request& req, Responder reply);
 
 }  // namespace sessionkit::server
 

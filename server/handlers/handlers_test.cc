@@ -112,10 +112,32 @@ TEST_F(HandlersTest, RegisterLoginVerify) {
   Response verify = Call(Method::kGet, "/api/auth/verify", {}, token);
   EXPECT_EQ(verify.status, 200);
   EXPECT_TRUE(verify.body.empty());
-  ASSERT_EQ(verify.headers.size(), 3u);
+  ASSERT_EQ(verify.headers.size(), 4u);
   EXPECT_EQ(verify.headers[0].first, "X-User-Id");
   EXPECT_EQ(verify.headers[1].first, "X-Session-Id");
   EXPECT_EQ(verify.headers[2], (std::pair<std::string_view, std::string>("X-User-Role", "user")));
+  // API.md §9: the session record's assurance level.
+  EXPECT_EQ(verify.headers[3], (std::pair<std::string_view, std::string>("X-Auth-Level", "1")));
+}
+
+// API.md §9: a proxy asking for aal 2 (X-Require-AAL: 2) is refused an aal 1 session;
+// "1" or no header lets it through; any other value fails closed.
+TEST_F(HandlersTest, VerifyRefusesAal1WhenTheProxyRequiresAal2) {
+  const std::string token = Register("aal");
+  std::string authorization = "Bearer " + token;
+  for (const auto& [header, status] : std::vector<std::pair<std::string_view, int>>{
+           {"", 200}, {"1", 200}, {"2", 403}, {"aal2", 403}}) {
+    Request req;
+    req.method = Method::kGet;
+    req.path = "/api/auth/verify";
+    req.authorization = authorization;
+    req.user_agent = "unit-test/1";
+    req.client_ip = "192.0.2.10";
+    req.require_aal = header;
+    Response r = CallApi(services_, req);
+    EXPECT_EQ(r.status, status) << header;
+    if (status == 403) EXPECT_EQ(Field(r.body, "/error/code"), "aal2_required");
+  }
 }
 
 TEST_F(HandlersTest, WrongPasswordAndUnknownUserLookTheSame) {

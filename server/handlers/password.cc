@@ -5,7 +5,9 @@
 // this server's database -> 404 (an imported session has no password here); username
 // or client IP past the login throttle's limits -> 429 with Retry-After; a wrong current
 // password -> 401 invalid_credentials (counted as a failed login); otherwise the new
-// hash is stored and every OTHER session of the user is revoked: 200 {revoked: n}.
+// hash is stored and every OTHER session of the user is revoked: 200 {revoked: n}. With
+// 2FA on, `code` (TOTP or recovery code) is needed too: missing or wrong -> 401
+// invalid_code, counted as a failed login.
 #include <spdlog/spdlog.h>
 
 #include "server/error_map.h"
@@ -62,6 +64,8 @@ void AnswerChange(Services& s, const AuthContext& auth, std::string_view client_
       return ReplyFailure(s, o.error, reply);
     case PasswordChangeResult::kHashFailed:
       return reply(ErrorResponse(ApiError::kInternal, "Internal server error"));
+    case PasswordChangeResult::kInvalidCode:  // API.md §9: 2FA on, `code` missing or wrong
+      return reply(ErrorResponse(ApiError::kInvalidCode, "Invalid code"));
   }
 }
 
@@ -75,7 +79,8 @@ void HandleChangePassword(Services& s, const Request& req, Responder reply) {
     // `req` is alive until the reply (bearer.h); everything needed later is copied now.
     PasswordChangeRequest request;
     Status parsed = ReadStringFields(req.body, {{"current_password", &request.current_password},
-                                                {"new_password", &request.new_password}});
+                                                {"new_password", &request.new_password},
+                                                {"code", &request.code}});
     if (!parsed.ok()) return reply(ErrorResponse(ApiError::kBadRequest, parsed.message()));
     if (request.current_password.empty() || request.new_password.empty()) {
       return reply(ErrorResponse(ApiError::kBadRequest,

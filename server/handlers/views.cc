@@ -36,6 +36,7 @@ void WriteSession(internal::JsonWriter& w, const Session& s, bool current) {
       .Key("expires_at").String(internal::FormatRfc3339(s.expires_at))
       .Key("last_seen").String(internal::FormatRfc3339(s.last_seen))
       .Key("current").Bool(current)
+      .Key("aal").Int(s.aal)  // API.md §9: 2 when made through the second factor
       .EndObject();
 }
 

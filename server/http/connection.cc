@@ -194,6 +194,7 @@ void Connection::OnRequest() {
   request_.authorization = data_.authorization();
   request_.user_agent = data_.user_agent();
   request_.device_id = data_.device_id();
+  request_.require_aal = data_.require_aal();
   request_.body = data_.body();
   if (state_.proxies != nullptr && !state_.proxies->empty()) {
     request_.client_ip = state_.proxies->ClientIp(peer_, data_.forwarded_for());

@@ -30,6 +30,7 @@ struct Request {
   std::string_view device_id;        // X-Device-Id header
   std::string_view body;
   std::string client_ip;             // after the trusted-proxy rule (client_ip.h)
+  std::string_view require_aal;      // X-Require-AAL header (API.md §9, forward auth)
 };
 
 struct Response {

@@ -22,6 +22,7 @@ void RequestData::Clear() {
   if (text_.capacity() > kKeptBytes) std::string().swap(text_);
   text_.clear();
   target_ = authorization_ = user_agent_ = device_id_ = forwarded_for_ = Slice{};
+  require_aal_ = Slice{};
   forwarded_for_joined_ = false;
   if (joined_forwarded_for_.capacity() > kKeptBytes) std::string().swap(joined_forwarded_for_);
   joined_forwarded_for_.clear();
@@ -81,6 +82,8 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
         data_.Keep(data_.device_id_, value);
       } else if (boost::beast::iequals(name_string, "X-Forwarded-For")) {
         data_.KeepForwardedFor(value);
+      } else if (boost::beast::iequals(name_string, "X-Require-AAL")) {
+        data_.Keep(data_.require_aal_, value);
       }
       return;
     default:

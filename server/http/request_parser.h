@@ -41,6 +41,7 @@ class RequestData {
   std::string_view authorization() const noexcept { return View(authorization_); }
   std::string_view user_agent() const noexcept { return View(user_agent_); }
   std::string_view device_id() const noexcept { return View(device_id_); }
+  std::string_view require_aal() const noexcept { return View(require_aal_); }
   // Every X-Forwarded-For line, joined with ", " ("" if absent).
   std::string_view forwarded_for() const noexcept {
     return forwarded_for_joined_ ? std::string_view(joined_forwarded_for_)
@@ -70,6 +71,7 @@ class RequestData {
   bool expect_continue_ = false;
   std::string text_;  // the target and the kept header values, back to back
   Slice target_, authorization_, user_agent_, device_id_, forwarded_for_;
+  Slice require_aal_;  // X-Require-AAL
   // X-Forwarded-For when it came in more than one line (then forwarded_for_ is unused).
   bool forwarded_for_joined_ = false;
   std::string joined_forwarded_for_;

@@ -13,6 +13,7 @@
 
 #include "sessionkit/account_service.h"
 #include "src/account/flows.h"
+#include "src/account/two_factor_check.h"
 
 namespace sessionkit {
 namespace {
@@ -50,6 +51,31 @@ void AccountService::ChangePassword(PasswordChangeRequest request,
         PasswordCheck::kMismatch) {
       flow->outcome.password_rejected = true;
       return flow->Finish(PasswordChangeResult::kInvalidCredentials);  // already counted
+    }
+    // 2FA on: the change also needs a code (TOTP or recovery), checked within the same
+    // reserved attempt; missing or wrong, it is a failed login (API.md §9).
+    if (deps_.users->SupportsTwoFactor()) {
+      Result<TwoFactorEnrolment> enrolment = deps_.users->GetTwoFactor(user.id);
+      if (!enrolment.ok() && !enrolment.status().IsNotFound()) {
+        flows_->throttle.ReleaseAsync(flow->id_key, flow->ip_key, flow->ticket, [](Status) {});
+        return flow->Finish(PasswordChangeResult::kStoreError, enrolment.status());
+      }
+      if (enrolment.ok() && enrolment->confirmed) {
+        Result<internal::CodeCheck> verdict =
+            flow->request.code.empty()
+                ? Result<internal::CodeCheck>(internal::CodeCheck{})
+                : internal::CheckSecondFactorCode(*deps_.users, flows_->totp_box, *enrolment,
+                                                  flow->request.code, /*allow_recovery=*/true,
+                                                  Now());
+        if (!verdict.ok()) {
+          flows_->throttle.ReleaseAsync(flow->id_key, flow->ip_key, flow->ticket, [](Status) {});
+          return flow->Finish(PasswordChangeResult::kStoreError, verdict.status());
+        }
+        if (!verdict->accepted) {
+          flow->outcome.password_rejected = true;  // counted: the reservation stays
+          return flow->Finish(PasswordChangeResult::kInvalidCode);
+        }
+      }
     }
     // Not a failure: the reservation goes back (best effort; a leftover ages out).
     flows_->throttle.ReleaseAsync(flow->id_key, flow->ip_key, flow->ticket, [](Status) {});

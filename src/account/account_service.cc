@@ -44,13 +44,26 @@ Result<std::unique_ptr<AccountService>> AccountService::Open(AccountOptions opti
   if (options.refresh_grace < std::chrono::seconds::zero()) {
     return Status::InvalidArgument("refresh grace must not be negative");
   }
-  return std::unique_ptr<AccountService>(new AccountService(std::move(options), std::move(deps)));
+  if (options.mfa_token_lifetime <= std::chrono::seconds::zero() || options.mfa_max_failures == 0) {
+    return Status::InvalidArgument("mfa token lifetime and failure limit must be positive");
+  }
+  if (options.totp_keys.empty()) {
+    options.totp_keys.push_back(DeriveTotpEncryptionKey(options.refresh_secret));
+  }
+  Result<internal::TotpSecretBox> box = internal::TotpSecretBox::Make(options.totp_keys);
+  if (!box.ok()) return box.status();
+  return std::unique_ptr<AccountService>(
+      new AccountService(std::move(options), std::move(deps), std::move(box).value()));
 }
 
-AccountService::AccountService(AccountOptions options, AccountDependencies deps)
+AccountService::AccountService(AccountOptions options, AccountDependencies deps,
+                               internal::TotpSecretBox box)
     : options_(std::move(options)),
       deps_(std::move(deps)),
-      flows_(std::make_unique<Flows>(options_, *deps_.auth_state)) {}
+      flows_(std::make_unique<Flows>(options_, *deps_.auth_state, std::move(box))) {
+  // The keys live in the box only.
+  for (TotpEncryptionKey& key : options_.totp_keys) key.key.assign(key.key.size(), '\0');
+}
 
 AccountService::~AccountService() = default;
 
@@ -71,6 +84,8 @@ AccessClaims AccountService::ClaimsFor(const User& user, const Session& session,
   c.subject = user.id;
   c.issued_at = issued_at;
   c.expires_at = c.issued_at + options_.access_token_lifetime.count();
+  c.amr = session.aal == 2 ? std::vector<std::string>{"pwd", "otp"}
+                           : std::vector<std::string>{"pwd"};
   return c;
 }
 
@@ -91,8 +106,9 @@ void AccountService::ForgetRefreshTokens(std::string_view session_id) {
 // --- issuing a session: create -> first refresh token -> access token ---
 
 void AccountService::IssueSession(const User& user, std::string purpose, ClientInfo client,
-                                  IssueCallback done) {
+                                  IssueCallback done, int aal) {
   NewSession request;
+  request.aal = aal;
   request.user_id = user.id;
   request.username = user.username;
   request.purpose = std::move(purpose);
@@ -255,6 +271,46 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
     }
     outcome.password_matched = true;
     outcome.user = WithoutHash(std::move(user).value());
+    // 2FA on: no session anywhere yet, a pending login instead (API.md §9). The password
+    // attempt is released, not counted, but the identifier's failures are not reset:
+    // only the code does that, so a known password cannot reset the code throttle.
+    if (deps_.users->SupportsTwoFactor()) {
+      Result<TwoFactorEnrolment> enrolment = deps_.users->GetTwoFactor(outcome.user.id);
+      if (!enrolment.ok() && !enrolment.status().IsNotFound()) {
+        return flows_->throttle.ReleaseAsync(
+            state->id_key, state->ip_key, state->ticket,
+            [state, error = enrolment.status()](Status) {
+              state->Finish(LoginResult::kStoreError, error);
+            });
+      }
+      if (enrolment.ok() && enrolment->confirmed) {
+        Result<std::string> token = internal::RefreshTokens::Generate();
+        if (!token.ok()) {
+          return flows_->throttle.ReleaseAsync(
+              state->id_key, state->ip_key, state->ticket,
+              [state, error = token.status()](Status) {
+                state->Finish(LoginResult::kStoreError, error);
+              });
+        }
+        const TimePoint now = Now();
+        MfaTokenRecord record;
+        record.token_hash = internal::RefreshTokens::HashOf(*token);
+        record.user_id = outcome.user.id;
+        record.expires_at = now + options_.mfa_token_lifetime;
+        outcome.mfa_token = std::move(token).value();
+        outcome.mfa_expires_in = options_.mfa_token_lifetime.count();
+        return deps_.auth_state->PutMfaTokenAsync(record, now, [this, state](Status stored) {
+          flows_->throttle.ReleaseAsync(state->id_key, state->ip_key, state->ticket,
+                                        [state, stored](Status) {
+                                          if (!stored.ok()) {
+                                            state->outcome.mfa_token.clear();
+                                            return state->Finish(LoginResult::kStoreError, stored);
+                                          }
+                                          state->Finish(LoginResult::kSecondFactorRequired);
+                                        });
+        });
+      }
+    }
     flows_->throttle.SucceededAsync(state->id_key, state->ip_key, state->ticket,
                                     [this, state](Status reset) {
       state->outcome.throttle_reset_error = reset.code();

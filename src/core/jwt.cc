@@ -291,6 +291,11 @@ std::string JwtCodec::Sign(const AccessClaims& c) const {
   w.Key("sub").String(c.subject.empty() ? c.user_id : c.subject);
   w.Key("iat").Int(c.issued_at);
   w.Key("exp").Int(c.expires_at);
+  if (!c.amr.empty()) {
+    w.Key("amr").BeginArray();
+    for (const std::string& method : c.amr) w.String(method);
+    w.EndArray();
+  }
   w.EndObject();
   return internal::SignJws(impl_->encoded_header, payload, impl_->keys[0].key);
 }

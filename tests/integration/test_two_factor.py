@@ -1,0 +1,290 @@
+"""Two-factor authentication end to end (API.md §9) against the real server, with codes
+from the real `oathtool --totp` (liboath, Debian oathtool) and the QR code read back by the
+real `zbarimg` (Debian zbar-tools).
+
+There is no test clock in the server, so codes are computed for explicit instants
+(`oathtool -N @<unix>`): each user confirms with the code of the current step S and logs
+in with the code of step S+1, which the server accepts while its own step is S..S+2 (the
+±1 window); every check here takes well under 30 s, so nothing waits for time.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from sk_harness import PASSWORD, RedisProcess, ServerProcess, jwt_claims
+
+STEP = 30
+
+
+def totp(secret, step):
+    """The code of `step` from oathtool; the secret goes through stdin, not argv."""
+    out = subprocess.run(["oathtool", "--totp", "-b", "-", "-N", f"@{step * STEP}"],
+                         input=secret + "\n", capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def current_step():
+    return int(time.time()) // STEP
+
+
+def svg_to_png(svg, path, scale=8):
+    """Draws the SVG's modules (unit squares of its one path) into a PNG."""
+    from PIL import Image, ImageDraw  # python3-pil
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    image = Image.new("L", (side * scale, side * scale), 255)
+    draw = ImageDraw.Draw(image)
+    path_d = re.search(r'<path[^>]* d="([^"]*)"', svg).group(1)
+    for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", path_d):
+        x, y = int(x), int(y)
+        draw.rectangle([x * scale, y * scale, (x + 1) * scale - 1, (y + 1) * scale - 1], fill=0)
+    image.save(path)
+
+
+class TwoFactorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RedisProcess().start()
+        cls.dir = tempfile.mkdtemp(prefix="sk-2fa-")
+        env = {"REDIS_ADDR": f"127.0.0.1:{cls.redis.port}",
+               "DATABASE_URL": "sqlite:///" + os.path.join(cls.dir, "users.db").lstrip("/"),
+               "LOGIN_MAX_FAILURES_PER_IDENTIFIER": "6"}
+        cls.servers = []
+        try:
+            for _ in range(2):  # two servers: one Redis, one users database
+                cls.servers.append(ServerProcess(env=env).start())
+        except BaseException:
+            cls.tearDownClass()
+            raise
+        cls.a, cls.b = cls.servers[0].client, cls.servers[1].client
+
+    @classmethod
+    def tearDownClass(cls):
+        for server in cls.servers:
+            try:
+                server.terminate()
+            except Exception:
+                pass
+            server.stop()
+        cls.redis.cleanup()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    # --- helpers ---
+
+    def enrol(self, name):
+        """Registers `name`, turns 2FA on; returns (token, secret, recovery codes, step)."""
+        r = self.a.register(name)
+        self.assertEqual(r.status, 201, r)
+        token = r.data["token"]
+        setup = self.a.post("/api/auth/2fa/totp/setup", token=token)
+        self.assertEqual(setup.status, 200, setup)
+        secret = setup.data["secret"]
+        self.assertRegex(secret, r"\A[A-Z2-7]{32}\Z")
+        step = current_step()
+        confirm = self.a.post("/api/auth/2fa/totp/confirm", {"code": totp(secret, step)},
+                              token=token)
+        self.assertEqual(confirm.status, 200, confirm)
+        return token, secret, confirm.data["recovery_codes"], step, setup.data
+
+    def password_login(self, client, name):
+        r = client.login(name)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["message"], "Second factor required")
+        self.assertTrue(r.data["requires_2fa"])
+        self.assertEqual(r.data["mfa_expires_in"], 300)
+        self.assertNotIn("token", r.data)
+        return r.data["mfa_token"]
+
+    def session_keys(self):
+        return set(self.redis.cmd("KEYS", "session:*") or [])
+
+    # --- tests ---
+
+    def test_enrolment_login_and_replay(self):
+        token, secret, codes, step, setup = self.enrol("tfa_alice")
+        self.assertEqual(len(codes), 10)
+        for code in codes:
+            self.assertRegex(code, r"\A[2-9a-hjkmnp-z]{5}-[2-9a-hjkmnp-z]{5}\Z")
+        self.assertEqual(setup["otpauth_uri"],
+                         f"otpauth://totp/sessionkit:tfa_alice?secret={secret}"
+                         "&issuer=sessionkit&algorithm=SHA1&digits=6&period=30")
+        # The confirming session is aal 2 now.
+        v = self.a.verify(token)
+        self.assertEqual(v.status, 200, v)
+        self.assertEqual(v.headers.get("x-auth-level"), "2")
+        # Setup again: 409, and the secret is never shown again.
+        again = self.a.post("/api/auth/2fa/totp/setup", token=token)
+        self.assertEqual(again.status, 409, again)
+        self.assertNotIn(secret, again.body.decode())
+
+        before = self.session_keys()
+        mfa = self.password_login(self.a, "tfa_alice")
+        self.assertEqual(self.session_keys(), before, "a session was written before the code")
+
+        code = totp(secret, step + 1)
+        ok = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "code": code})
+        self.assertEqual(ok.status, 200, ok)
+        self.assertFalse(ok.data["requires_2fa"])
+        self.assertNotIn("recovery_codes_left", ok.data)
+        claims = jwt_claims(ok.data["token"])
+        self.assertEqual(claims["amr"], ["pwd", "otp"])
+        # The same code again, on the other server, with a fresh mfa_token: replay -> 401.
+        mfa2 = self.password_login(self.b, "tfa_alice")
+        replay = self.b.post("/api/auth/2fa/verify", {"mfa_token": mfa2, "code": code})
+        self.assertEqual(replay.status, 401, replay)
+        self.assertEqual(replay.code, "invalid_code")
+        # The spent mfa_token: 401 unauthorized.
+        spent = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "code": code})
+        self.assertEqual(spent.status, 401)
+        self.assertEqual(spent.code, "unauthorized")
+
+        # A Go-style reader of the Redis record: a normal session plus "aal": 2.
+        sid = claims["session_id"]
+        record = json.loads(self.redis.cmd("GET", f"session:{sid}"))
+        for field in ("id", "user_id", "username", "purpose", "ip_address", "user_agent",
+                      "device_id", "created_at", "expires_at", "last_seen"):
+            self.assertIsInstance(record[field], str, field)
+        self.assertEqual(record["id"], sid)
+        self.assertEqual(record["purpose"], "login")
+        self.assertEqual(record["aal"], 2)
+        self.assertGreater(self.redis.cmd("TTL", f"session:{sid}"), 0)
+        self.assertIn(sid, self.redis.cmd("SMEMBERS", f"user_sessions:{record['user_id']}"))
+        # Session lists show aal.
+        listed = self.a.get("/api/auth/sessions", token=ok.data["token"])
+        self.assertEqual(listed.status, 200)
+        self.assertEqual({s["id"]: s["aal"] for s in listed.data}[sid], 2)
+
+        # Forward auth: aal 2 passes X-Require-AAL: 2.
+        v = self.a.verify(ok.data["token"], headers={"X-Require-AAL": "2"})
+        self.assertEqual(v.status, 200)
+        self.assertEqual(v.headers.get("x-auth-level"), "2")
+        # The secret and the recovery codes never reached the logs.
+        for server in self.servers:
+            log = server.log_text()
+            self.assertNotIn(secret, log)
+            for recovery in codes:
+                self.assertNotIn(recovery, log)
+
+    def test_aal1_session_refused_when_proxy_requires_aal2(self):
+        r = self.a.register("tfa_plain")
+        token = r.data["token"]
+        self.assertEqual(r.data["requires_2fa"], False)
+        v = self.a.verify(token)
+        self.assertEqual(v.headers.get("x-auth-level"), "1")
+        refused = self.a.verify(token, headers={"X-Require-AAL": "2"})
+        self.assertEqual(refused.status, 403, refused)
+        self.assertEqual(refused.code, "aal2_required")
+        self.assertEqual(self.a.verify(token, headers={"X-Require-AAL": "1"}).status, 200)
+
+    def test_two_servers_get_the_same_code_at_once_exactly_one_wins(self):
+        _, secret, _, step, _ = self.enrol("tfa_race")
+        code = totp(secret, step + 1)
+        tokens = [self.password_login(c, "tfa_race") for c in (self.a, self.b)]
+        results = [None, None]
+        barrier = threading.Barrier(2)
+
+        def send(i):
+            barrier.wait()
+            results[i] = (self.a, self.b)[i].post("/api/auth/2fa/verify",
+                                                  {"mfa_token": tokens[i], "code": code})
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(r.status for r in results), [200, 401], results)
+        loser = [r for r in results if r.status == 401][0]
+        self.assertEqual(loser.code, "invalid_code")
+
+    def test_wrong_codes_kill_the_token_and_count_as_failed_logins(self):
+        _, secret, codes, step, _ = self.enrol("tfa_wrong")
+        mfa = self.password_login(self.a, "tfa_wrong")
+        for i in range(5):
+            r = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "code": "000000"})
+            self.assertEqual(r.status, 401, r)
+            self.assertEqual(r.code, "invalid_code")
+        dead = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "code": totp(secret, step + 1)})
+        self.assertEqual(dead.status, 401)
+        self.assertEqual(dead.code, "unauthorized")
+        # 5 failures of the limit 6 are counted for the user: one more wrong code, then 429.
+        mfa = self.password_login(self.b, "tfa_wrong")
+        self.assertEqual(self.b.post("/api/auth/2fa/verify",
+                                     {"mfa_token": mfa, "code": "000000"}).status, 401)
+        throttled = self.b.post("/api/auth/2fa/verify",
+                                {"mfa_token": mfa, "recovery_code": codes[0]})
+        self.assertEqual(throttled.status, 429, throttled)
+        self.assertIn("retry-after", throttled.headers)
+        self.assertEqual(self.a.login("tfa_wrong").status, 429)
+
+    def test_recovery_code_works_once_and_disable(self):
+        token, secret, codes, step, _ = self.enrol("tfa_recover")
+        mfa = self.password_login(self.a, "tfa_recover")
+        ok = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "recovery_code": codes[0]})
+        self.assertEqual(ok.status, 200, ok)
+        self.assertEqual(ok.data["recovery_codes_left"], 9)
+        mfa = self.password_login(self.b, "tfa_recover")
+        again = self.b.post("/api/auth/2fa/verify", {"mfa_token": mfa, "recovery_code": codes[0]})
+        self.assertEqual(again.status, 401)
+        self.assertEqual(again.code, "invalid_code")
+        # Password change needs a code while 2FA is on.
+        new_token = ok.data["token"]
+        r = self.a.change_password(new_token, PASSWORD, "battery staple 2")
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(r.code, "invalid_code")
+        # Disable with a recovery code: 2FA off, login gives a session at once.
+        off = self.a.post("/api/auth/2fa/totp/disable", {"code": codes[1]}, token=new_token)
+        self.assertEqual(off.status, 200, off)
+        plain = self.a.login("tfa_recover")
+        self.assertEqual(plain.status, 200)
+        self.assertIn("token", plain.data)
+
+    def test_new_recovery_codes_replace_the_old(self):
+        token, secret, codes, step, _ = self.enrol("tfa_regen")
+        r = self.a.post("/api/auth/2fa/recovery-codes", {"code": totp(secret, step + 1)},
+                        token=token)
+        self.assertEqual(r.status, 200, r)
+        fresh = r.data["recovery_codes"]
+        self.assertEqual(len(fresh), 10)
+        mfa = self.password_login(self.a, "tfa_regen")
+        old = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "recovery_code": codes[2]})
+        self.assertEqual(old.status, 401)
+        new = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "recovery_code": fresh[2]})
+        self.assertEqual(new.status, 200, new)
+
+    def test_qr_svg_decodes_back_to_the_uri(self):
+        token = self.a.register("tfa_qr").data["token"]
+        setup = self.a.post("/api/auth/2fa/totp/setup", token=token)
+        self.assertEqual(setup.status, 200)
+        svg = setup.data["qr_svg"]
+        self.assertIn('shape-rendering="crispEdges"', svg)
+        with tempfile.TemporaryDirectory() as d:
+            png = os.path.join(d, "qr.png")
+            svg_to_png(svg, png)
+            out = subprocess.run(["zbarimg", "--raw", "-q", png], capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(out.stdout.strip(), setup.data["otpauth_uri"])
+
+    def test_bad_requests(self):
+        self.assertEqual(self.a.post("/api/auth/2fa/verify", {"mfa_token": "x"}).status, 400)
+        r = self.a.post("/api/auth/2fa/verify", {"mfa_token": "x" * 43, "code": "123456"})
+        self.assertEqual(r.status, 401)
+        self.assertEqual(r.code, "unauthorized")
+        r = self.a.post("/api/auth/2fa/verify", raw=b"{not json")
+        self.assertEqual(r.status, 400)
+        self.assertEqual(self.a.post("/api/auth/2fa/totp/setup").status, 401)
+        token = self.a.register("tfa_bad").data["token"]
+        r = self.a.post("/api/auth/2fa/totp/confirm", {"code": "123456"}, token=token)
+        self.assertEqual(r.status, 400)  # nothing set up
+        r = self.a.post("/api/auth/2fa/totp/confirm", {"code": 123456}, token=token)
+        self.assertEqual(r.status, 400)
+
+
+if __name__ == "__main__":
+    unittest.main()
