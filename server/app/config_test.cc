@@ -122,6 +122,26 @@ TEST(ConfigTest, RefusesShortPreviousSecretsWithoutPrintingThem) {
   EXPECT_TRUE(Load(env).config);
 }
 
+// API.md §9, docs/two-factor.md: TOTP_ENCRYPTION_KEYS is a secret (environment only);
+// a bad entry refuses the start naming the entry and its id, never a key.
+TEST(ConfigTest, TotpEncryptionKeysAreCheckedWithoutPrintingThem) {
+  const std::string good = "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=";  // 32 bytes
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"TOTP_ENCRYPTION_KEYS", "new:" + good + ",old:c2hvcnRrZXk="}}};
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("TOTP_ENCRYPTION_KEYS entry 2 (old)"), std::string::npos) << out.message;
+  EXPECT_EQ(out.message.find("c2hvcnRrZXk"), std::string::npos);
+  EXPECT_EQ(out.message.find(good), std::string::npos);
+  env.vars["TOTP_ENCRYPTION_KEYS"] = "new:" + good;
+  ASSERT_TRUE(Load(env).config);
+  EXPECT_EQ(Load(env).config->totp_encryption_keys, "new:" + good);
+  EXPECT_FALSE(Load(Env{{{"JWT_SECRET", std::string(kSecret)}}},
+                    {"--totp-encryption-keys", "new:" + good})
+                   .config);
+}
+
 TEST(ConfigTest, LifetimesAreBounded) {
   struct Case {
     const char* name;

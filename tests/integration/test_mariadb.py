@@ -278,6 +278,10 @@ class MariadbExternalUsersTest(unittest.TestCase):
         r = c.change_password(token, PASSWORD, "another good password")
         self.assertEqual((r.status, r.code), (403, "read_only_users"), r)
         self.assertEqual(c.login("gopher").status, 200)
+        # API.md §10: 2FA needs sessionkit's own tables; here it is off.
+        r = c.post("/api/auth/2fa/totp/setup", token=token)
+        self.assertEqual((r.status, r.code), (403, "read_only_users"), r)
+        self.assertFalse(c.login("gopher").data["requires_2fa"])
 
     def test_a_query_missing_a_column_refuses_start_naming_it(self):
         bad = ServerProcess(env=self.env(lookup=LOOKUP_SQL.replace(" AS is_verified", " AS verified")))

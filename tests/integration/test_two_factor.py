@@ -8,6 +8,7 @@ in with the code of step S+1, which the server accepts while its own step is S..
 ±1 window); every check here takes well under 30 s, so nothing waits for time.
 """
 
+import base64
 import json
 import os
 import re
@@ -284,6 +285,36 @@ class TwoFactorTest(unittest.TestCase):
         self.assertEqual(r.status, 400)  # nothing set up
         r = self.a.post("/api/auth/2fa/totp/confirm", {"code": 123456}, token=token)
         self.assertEqual(r.status, 400)
+
+
+class KeyRotationTest(unittest.TestCase):
+    """docs/two-factor.md: a server restarted with TOTP_ENCRYPTION_KEYS (a new sealing key;
+    the key derived from JWT_SECRET still opens) keeps the earlier enrolment working and
+    seals new ones with the new key."""
+
+    def test_rotation_keeps_the_enrolment(self):
+        server = ServerProcess().start()
+        try:
+            c = server.client
+            token = c.register("rotate").data["token"]
+            secret = c.post("/api/auth/2fa/totp/setup", token=token).data["secret"]
+            step = current_step()
+            self.assertEqual(c.post("/api/auth/2fa/totp/confirm", {"code": totp(secret, step)},
+                                    token=token).status, 200)
+            self.assertEqual(server.terminate(), 0)
+            new_key = "2027-01:" + base64.b64encode(os.urandom(32)).decode()
+            server.env["TOTP_ENCRYPTION_KEYS"] = new_key
+            server.start()
+            c = server.client
+            mfa = c.login("rotate").data["mfa_token"]
+            ok = c.post("/api/auth/2fa/verify", {"mfa_token": mfa, "code": totp(secret, step + 1)})
+            self.assertEqual(ok.status, 200, ok)
+            token2 = c.register("rotate2").data["token"]
+            self.assertEqual(c.post("/api/auth/2fa/totp/setup", token=token2).status, 200)
+            self.assertNotIn(new_key.split(":", 1)[1], server.log_text())
+            self.assertEqual(server.terminate(), 0)
+        finally:
+            server.stop()
 
 
 if __name__ == "__main__":
