@@ -224,6 +224,32 @@ class TwoFactorTest(unittest.TestCase):
         self.assertIn("retry-after", throttled.headers)
         self.assertEqual(self.a.login("tfa_wrong").status, 429)
 
+    def test_concurrent_wrong_codes_never_pass_the_limit(self):
+        """Each code check reserves a failed-login slot of the user before it looks at the
+        code (issue 10 item 1 for 2FA): 24 wrong codes at once, over both servers and four
+        mfa_tokens, get at most LOGIN_MAX_FAILURES_PER_IDENTIFIER (6) codes checked."""
+        self.enrol("tfa_flood")
+        tokens = [self.password_login(c, "tfa_flood") for c in (self.a, self.b, self.a, self.b)]
+        results = [None] * 24
+        barrier = threading.Barrier(len(results))
+
+        def send(i):
+            barrier.wait()
+            results[i] = (self.a, self.b)[i % 2].post(
+                "/api/auth/2fa/verify", {"mfa_token": tokens[i % 4], "code": "000000"})
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(len(results))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        checked = [r for r in results if r.status == 401 and r.code == "invalid_code"]
+        self.assertLessEqual(len(checked), 6, [(r.status, r.code) for r in results])
+        for r in results:
+            self.assertIn((r.status, r.code),
+                          {(401, "invalid_code"), (429, "rate_limited"), (401, "unauthorized")})
+        self.assertEqual(self.a.login("tfa_flood").status, 429)
+
     def test_recovery_code_works_once_and_disable(self):
         token, secret, codes, step, _ = self.enrol("tfa_recover")
         mfa = self.password_login(self.a, "tfa_recover")
