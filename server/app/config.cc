@@ -131,7 +131,8 @@ variables the environment does not set):
   JWT_PREVIOUS_SECRETS  comma list of old keys, verification only
   REDIS_PASSWORD        AUTH password for REDIS_ADDR
   and every variable named in the options above.
-Secrets are read from the environment only, never from flags.
+Secrets are read from the environment only, never from flags; under systemd also from
+$CREDENTIALS_DIRECTORY/jwt_secret, jwt_previous_secrets, redis_password (LoadCredential=).
 Exit status: 0 after a clean shutdown (SIGTERM/SIGINT) or --help; 2 for a configuration
 error; 1 if the server fails at run time (port in use, database unusable).)";
 
