@@ -5,7 +5,8 @@
 #     and, separately, with pkg-config alone; both programs run;
 #  2. the Debian packages (scripts/package.sh) hold what they should (dpkg-deb -c), carry
 #     dpkg-shlibdeps' Depends, unpack into a scratch root (dpkg -x) where
-#     `sessionkit-server --help` works;
+#     `sessionkit-server --help` works and the server, configured as the unit does it
+#     (packaged settings, secret as a credential file), answers /healthz;
 #  3. the systemd unit's `systemd-analyze security` exposure stays at most 2.0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,6 +85,35 @@ if ldd "$sysroot/usr/bin/sessionkit-server" | grep -q 'not found'; then
   ldd "$sysroot/usr/bin/sessionkit-server" >&2; fail "unresolved libraries"
 fi
 "$sysroot/usr/bin/sessionkit-server" --help | grep -q LOG_FORMAT || fail "--help"
+# And serves, configured as the unit does: the packaged settings file, the secret as a
+# credential file, JSON logs.
+mkdir -m 700 "$scratch/credentials" "$scratch/state"
+od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$scratch/credentials/jwt_secret"
+(
+  set -a; . "$sysroot/etc/sessionkit/sessionkit.env"; set +a
+  cd "$scratch/state"
+  export HTTP_ADDR=127.0.0.1:0 DATABASE_URL=sqlite://sessionkit.db \
+    CREDENTIALS_DIRECTORY=$scratch/credentials
+  exec "$sysroot/usr/bin/sessionkit-server" 2> "$scratch/server.log"
+) &
+server_pid=$!
+port=
+for _ in $(seq 1 300); do
+  port=$(sed -n 's/.*"listening on [^ ]*:\([0-9]*\) .*/\1/p' "$scratch/server.log")
+  [[ -n $port ]] && break
+  kill -0 $server_pid 2>/dev/null || { cat "$scratch/server.log" >&2; fail "server exited"; }
+  sleep 0.1
+done
+[[ -n $port ]] || { kill $server_pid; fail "server did not listen"; }
+status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")
+kill -TERM $server_pid && wait $server_pid || fail "server did not stop cleanly"
+[[ $status == 200 ]] || fail "GET /healthz answered $status"
+echo "unpacked server answered GET /healthz: $status"
+head -1 "$scratch/server.log" | python3 -c 'import json, sys; json.loads(sys.stdin.read())["event"]' \
+  || fail "log lines are not JSON"
+if grep -qF "$(cat "$scratch/credentials/jwt_secret")" "$scratch/server.log"; then
+  fail "the secret is in the log"
+fi
 unset LD_LIBRARY_PATH
 
 echo "== package: systemd unit exposure"
