@@ -16,6 +16,8 @@ set(CPACK_SET_DESTDIR ON)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Binaries and libraries stripped (the build tree keeps the debug information).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 # The server's .so dependencies on libsessionkit0 are found in the package being built.
@@ -23,8 +25,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
 
 set(CPACK_DEBIAN_SERVER_PACKAGE_NAME sessionkit-server)
 set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION net)
-set(CPACK_COMPONENT_SERVER_DESCRIPTION
-  "sessionkit login and session service\n The HTTP service (API.md) with its systemd unit\n (hardened: DynamicUser, ProtectSystem=strict, the JWT secret as a credential)\n and sessionkit-ctl, the administration tool.")
+set(CPACK_DEBIAN_SERVER_DESCRIPTION "sessionkit login and session service
+The HTTP login and session service with its systemd unit (a dynamic user,
+ProtectSystem=strict, the JWT secret as a credential) and sessionkit-ctl,
+the administration tool.")
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
   ${PROJECT_SOURCE_DIR}/packaging/debian/postinst
   ${PROJECT_SOURCE_DIR}/packaging/debian/prerm
@@ -34,14 +38,15 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_LIBRARY_PACKAGE_NAME libsessionkit${PROJECT_VERSION_MAJOR})
 set(CPACK_DEBIAN_LIBRARY_PACKAGE_SECTION libs)
-set(CPACK_COMPONENT_LIBRARY_DESCRIPTION
-  "sessionkit session management library\n Sessions with sliding and absolute expiry, JWT access tokens, refresh-token\n rotation, SQLite, Redis and MySQL/MariaDB stores.")
+set(CPACK_DEBIAN_LIBRARY_DESCRIPTION "sessionkit session management library
+Sessions with sliding and absolute expiry, JWT access tokens, refresh-token
+rotation, SQLite, Redis and MySQL/MariaDB stores.")
 set(CPACK_DEBIAN_LIBRARY_PACKAGE_GENERATE_SHLIBS ON)
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libsessionkit-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-set(CPACK_COMPONENT_DEV_DESCRIPTION
-  "sessionkit session management library: development files\n C++20 headers, the CMake package (find_package(sessionkit)) and sessionkit.pc.")
+set(CPACK_DEBIAN_DEV_DESCRIPTION "sessionkit session management library: development files
+C++20 headers, the CMake package (find_package(sessionkit)) and sessionkit.pc.")
 
 if(SESSIONKIT_SHARED)
   set(CPACK_COMPONENTS_ALL server library dev)

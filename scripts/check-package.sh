@@ -42,6 +42,7 @@ LD_LIBRARY_PATH=$libdir "$scratch/consumer-cmake/sessionkit-consumer" "$scratch/
 
 echo "== package: consumer with pkg-config"
 flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs sessionkit)
+# shellcheck disable=SC2086  # pkg-config's flags are meant to be split
 g++ -std=c++20 -O1 examples/consumer/main.cc $flags -o "$scratch/consumer-pc"
 LD_LIBRARY_PATH=$libdir "$scratch/consumer-pc" "$scratch/pc.db"
 
