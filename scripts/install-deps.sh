@@ -12,6 +12,7 @@ packages=(
   python3 python3-jwt redis-server redis-tools nginx-light curl wrk
   clang libfuzzer-14-dev
   libqrencode-dev oathtool zbar-tools python3-pil
+  prometheus dpkg-dev systemd
 )
 
 missing=()

@@ -17,6 +17,10 @@ run_suite() {
 }
 
 run_suite release build
+# The library installed and used from a scratch prefix, the .deb packages unpacked and
+# run (scripts/check-package.sh; its own build tree, build-pkg/). Once: plain pass only.
+echo "== package"
+scripts/check-package.sh
 # Every libFuzzer target for a short bounded time (clang, its own build tree; the
 # sanitizers are built into the fuzzers, so once is enough). docs/fuzzing.md.
 echo "== fuzz"

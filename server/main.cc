@@ -19,6 +19,6 @@ int main(int argc, char** argv) {
     (outcome.exit_code == 0 ? std::cout : std::cerr) << outcome.message << std::endl;
     return outcome.exit_code;
   }
-  srv::SetUpLogging(outcome.config->log_level);
+  srv::SetUpLogging(outcome.config->log_level, outcome.config->log_format);
   return srv::RunServer(*outcome.config);
 }

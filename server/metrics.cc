@@ -4,6 +4,9 @@
 
 #include <iterator>
 
+#include "server/process_metrics.h"
+#include "sessionkit/redis_store.h"
+
 namespace sessionkit::server {
 
 std::size_t Metrics::StatusSlot(int status) noexcept {
@@ -107,6 +110,22 @@ std::string Metrics::Render() const {
   fmt::format_to(it, "# HELP sessionkit_requests_in_flight Requests parsed and not yet answered.\n"
                      "# TYPE sessionkit_requests_in_flight gauge\nsessionkit_requests_in_flight {}\n",
                  http_.in_flight.load(std::memory_order_relaxed));
+  if (live_sessions_sampled_.load(std::memory_order_acquire)) {
+    fmt::format_to(it, "# HELP sessionkit_sessions_live Live sessions, as last counted by the "
+                       "session store (sampled).\n"
+                       "# TYPE sessionkit_sessions_live gauge\nsessionkit_sessions_live {}\n",
+                   load(live_sessions_));
+  }
+  counter("sessionkit_sessions_live_sample_failures_total",
+          "Live-session counts that failed (the store did not answer).",
+          live_sessions_sample_failures_);
+  fmt::format_to(it, "# HELP sessionkit_redis_reconnects_total Reconnection attempts of the "
+                     "Redis connections (lost or refused, retried after backoff).\n"
+                     "# TYPE sessionkit_redis_reconnects_total counter\n"
+                     "sessionkit_redis_reconnects_total {}\n",
+                 RedisReconnectAttempts());
+  store_.Render(out);
+  AppendProcessMetrics(out);  // read from /proc now: nothing is kept between scrapes
   return out;
 }
 

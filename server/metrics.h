@@ -14,6 +14,10 @@
 //   sessions_created_total, auth_rejected_total, busy_rejections_total  counters
 //   connections_open, requests_in_flight        gauges (kept by the HTTP layer in
 //                                               http_gauges(), read here)
+// redis_reconnects_total (RedisReconnectAttempts()), sessions_live (gauge, sampled: server/live_sessions_sampler.h),
+// sessions_live_sample_failures_total, and the standard process_* series (server/process_metrics.h), read at render time;
+// the store calls' latency and failures by operation (server/store_metrics.h, kept in
+// store_metrics()).
 // Routes are the ids of a Router (router.h) and their labels come from its table; an id
 // outside the labels given at construction is not counted.
 // Thread safety: every method may be called from any thread.
@@ -31,6 +35,7 @@
 
 #include "server/http/http_handler.h"
 #include "server/router.h"
+#include "server/store_metrics.h"
 
 namespace sessionkit::server {
 
@@ -63,6 +68,15 @@ class Metrics {
   void BusyRejected() noexcept { Add(busy_rejections_); }
   // Open connections and requests in flight: the HTTP server counts them here.
   HttpGauges& http_gauges() noexcept { return http_; }
+  // Live sessions as last counted by the store (server/live_sessions_sampler.h); the
+  // gauge is rendered only once a count has been taken.
+  void SetLiveSessions(std::uint64_t n) noexcept {
+    live_sessions_.store(n, std::memory_order_relaxed);
+    live_sessions_sampled_.store(true, std::memory_order_release);
+  }
+  void LiveSessionsSampleFailed() noexcept { Add(live_sessions_sample_failures_); }
+  // Store calls by operation: the instrumented stores record here.
+  StoreMetrics& store_metrics() noexcept { return store_; }
 
   std::string Render() const;
 
@@ -100,6 +114,10 @@ class Metrics {
   Counter auth_rejected_{0};
   Counter busy_rejections_{0};
   HttpGauges http_;
+  StoreMetrics store_;
+  Counter live_sessions_{0};
+  std::atomic<bool> live_sessions_sampled_{false};
+  Counter live_sessions_sample_failures_{0};
 };
 
 }  // namespace sessionkit::server

@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -83,6 +84,11 @@ struct RedisStores {
 // Does not fail when Redis is down. InvalidArgument for bad options or no loop.
 Result<RedisStores> OpenRedisStoresOnLoops(const RedisStoreOptions& options,
                                            std::span<boost::asio::io_context* const> loops);
+
+// How many times this process's Redis connections have tried to reconnect (a connection
+// lost or refused, retried after its backoff), all clients together, since start. For
+// monitoring (sessionkit_redis_reconnects_total); thread-safe.
+std::uint64_t RedisReconnectAttempts() noexcept;
 
 }  // namespace sessionkit
 

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "server/app/log_format.h"
 #include "server/handlers/issue_session.h"
 #include "sessionkit/account_service.h"
 
@@ -98,7 +99,9 @@ std::optional<StartupError> Application::Build() {
   int store_exit = 1;
   Result<Stores> stores = OpenStores(config, server_->loops().contexts(), store_exit);
   if (!stores.ok()) return StartupError{store_exit, "session store: " + stores.status().ToString()};
-  auth_state_ = std::move(stores->auth_state);
+  // Every store call's latency and failures by operation (server/store_metrics.h).
+  stores->sessions = InstrumentSessionStore(std::move(stores->sessions), metrics_.store_metrics());
+  auth_state_ = InstrumentAuthStateStore(std::move(stores->auth_state), metrics_.store_metrics());
 
   ManagerOptions manager_options;
   manager_options.idle_timeout = std::chrono::hours(config.session_ttl_hours);
@@ -209,11 +212,16 @@ std::optional<StartupError> Application::Build() {
   services_.auth_state = auth_state_.get();
   services_.accounts = accounts_.get();
   services_.log_identifier_key = &*log_identifier_key_;
+  if (config.live_sessions_sample_seconds > 0) {
+    live_sessions_ = std::make_unique<LiveSessionsSampler>(
+        manager_->store(), metrics_, std::chrono::seconds(config.live_sessions_sample_seconds));
+  }
   return std::nullopt;
 }
 
 Application::~Application() {
   // Order matters: nothing may call a Responder after the server's event loops are gone.
+  live_sessions_.reset();  // its count may be using the store
   if (workers_) workers_->Stop();
   accounts_.reset();
   manager_.reset();
@@ -230,9 +238,13 @@ std::optional<StartupError> Application::Listen() {
   return std::nullopt;
 }
 
-void SetUpLogging(const std::string& level) {
+void SetUpLogging(const std::string& level, const std::string& format) {
   auto logger = spdlog::stderr_logger_mt("sessionkit");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  if (format == "json") {
+    logger->set_formatter(MakeJsonLogFormatter());
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  }
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);

@@ -26,6 +26,7 @@
 #include "server/handlers/routes.h"
 #include "server/handlers/services.h"
 #include "server/http/http_server.h"
+#include "server/live_sessions_sampler.h"
 #include "server/metrics.h"
 #include "server/router.h"
 #include "sessionkit/account_service.h"
@@ -76,10 +77,12 @@ class Application {
   std::unique_ptr<ProfileCache> profiles_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<AccountService> accounts_;
+  std::unique_ptr<LiveSessionsSampler> live_sessions_;  // stopped first
 };
 
 // Logs to stderr at `level` (trace … off), UTC timestamps; the default spdlog logger.
-void SetUpLogging(const std::string& level);
+// `format` is "text" or "json" (LOG_FORMAT, server/app/log_format.h).
+void SetUpLogging(const std::string& level, const std::string& format = "text");
 
 // Runs the server of `config` until it is stopped: Open, Listen, Run, with the start-up
 // log lines. Returns main's exit status (0 after a clean stop).

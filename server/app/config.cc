@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <cerrno>
@@ -132,7 +133,8 @@ variables the environment does not set):
   JWT_PREVIOUS_SECRETS  comma list of old keys, verification only
   REDIS_PASSWORD        AUTH password for REDIS_ADDR
   and every variable named in the options above.
-Secrets are read from the environment only, never from flags.
+Secrets are read from the environment only, never from flags; under systemd also from
+$CREDENTIALS_DIRECTORY/jwt_secret, jwt_previous_secrets, redis_password (LoadCredential=).
 Exit status: 0 after a clean shutdown (SIGTERM/SIGINT) or --help; 2 for a configuration
 error; 1 if the server fails at run time (port in use, database unusable).)";
 
@@ -301,6 +303,11 @@ std::string CheckTotpEncryptionKeys(ServerConfig& c) {
   return keys.ok() ? std::string() : std::string(keys.status().message());
 }
 
+std::string CheckLogFormat(ServerConfig& c) {
+  if (c.log_format == "text" || c.log_format == "json") return {};
+  return "LOG_FORMAT must be text or json, got '" + c.log_format + "'";
+}
+
 std::string CheckTrustedProxies(ServerConfig& c) {
   Result<TrustedProxies> proxies = TrustedProxies::Parse(c.trusted_proxies_text);
   if (!proxies.ok()) return std::string(proxies.status().message());
@@ -452,6 +459,14 @@ constexpr Setting kSettings[] = {
      .field = &ServerConfig::log_level, .check = CheckLogLevel},
     {.env = "TOTP_ENCRYPTION_KEYS", .field = &ServerConfig::totp_encryption_keys, .secret = true,
      .check = CheckTotpEncryptionKeys},
+    {.env = "LOG_FORMAT", .flag = "--log-format",
+     .help = "log lines: text, or json (one object per line) (LOG_FORMAT)",
+     .field = &ServerConfig::log_format, .check = CheckLogFormat},
+    {.env = "LIVE_SESSIONS_SAMPLE_SECONDS", .flag = "--live-sessions-sample-seconds",
+     .help = "count live sessions for /metrics this often, 0 = never "
+             "(LIVE_SESSIONS_SAMPLE_SECONDS)",
+     .field = &ServerConfig::live_sessions_sample_seconds, .min = 0, .max = kMaxSeconds,
+     .range_error = "LIVE_SESSIONS_SAMPLE_SECONDS must be between 0 and 315360000, got {}"},
 };
 
 // The number in a numeric field, for the range check.
@@ -463,6 +478,36 @@ std::optional<std::int64_t> NumberIn(const ServerConfig& c, const Field& field) 
         c.**f, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
   }
   return std::nullopt;
+}
+
+// A systemd credential (CREDENTIALS_DIRECTORY/<name>): the file's text without one
+// trailing newline, nullopt if there is no such file; `error` is set (naming the file)
+// when it exists but cannot be read.
+std::optional<std::string> ReadCredential(const std::string& dir, std::string_view name,
+                                          std::string& error) {
+  const std::string path = dir + "/" + std::string(name);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) {
+      error = "credential " + path + " cannot be read (" + std::strerror(errno) + ")";
+    }
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof(buf))) > 0) text.append(buf, static_cast<std::size_t>(n));
+  const bool failed = n < 0;
+  const int read_errno = errno;
+  ::close(fd);
+  if (failed) {
+    sodium_memzero(text.data(), text.size());
+    error = "credential " + path + " cannot be read (" + std::strerror(read_errno) + ")";
+    return std::nullopt;
+  }
+  if (text.ends_with('\n')) text.pop_back();
+  if (text.ends_with('\r')) text.pop_back();
+  return text;
 }
 
 std::string RangeError(std::string_view text, std::int64_t value) {
@@ -490,6 +535,23 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
     if (auto* f = std::get_if<std::string ServerConfig::*>(&s.field)) vars.String(name, c.**f);
     if (auto* f = std::get_if<int ServerConfig::*>(&s.field)) vars.Int(name, c.**f);
     if (std::holds_alternative<ListOf>(s.field)) vars.String(name, list_text[i]);
+  }
+  // systemd credentials override the environment for the secrets (config.h).
+  std::string credential_errors;
+  if (std::optional<std::string> dir = env("CREDENTIALS_DIRECTORY"); dir && !dir->empty()) {
+    for (std::size_t i = 0; i < std::size(kSettings); ++i) {
+      const Setting& s = kSettings[i];
+      if (!s.secret || s.env.empty()) continue;
+      std::string file(s.env);
+      std::transform(file.begin(), file.end(), file.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      std::string error;
+      std::optional<std::string> value = ReadCredential(*dir, file, error);
+      if (!error.empty()) credential_errors += error + "\n";
+      if (!value) continue;
+      if (auto* f = std::get_if<std::string ServerConfig::*>(&s.field)) c.**f = std::move(*value);
+      if (std::holds_alternative<ListOf>(s.field)) list_text[i] = std::move(*value);
+    }
   }
 
   CLI::App app{"sessionkit-server: the login and session service of sessionkit (API.md).",
@@ -530,7 +592,7 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
                                  "\nRun with --help for the options."};
   }
 
-  std::string errors = vars.errors();
+  std::string errors = vars.errors() + credential_errors;
   auto fail = [&errors](std::string_view message) {
     std::string line = std::string(message) + "\n";
     if (errors.find(line) == std::string::npos) errors += line;  // shared texts once

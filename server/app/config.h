@@ -21,6 +21,13 @@
 // then), or one with a password given as --database-url (flags show up in `ps`). Error
 // texts name the variable, never a secret's value (a MySQL URL's password is one).
 //
+// systemd credentials: when CREDENTIALS_DIRECTORY is set (LoadCredential= in the unit,
+// packaging/sessionkit.service), each secret is also looked for as a file there, named
+// after its variable in lower case (jwt_secret, jwt_previous_secrets, redis_password);
+// a file that exists wins over the environment and .env, with one trailing newline
+// dropped. A credential file that exists but cannot be read is an error (exit 2) naming
+// the file, never its content.
+//
 // Every setting is one row of the settings table in config.cc (variable, flag, help,
 // field, range, check, secret); reading, --help and the checks are derived from it.
 // Defaults are the field initializers below.
@@ -100,6 +107,10 @@ struct ServerConfig {
   int body_timeout_ms = 30000;    // body must arrive within this after the header
   int idle_timeout_ms = 60000;    // keep-alive connection with no request
   std::string log_level = "info";
+  std::string log_format = "text";  // LOG_FORMAT: text or json (server/app/log_format.h)
+  // LIVE_SESSIONS_SAMPLE_SECONDS: how often the store counts live sessions for /metrics
+  // (server/live_sessions_sampler.h); 0 = never.
+  int live_sessions_sample_seconds = 60;
 };
 
 struct ConfigOutcome {

@@ -477,3 +477,89 @@ TEST(ConfigTest, AMysqlPasswordIsNeverAFlag) {
 
 }  // namespace
 }  // namespace sessionkit::server
+
+namespace sessionkit::server {
+namespace {
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(ConfigCredentialsTest, CredentialFileBeatsTheEnvironmentWithoutItsNewline) {
+  testing::TempDir dir;
+  const std::string from_file(40, 'c');
+  WriteFile(dir.File("jwt_secret"), from_file + "\n");
+  WriteFile(dir.File("redis_password"), "redis-pw\r\n");
+  Env env;
+  env.vars["JWT_SECRET"] = std::string(kSecret);
+  env.vars["CREDENTIALS_DIRECTORY"] = dir.path().string();
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->jwt_secret, from_file);
+  EXPECT_EQ(out.config->redis_password, "redis-pw");
+}
+
+TEST(ConfigCredentialsTest, ListCredentialIsSplitLikeTheVariable) {
+  testing::TempDir dir;
+  const std::string a(32, 'a'), b(33, 'b');
+  WriteFile(dir.File("jwt_previous_secrets"), a + "," + b + "\n");
+  Env env;
+  env.vars["JWT_SECRET"] = std::string(kSecret);
+  env.vars["CREDENTIALS_DIRECTORY"] = dir.path().string();
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->jwt_previous_secrets, (std::vector<std::string>{a, b}));
+}
+
+TEST(ConfigCredentialsTest, MissingCredentialFallsBackToTheEnvironment) {
+  testing::TempDir dir;
+  Env env;
+  env.vars["JWT_SECRET"] = std::string(kSecret);
+  env.vars["CREDENTIALS_DIRECTORY"] = dir.path().string();
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->jwt_secret, kSecret);
+}
+
+TEST(ConfigCredentialsTest, ShortCredentialIsRefusedLikeAShortVariable) {
+  testing::TempDir dir;
+  WriteFile(dir.File("jwt_secret"), "short-credential-value\n");
+  Env env;
+  env.vars["CREDENTIALS_DIRECTORY"] = dir.path().string();
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("JWT_SECRET"), std::string::npos);
+  EXPECT_EQ(out.message.find("short-credential-value"), std::string::npos);
+}
+
+TEST(ConfigCredentialsTest, UnreadableCredentialIsAnErrorNamingTheFile) {
+  testing::TempDir dir;
+  std::filesystem::create_directory(dir.path() / "jwt_secret");  // read() fails: EISDIR
+  Env env;
+  env.vars["JWT_SECRET"] = std::string(kSecret);
+  env.vars["CREDENTIALS_DIRECTORY"] = dir.path().string();
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("jwt_secret"), std::string::npos) << out.message;
+}
+
+TEST(ConfigLogFormatTest, TextByDefaultJsonOnRequestAnythingElseRefused) {
+  Env env;
+  env.vars["JWT_SECRET"] = std::string(kSecret);
+  ConfigOutcome defaults = Load(env);
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->log_format, "text");
+  env.vars["LOG_FORMAT"] = "json";
+  ConfigOutcome json = Load(env);
+  ASSERT_TRUE(json.config) << json.message;
+  EXPECT_EQ(json.config->log_format, "json");
+  env.vars["LOG_FORMAT"] = "xml";
+  ConfigOutcome bad = Load(env);
+  EXPECT_FALSE(bad.config);
+  EXPECT_NE(bad.message.find("LOG_FORMAT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sessionkit::server

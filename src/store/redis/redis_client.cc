@@ -20,11 +20,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "sessionkit/redis_store.h"
 #include "src/store/redis/redis_link.h"
 
 namespace sessionkit::internal {
 
 namespace asio = boost::asio;
+
+// RedisReconnectAttempts() (include/sessionkit/redis_store.h).
+std::atomic<std::uint64_t> g_reconnect_attempts{0};
 
 namespace {
 
@@ -149,6 +153,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
       delay = backoff_;
       backoff_ = std::min(backoff_ * 2, backoff_max_);
     }
+    g_reconnect_attempts.fetch_add(1, std::memory_order_relaxed);
     timer_.expires_after(delay);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->Connect();
@@ -434,3 +439,11 @@ std::size_t RedisClient::ReadyConnections() const {
 std::uint64_t RedisClient::WritesForTest() const { return core_->writes->load(std::memory_order_relaxed); }
 
 }  // namespace sessionkit::internal
+
+namespace sessionkit {
+
+std::uint64_t RedisReconnectAttempts() noexcept {
+  return internal::g_reconnect_attempts.load(std::memory_order_relaxed);
+}
+
+}  // namespace sessionkit
