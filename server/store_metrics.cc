@@ -36,6 +36,10 @@ constexpr std::array<OpLabel, kStoreOpCount> kLabels = {{
     {"account_state", "reset_failures"},
     {"account_state", "reserve_attempt"},
     {"account_state", "release_attempt"},
+    {"account_state", "put_mfa_token"},
+    {"account_state", "get_mfa_token"},
+    {"account_state", "count_mfa_failure"},
+    {"account_state", "take_mfa_token"},
 }};
 
 // kBuckets in whole nanoseconds: no floating point on the recording path.
@@ -208,6 +212,26 @@ class InstrumentedAuthStateStore final : public AuthStateStore {
                            StatusCallback done) override {
     inner_->ReleaseAttemptAsync(key, ticket,
                                 Timed(std::move(done), metrics_, StoreOp::kReleaseAttempt));
+  }
+  void PutMfaTokenAsync(const MfaTokenRecord& record, TimePoint now,
+                        StatusCallback done) override {
+    inner_->PutMfaTokenAsync(record, now, Timed(std::move(done), metrics_, StoreOp::kPutMfaToken));
+  }
+  void GetMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                        ResultCallback<MfaTokenRecord> done) override {
+    inner_->GetMfaTokenAsync(token_hash, now,
+                             Timed(std::move(done), metrics_, StoreOp::kGetMfaToken));
+  }
+  void CountMfaFailureAsync(std::string_view token_hash, TimePoint now,
+                            std::uint32_t max_failures,
+                            ResultCallback<std::uint32_t> done) override {
+    inner_->CountMfaFailureAsync(token_hash, now, max_failures,
+                                 Timed(std::move(done), metrics_, StoreOp::kCountMfaFailure));
+  }
+  void TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
+                         ResultCallback<MfaTokenRecord> done) override {
+    inner_->TakeMfaTokenAsync(token_hash, now,
+                              Timed(std::move(done), metrics_, StoreOp::kTakeMfaToken));
   }
 
  private:

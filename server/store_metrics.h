@@ -42,9 +42,10 @@ enum class StoreOp : std::uint8_t {
   kInsert, kGet, kTouch, kDelete, kDeleteAllForUser, kListForUser, kCount, kScan, kPing,
   // AuthStateStore
   kIssueRefresh, kGetRefresh, kRotateRefresh, kRevokeRefreshForSession, kRecordFailure,
-  kPeekFailures, kResetFailures, kReserveAttempt, kReleaseAttempt,
+  kPeekFailures, kResetFailures, kReserveAttempt, kReleaseAttempt, kPutMfaToken, kGetMfaToken,
+  kCountMfaFailure, kTakeMfaToken,
 };
-inline constexpr std::size_t kStoreOpCount = 18;
+inline constexpr std::size_t kStoreOpCount = 22;
 
 class StoreMetrics {
  public:
