@@ -162,6 +162,9 @@ enum class LoginResult : std::uint8_t {
   kBusy,                // the blocking executor refused the job
   kStoreError,          // users, throttle or auth-state store failed: `error`
   kSessionFailed,       // the password was right, but no session (`error`, `failed_step`)
+  // The password was right but the account is disabled (API.md §11): no session. Told
+  // only after the password check, so it reveals nothing to someone without it.
+  kAccountDisabled,
 };
 
 enum class PasswordRejection : std::uint8_t { kNone, kUnknownUser, kWrongPassword };
@@ -199,6 +202,7 @@ enum class RefreshRefusal : std::uint8_t {
   kSuccessorConflict,  // a live token already had the successor's hash
   kReplayKeyChanged,   // the replay derives another successor (refresh_secret changed)
   kReplayLineGone,     // a replay whose chain of successors is gone or too long: log in
+  kAccountDisabled,    // the session's user is disabled (API.md §11); the session is revoked
 };
 
 struct RefreshRequest {
@@ -272,6 +276,8 @@ class AccountService {
   // verify -- an unknown user costs a dummy verify and is indistinguishable from a
   // wrong password -- a failure recorded for identifier and IP; a success upgrades an
   // old hash, resets the identifier's failures and issues a session (purpose "login").
+  // A disabled user with the right password gets kAccountDisabled: its attempt is
+  // neither a failure nor a success for the throttle, and its hash is not rewritten.
   void Login(LoginRequest request, std::function<void(LoginOutcome)> done);
 
   // Rotation with grace and reuse detection (auth_state_store.h). An active token's

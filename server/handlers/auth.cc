@@ -91,6 +91,9 @@ void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, 
       return ReplyUserStoreError(s, o.error, reply);
     case LoginResult::kSessionFailed:
       return ReplyIssueFailure(s, o.error, o.failed_step, o.user, reply);
+    case LoginResult::kAccountDisabled:
+      spdlog::info("login refused: account disabled: user_id={} ip={}", o.user.id, ip);
+      return reply(ErrorResponse(ApiError::kAccountDisabled, kAccountDisabled));
   }
 }
 

@@ -246,6 +246,15 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
       // Already counted: the reservation made before the check is this failure.
       return state->Finish(LoginResult::kInvalidCredentials);
     }
+    // The disabled flag is told only to whoever knows the password: checked before the
+    // password, it would tell anyone that the account exists and is disabled, and a
+    // disabled user's wrong passwords would go uncounted (a free guessing ground).
+    if (user->disabled) {
+      outcome.user = WithoutHash(std::move(user).value());
+      return flows_->throttle.ReleaseAsync(
+          state->id_key, state->ip_key, state->ticket,
+          [state](Status) { state->Finish(LoginResult::kAccountDisabled); });
+    }
     if (check == PasswordCheck::kMatchNeedsRehash && options_.upgrade_password_hashes) {
       Result<std::string> upgraded = deps_.hasher->Hash(state->request.password);
       Status saved = upgraded.ok() ? deps_.users->UpdatePasswordHash(user->id, *upgraded)

@@ -88,7 +88,7 @@ class MariadbUsersTest(unittest.TestCase):
         self.assertEqual(rows.strip(), f"{name}\t{name}@example.com")
         self.assertEqual(
             self.mariadb.sql(f"SELECT version FROM {self.database}.schema_migrations").split(),
-            ["1"])
+            ["1", "2"])  # 2: users.disabled (API.md §11)
         # Case-insensitive uniqueness, as with SQLite.
         r = self.c.register(name.upper(), email="other-" + name + "@example.com")
         self.assertEqual(r.status, 409, r)
@@ -151,7 +151,7 @@ class MariadbUsersTest(unittest.TestCase):
             database = env["DATABASE_URL"].rsplit("/", 1)[1]
             self.assertEqual(
                 self.mariadb.sql(f"SELECT version FROM {database}.schema_migrations").split(),
-                ["1"])
+                ["1", "2"])
         finally:
             for s in servers:
                 if s.proc is not None and s.proc.poll() is None:

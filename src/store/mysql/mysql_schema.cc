@@ -31,6 +31,8 @@ constexpr MysqlMigration kUserStoreMigrations[] = {
      " UNIQUE KEY users_username_key (username_key),"
      " UNIQUE KEY users_email_key (email_key)"
      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"},
+    {2, "add users.disabled",
+     "ALTER TABLE users ADD COLUMN IF NOT EXISTS disabled TINYINT(1) NOT NULL DEFAULT 0"},
 };
 
 constexpr const char* kCreateMigrationsTable =
