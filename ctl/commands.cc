@@ -303,10 +303,12 @@ int Ctl::SessionsStats(std::size_t top) {
   return kExitDone;
 }
 
-// Walks every live session in bounded pages and lists each of their users' sessions once:
-// a user-index read drops the members whose record is gone (Redis) and a record seen
-// past its deadline is deleted with its index entry (both stores). Expired records
-// themselves go by their TTL (Redis) or by the store's bounded purges (SQLite).
+// Walks every live session in bounded pages, and the users database page by page, and
+// lists the sessions of each user found once: a user-index read drops the members whose
+// record is gone (Redis) and a record seen past its deadline is deleted with its index
+// entry (both stores). Expired records themselves go by their TTL (Redis) or by the
+// store's bounded purges (SQLite); an index left by a user in neither walk expires by its
+// own TTL.
 int Ctl::SessionsPurge() {
   if (int rc = Open(); rc != kExitDone) return rc;
   std::vector<std::string> users;
@@ -322,6 +324,19 @@ int Ctl::SessionsPurge() {
       cursor = std::move(page->next_cursor);
       Progress("scanned sessions of " + std::to_string(users.size()) + " users");
     } while (!cursor.empty());
+    std::string after;
+    while (true) {
+      Result<std::vector<User>> page = stores_->users->List(after, kUserPage);
+      if (!page.ok()) {
+        if (page.status().code() == Code::kInvalidArgument) break;  // read-only users
+        return Fail(page.status(), "sessions purge");
+      }
+      for (const User& u : *page) {
+        if (seen.emplace(u.id, true).second) users.push_back(u.id);
+      }
+      if (page->size() < kUserPage) break;
+      after = page->back().username;
+    }
   }
   std::uint64_t live = 0;
   for (std::size_t i = 0; i < users.size(); ++i) {

@@ -325,6 +325,20 @@ class RedisCtlTest(CtlContract, unittest.TestCase):
         self.assertIn("mysql://sk:***@", r.stdout)
         self.assertRegex(r.stdout, r"REDIS_PASSWORD\s+\(set, redacted\)")
 
+    def test_purge_drops_stale_index_members(self):
+        self.fresh_user("pam")
+        user_id = self.login("pam")["user"]["id"]
+        self.fresh_user("pat")  # no session at all: found through the users database
+        pat = json_lines(self.ok("--json", "users", "show", "pat").stdout)[0]["id"]
+        stale = "sess_" + "ab" * 32
+        for uid in (user_id, pat):
+            self.redis.cmd("SADD", f"user_sessions:{uid}", stale)
+            self.redis.cmd("EXPIRE", f"user_sessions:{uid}", 3600)
+        self.ok("sessions", "purge")
+        self.assertEqual(self.redis.cmd("SISMEMBER", f"user_sessions:{user_id}", stale), 0)
+        self.assertEqual(self.redis.cmd("SISMEMBER", f"user_sessions:{pat}", stale), 0)
+        self.assertEqual(self.redis.cmd("SCARD", f"user_sessions:{user_id}"), 1)
+
     def test_stats_never_uses_keys(self):
         self.redis.cmd("CONFIG", "RESETSTAT")
         self.ok("sessions", "stats")
