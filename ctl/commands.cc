@@ -592,13 +592,23 @@ int Ctl::ConfigCheck() {
   }
   bool all_reached = true;
   Table stores({"STORE", "WHERE", "STATE"});
-  auto report = [&](const std::string& store, const std::string& where, const Status& status) {
-    if (!status.ok()) all_reached = false;
-    const std::string state = status.ok() ? "reachable" : "UNREACHABLE: " + status.ToString();
+  // `checked` false: the store was not reached for (another one failed to open first).
+  auto report = [&](const std::string& store, const std::string& where, const Status& status,
+                    bool checked = true) {
+    if (!status.ok() || !checked) all_reached = false;
+    const std::string state = !checked    ? "not checked (another store failed first)"
+                              : status.ok() ? "reachable"
+                                            : "UNREACHABLE: " + status.ToString();
     if (options_.json) {
       std::string line;
-      JsonWriter(line).BeginObject().Key("store").String(store).Key("where").String(where)
-          .Key("reachable").Bool(status.ok()).EndObject();
+      JsonWriter w(line);
+      w.BeginObject().Key("store").String(store).Key("where").String(where);
+      if (checked) {
+        w.Key("reachable").Bool(status.ok());
+      } else {
+        w.Key("reachable").Null();
+      }
+      w.EndObject();
       out_ << line << '\n';
     } else {
       stores.Add({store, where, state});
@@ -611,10 +621,13 @@ int Ctl::ConfigCheck() {
   server::StoreOpenError error;
   stores_ = server::OpenConfiguredStores(config_, {}, error);
   if (!stores_) {
-    const bool sessions_failed = error.message.starts_with("session store");
-    report("sessions", session_where,
-           sessions_failed ? Status::Unavailable(error.message) : Status::Ok());
-    report("users", users_where, Status::Unavailable(error.message));
+    if (error.message.starts_with("session store")) {
+      report("sessions", session_where, Status::Unavailable(error.message));
+      report("users", users_where, Status::Ok(), /*checked=*/false);
+    } else {
+      report("sessions", session_where, Status::Ok(), /*checked=*/false);
+      report("users", users_where, Status::Unavailable(error.message));
+    }
   } else {
     report("sessions", session_where, stores_->sessions->Ping());
     Result<User> probe = stores_->users->FindById("00000000-0000-4000-8000-000000000000");

@@ -323,6 +323,8 @@ class RedisCtlTest(CtlContract, unittest.TestCase):
         self.assertNotIn("TopSecretPw42", r.stdout + r.stderr)
         self.assertNotIn("RedisPw-77", r.stdout + r.stderr)
         self.assertIn("mysql://sk:***@", r.stdout)
+        self.assertRegex(r.stdout, r"users\s+mysql://sk:\*\*\*@\S+\s+UNREACHABLE")
+        self.assertNotRegex(r.stdout, r"sessions .* reachable", "not claimed without a check")
         self.assertRegex(r.stdout, r"REDIS_PASSWORD\s+\(set, redacted\)")
 
     def test_purge_drops_stale_index_members(self):
