@@ -53,6 +53,20 @@ def plant(port, commands, batch=10_000):
                     raise AssertionError(f"redis answered {line!r}")
 
 
+def read_all(master):
+    """What a pseudo-terminal's other side wrote (its writer has exited)."""
+    out = b""
+    while select.select([master], [], [], 0)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
 class RedisStatsAtScaleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -120,15 +134,7 @@ class RedisStatsAtScaleTest(unittest.TestCase):
                                   env=env, stdout=subprocess.PIPE, stderr=slave, timeout=120)
             os.close(slave)
             slave = None
-            progress = b""
-            while select.select([master], [], [], 0)[0]:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                progress += chunk
+            progress = read_all(master)
         finally:
             if slave is not None:
                 os.close(slave)
@@ -183,6 +189,23 @@ class ImportAtScaleTest(unittest.TestCase):
         again = run_ctl(self.server, "users", "import", path, timeout=280)
         rerun = time.monotonic() - t0
         self.assertIn(f"0 created, {created} skipped, {len(malformed)} invalid", again.stderr)
+
+        # On a terminal, progress goes to standard error.
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.run([ctl_binary(), "users", "import", path], cwd=self.server.dir,
+                                  env=dict(self.server.env), stdout=subprocess.DEVNULL,
+                                  stderr=slave, timeout=280)
+            os.close(slave)
+            slave = None
+            progress = read_all(master)
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn(b"line 5000", progress)
+        self.assertIn(b"0 created", progress)
 
         login = self.server.client.login("imp9999")
         self.assertEqual(login.status, 200, login)
