@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <string_view>
 
 #include "server/users/validation.h"
@@ -39,7 +40,19 @@ bool ReadLine(int fd, std::string& line) {
   return true;
 }
 
-// Echo off on a terminal for the life of the object.
+// The terminal settings to restore if a signal ends the process while echo is off
+// (Ctrl-C at the prompt must not leave the operator's shell without echo).
+int g_restore_fd = -1;
+termios g_restore{};
+
+void RestoreAndReraise(int signal_number) {
+  if (g_restore_fd >= 0) ::tcsetattr(g_restore_fd, TCSANOW, &g_restore);  // async-signal-safe
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
+}
+
+// Echo off on a terminal for the life of the object, restored on return and on
+// SIGINT / SIGTERM / SIGHUP / SIGQUIT.
 class EchoOff {
  public:
   explicit EchoOff(int fd) : fd_(fd) {
@@ -47,18 +60,28 @@ class EchoOff {
     termios quiet = saved_;
     quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
     quiet.c_lflag |= ECHONL;
+    g_restore = saved_;
+    g_restore_fd = fd_;
+    for (int i = 0; i < kSignals; ++i) previous_[i] = ::signal(kSignalList[i], RestoreAndReraise);
     active_ = ::tcsetattr(fd_, TCSANOW, &quiet) == 0;
   }
   ~EchoOff() {
     if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
+    if (g_restore_fd == fd_) {
+      for (int i = 0; i < kSignals; ++i) ::signal(kSignalList[i], previous_[i]);
+      g_restore_fd = -1;
+    }
   }
   EchoOff(const EchoOff&) = delete;
   EchoOff& operator=(const EchoOff&) = delete;
 
  private:
+  static constexpr int kSignals = 4;
+  static constexpr int kSignalList[kSignals] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
   int fd_;
   termios saved_{};
   bool active_ = false;
+  sighandler_t previous_[kSignals] = {};
 };
 
 void Wipe(std::string& s) {

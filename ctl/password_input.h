@@ -2,7 +2,8 @@
 // from an argument (arguments show up in ps and /proc/<pid>/cmdline).
 //
 // From a terminal: a prompt on the terminal, echo off while typing (restored on every
-// path), then a confirmation that must match. From a pipe or file: exactly one line,
+// path, and by SIGINT/SIGTERM/SIGHUP/SIGQUIT before they end the process), then a
+// confirmation that must match. From a pipe or file: exactly one line,
 // its "\n" / "\r\n" dropped, nothing prompted. The password must pass the registration
 // rule (8-128 bytes, server/users/validation.h).
 //

@@ -4,10 +4,14 @@
 
 #include <gtest/gtest.h>
 #include <pty.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <string>
+#include <thread>
 
 namespace sessionkit::ctl {
 namespace {
@@ -75,6 +79,35 @@ TEST(PasswordInput, ATerminalTurnsEchoOffAndAsksTwice) {
             static_cast<ssize_t>(mismatch.size()));
   Result<std::string> refused = ReadNewPassword(slave, -1);
   EXPECT_EQ(refused.status().message(), "the passwords differ");
+  ::close(slave);
+  ::close(master);
+}
+
+// Ctrl-C at the prompt ends ctl, and the terminal gets its echo back first.
+TEST(PasswordInput, ASignalAtThePromptRestoresEcho) {
+  int master = -1, slave = -1;
+  ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(master);
+    (void)ReadNewPassword(slave, -1);  // waits for a line that never comes
+    ::_exit(0);
+  }
+  // Wait (bounded) until the child has turned echo off.
+  termios now{};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (::tcgetattr(slave, &now) == 0 && (now.c_lflag & ECHO) != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(now.c_lflag & ECHO, 0u) << "the child never turned echo off";
+  ASSERT_EQ(::kill(child, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status;
+  ASSERT_EQ(::tcgetattr(slave, &now), 0);
+  EXPECT_NE(now.c_lflag & ECHO, 0u) << "echo restored before the process ended";
   ::close(slave);
   ::close(master);
 }
