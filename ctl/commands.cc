@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -466,18 +465,15 @@ int Ctl::UsersSetDisabled(const std::string& who, bool disabled) {
   if (Status st = stores_->users->SetDisabled(user->id, disabled); !st.ok()) return Fail(st, what);
   std::uint64_t revoked = 0;
   if (disabled) {
-    // The flag first: every login from now on is refused. Then the sessions: a second
-    // sweep catches a session issued by a login that read the user just before the flag
-    // (one that slips through even so is refused at its first refresh).
-    for (int sweep = 0; sweep < 2; ++sweep) {
-      if (sweep == 1) std::this_thread::sleep_for(options_.disable_settle);
-      Result<std::uint64_t> n = manager_->RevokeAllForUser(user->id);
-      if (!n.ok()) {
-        err_ << "sessionkit-ctl: the user is disabled, but its sessions were not all revoked\n";
-        return Fail(n.status(), what);
-      }
-      revoked += *n;
+    // The flag first: every login from now on is refused. Then the sessions. A login
+    // that read the user just before the flag reads it again once its session exists
+    // (AccountService::Login) and revokes it itself, so nothing outlives this sweep.
+    Result<std::uint64_t> n = manager_->RevokeAllForUser(user->id);
+    if (!n.ok()) {
+      err_ << "sessionkit-ctl: the user is disabled, but its sessions were not revoked\n";
+      return Fail(n.status(), what);
     }
+    revoked = *n;
   }
   if (options_.json) {
     std::string line;

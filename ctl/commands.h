@@ -12,7 +12,6 @@
 #ifndef SESSIONKIT_CTL_COMMANDS_H_
 #define SESSIONKIT_CTL_COMMANDS_H_
 
-#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -30,9 +29,6 @@ struct CtlOptions {
   bool json = false;
   int in_fd = 0;
   bool progress = false;  // standard error is a terminal
-  // users disable: the second sweep of the user's sessions comes this long after the
-  // first, catching a login that read the user just before the flag was set.
-  std::chrono::milliseconds disable_settle{2000};
 };
 
 class Ctl {

@@ -278,6 +278,8 @@ class AccountService {
   // old hash, resets the identifier's failures and issues a session (purpose "login").
   // A disabled user with the right password gets kAccountDisabled: its attempt is
   // neither a failure nor a success for the throttle, and its hash is not rewritten.
+  // Once a session is issued the flag is read again (one more UserStore read on the
+  // executor), so a login racing with a disable-then-revoke is revoked too.
   void Login(LoginRequest request, std::function<void(LoginOutcome)> done);
 
   // Rotation with grace and reuse detection (auth_state_store.h). An active token's

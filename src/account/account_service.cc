@@ -218,6 +218,28 @@ struct LoginState {
 }  // namespace
 
 void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome)> done) {
+  // A disable racing with this login: the administrator sets the flag, then revokes the
+  // user's sessions (sessionkit-ctl). Once this login's session exists, the flag is read
+  // again: either the revocation came after the session and removed it, or it came
+  // before, and then so did the flag, which this read sees. So no session issued to a
+  // disabled user outlives the revocation. (Best effort when the executor refuses the
+  // read or the database fails it: the refresh check is the backstop.)
+  auto recheck_disabled = [this](std::shared_ptr<LoginState> state) {
+    const bool submitted = deps_.blocking([this, state] {
+      Result<User> now = deps_.users->FindById(state->outcome.user.id);
+      if (!now.ok() || !now->disabled) return state->Finish(LoginResult::kLoggedIn);
+      const std::string session_id = state->outcome.issued.session.id;
+      deps_.sessions->RevokeAsync(session_id, [this, state, session_id](Result<bool>) {
+        ForgetRefreshTokens(session_id);
+        state->outcome.issued.access_token.clear();
+        state->outcome.issued.refresh_token.clear();
+        state->outcome.password_matched = false;
+        state->Finish(LoginResult::kAccountDisabled);
+      });
+    });
+    if (!submitted) state->Finish(LoginResult::kLoggedIn);
+  };
+
   auto state = std::make_shared<LoginState>();
   state->id_key = internal::IdentifierKey(request.identifier);
   state->ip_key = internal::IpKey(request.client.ip);
@@ -225,7 +247,7 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
   state->done = std::move(done);
 
   // The worker part of a login that the throttle let through.
-  auto check = [this, state] {
+  auto check = [this, state, recheck_disabled] {
     LoginOutcome& outcome = state->outcome;
     Result<User> user = deps_.users->FindByLogin(state->request.identifier);
     if (!user.ok() && !user.status().IsNotFound()) {
@@ -265,12 +287,12 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
     outcome.password_matched = true;
     outcome.user = WithoutHash(std::move(user).value());
     flows_->throttle.SucceededAsync(state->id_key, state->ip_key, state->ticket,
-                                    [this, state](Status reset) {
+                                    [this, state, recheck_disabled](Status reset) {
       state->outcome.throttle_reset_error = reset.code();
       IssueSession(state->outcome.user, "login", std::move(state->request.client),
-                   [state](Status error, IssueStep step, IssuedSession issued) {
+                   [state, recheck_disabled](Status error, IssueStep step, IssuedSession issued) {
                      state->outcome.issued = std::move(issued);
-                     if (error.ok()) return state->Finish(LoginResult::kLoggedIn);
+                     if (error.ok()) return recheck_disabled(state);
                      state->outcome.failed_step = step;
                      state->Finish(LoginResult::kSessionFailed, std::move(error));
                    });

@@ -58,11 +58,19 @@ class FakeUserStore final : public UserStore {
     if (it == users_.end()) return Status::NotFound("no such user");
     return it->second;
   }
+  // The next FindByLogin answers the user as it is, then disables it (an administrator
+  // disabling the account while that login runs).
+  void DisableAfterNextLookup() { disable_after_lookup_ = true; }
+
   Result<User> FindByLogin(std::string_view identifier) override {
     if (down_) return Status::Unavailable("users down");
     std::lock_guard lock(mu_);
-    for (const auto& [id, u] : users_) {
-      if (Lower(u.username) == Lower(identifier)) return u;
+    for (auto& [id, u] : users_) {
+      if (Lower(u.username) == Lower(identifier)) {
+        User found = u;
+        if (disable_after_lookup_.exchange(false)) u.disabled = true;
+        return found;
+      }
     }
     for (const auto& [id, u] : users_) {
       if (Lower(u.email) == Lower(identifier)) return u;
@@ -118,6 +126,7 @@ class FakeUserStore final : public UserStore {
   std::map<std::string, User> users_;
   int next_id_ = 0;
   std::atomic<bool> down_{false};
+  std::atomic<bool> disable_after_lookup_{false};
 };
 
 class AccountServiceTest : public ::testing::Test {
@@ -371,6 +380,22 @@ TEST_F(AccountServiceTest, ADisabledUserIsToldOnlyAfterThePasswordCheck) {
 
   ASSERT_TRUE(users_.SetDisabled(reg.user.id, false).ok());
   EXPECT_EQ(Login("dora").result, LoginResult::kLoggedIn);
+}
+
+// A login that read the user just before it was disabled: the flag is read again once
+// the session exists, and the session is revoked (so the administrator's revocation,
+// whichever side of it the session was created on, leaves nothing live).
+TEST_F(AccountServiceTest, ALoginRacingWithADisableIsRevokedToo) {
+  RegisterOutcome reg = Register("fern");
+  ASSERT_EQ(reg.result, RegisterResult::kRegistered);
+  users_.DisableAfterNextLookup();
+  LoginOutcome raced = Login("fern");
+  EXPECT_EQ(raced.result, LoginResult::kAccountDisabled);
+  ASSERT_FALSE(raced.issued.session.id.empty()) << "the session was created";
+  EXPECT_FALSE(SessionLive(raced.issued.session.id));
+  EXPECT_TRUE(raced.issued.access_token.empty());
+  EXPECT_TRUE(raced.issued.refresh_token.empty());
+  EXPECT_EQ(Login("fern").result, LoginResult::kAccountDisabled);
 }
 
 // A session that survived the disabling (issued by a login racing with it) ends at its

@@ -8,10 +8,11 @@ import json
 import os
 import platform
 import subprocess
+import threading
 import unittest
 
 from ctl_harness import bcrypt_hash, ctl_binary, run_ctl
-from sk_harness import (PASSWORD, SECRET, MariadbProcess, RedisProcess, ServerProcess,
+from sk_harness import (PASSWORD, SECRET, Client, MariadbProcess, RedisProcess, ServerProcess,
                         free_port, jwt_claims, wait_until)
 
 NEW_PASSWORD = "battery staple 9"
@@ -136,6 +137,36 @@ class CtlContract:
         self.assertTrue(json_lines(self.ok("--json", "users", "show", "dee").stdout)[0]["disabled"])
         self.ok("users", "enable", "dee")
         self.login("dee")
+
+    def test_no_login_racing_with_disable_survives_it(self):
+        """Logins keep coming while ctl disables the user: once ctl has returned and the
+        logins in flight have answered, no token any of them got is accepted."""
+        self.fresh_user("rex")
+        stop = threading.Event()
+        tokens, lock = [], threading.Lock()
+
+        def keep_logging_in():
+            client = Client(self.server.port)
+            while not stop.is_set():
+                r = client.login("rex")
+                if r.status == 200:
+                    with lock:
+                        tokens.append(r.data["token"])
+                elif r.status == 403:
+                    return
+
+        threads = [threading.Thread(target=keep_logging_in) for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            wait_until(lambda: len(tokens) >= 4, 30, "a few logins")
+            self.ok("users", "disable", "rex")
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=60)
+        live = [t for t in tokens if self.server.client.verify(t).status != 401]
+        self.assertEqual(len(live), 0, f"{len(live)} of {len(tokens)} tokens still valid")
 
     def test_set_role_is_in_new_tokens(self):
         self.fresh_user("eve")
