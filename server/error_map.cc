@@ -20,6 +20,7 @@ int HttpStatusOf(ApiError error) noexcept {
     case ApiError::kReadOnlyUsers: return 403;
     case ApiError::kInvalidCode: return 401;
     case ApiError::kAal2Required: return 403;
+    case ApiError::kAccountDisabled: return 403;
   }
   return 500;
 }
@@ -40,6 +41,7 @@ std::string_view ApiErrorName(ApiError error) noexcept {
     case ApiError::kReadOnlyUsers: return "read_only_users";
     case ApiError::kInvalidCode: return "invalid_code";
     case ApiError::kAal2Required: return "aal2_required";
+    case ApiError::kAccountDisabled: return "account_disabled";
   }
   return "internal";
 }

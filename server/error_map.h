@@ -36,10 +36,11 @@ enum class ApiError : std::uint8_t {
   kReadOnlyUsers,  // API.md §10: users of an external schema; register / password change
   kInvalidCode,    // API.md §9: a wrong, replayed or missing second-factor code (401)
   kAal2Required,   // API.md §9: X-Require-AAL: 2 and an aal 1 session (403)
+  kAccountDisabled,  // API.md §11: the right password for a disabled account
 };
 
 // The HTTP status of an error code (400, 401, 401, 401, 404, 405, 409, 413, 429, 503, 500,
-// 403).
+// 403, 403).
 int HttpStatusOf(ApiError error) noexcept;
 
 // The contract's name of an error code ("bad_request", ...).
@@ -48,6 +49,9 @@ std::string_view ApiErrorName(ApiError error) noexcept;
 // The message of read_only_users.
 inline constexpr std::string_view kReadOnlyUsers =
     "Users are managed by another system; registration and password changes are off";
+
+// The message of account_disabled.
+inline constexpr std::string_view kAccountDisabled = "This account is disabled";
 
 // Where a library Status came from; decides what kNotFound and friends mean.
 enum class Site : std::uint8_t {

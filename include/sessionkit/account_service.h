@@ -177,6 +177,9 @@ enum class LoginResult : std::uint8_t {
   // The password was right and the user has 2FA on: no session anywhere; `mfa_token`
   // (single use) and `mfa_expires_in` for the client to send with its code.
   kSecondFactorRequired,
+  // The password was right but the account is disabled (API.md §11): no session. Told
+  // only after the password check, so it reveals nothing to someone without it.
+  kAccountDisabled,
 };
 
 enum class PasswordRejection : std::uint8_t { kNone, kUnknownUser, kWrongPassword };
@@ -216,6 +219,7 @@ enum class RefreshRefusal : std::uint8_t {
   kSuccessorConflict,  // a live token already had the successor's hash
   kReplayKeyChanged,   // the replay derives another successor (refresh_secret changed)
   kReplayLineGone,     // a replay whose chain of successors is gone or too long: log in
+  kAccountDisabled,    // the session's user is disabled (API.md §11); the session is revoked
 };
 
 struct RefreshRequest {
@@ -355,6 +359,10 @@ class AccountService {
   // verify -- an unknown user costs a dummy verify and is indistinguishable from a
   // wrong password -- a failure recorded for identifier and IP; a success upgrades an
   // old hash, resets the identifier's failures and issues a session (purpose "login").
+  // A disabled user with the right password gets kAccountDisabled: its attempt is
+  // neither a failure nor a success for the throttle, and its hash is not rewritten.
+  // Once a session is issued the flag is read again (one more UserStore read on the
+  // executor), so a login racing with a disable-then-revoke is revoked too.
   void Login(LoginRequest request, std::function<void(LoginOutcome)> done);
 
   // Rotation with grace and reuse detection (auth_state_store.h). An active token's

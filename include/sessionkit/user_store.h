@@ -20,6 +20,7 @@
 #define SESSIONKIT_USER_STORE_H_
 
 #include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,8 @@ struct User {
   bool is_premium = false;
   bool is_email_verified = false;
   std::string created_at;     // RFC 3339 UTC
+  // API.md §11: a disabled user cannot log in (403 account_disabled) or refresh (401).
+  bool disabled = false;
 };
 
 // Blocking calls: they may wait on a disk lock or the network. Never call them on an event loop;
@@ -99,6 +102,20 @@ class UserStore {
                                       const std::vector<std::string>& recovery_code_hashes);
   // Removes the enrolment (2FA off, codes gone); OK whether or not there was one.
   virtual Status DeleteTwoFactor(std::string_view user_id);
+  // --- administration (sessionkit-ctl, API.md §11) ---
+  // A store that does not own its users (a read-only external schema) keeps these
+  // defaults: InvalidArgument("user store is read-only").
+  //
+  // Inserts `user` with every field as given (an import): an empty id gets a new UUID
+  // v4, an empty created_at now. Conflict as Create, or "id already taken". Returns it.
+  virtual Result<User> Insert(const User& user);
+  // Up to `limit` users (hashes included; the caller drops them) ordered by username
+  // ignoring ASCII case, those after `after_username` ("" = from the first).
+  virtual Result<std::vector<User>> List(std::string_view after_username, std::size_t limit);
+  // Sets or clears `disabled`. NotFound if no such user.
+  virtual Status SetDisabled(std::string_view id, bool disabled);
+  // Sets the role (carried by tokens issued afterwards). NotFound if no such user.
+  virtual Status SetRole(std::string_view id, std::string_view role);
 };
 
 // The defaults: a store without second-factor tables.

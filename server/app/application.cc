@@ -6,58 +6,10 @@
 #include <vector>
 
 #include "server/app/log_format.h"
+#include "server/app/stores.h"
 #include "server/handlers/issue_session.h"
 #include "sessionkit/account_service.h"
-
 #include "sessionkit/mysql_store.h"
-#include "sessionkit/redis_store.h"
-#include "sessionkit/sqlite_store.h"
-
-namespace sk = sessionkit;
-namespace srv = sessionkit::server;
-
-namespace {
-
-struct Stores {
-  sk::SessionStorePtr sessions;
-  sk::AuthStateStorePtr auth_state;  // refresh tokens, failed logins: beside the sessions
-  sk::UserStorePtr users;            // with SQLite sessions, on the same database
-};
-
-// The stores of the configuration, logged. Exit code on failure (2 config, 1 run).
-// With Redis, one client serves both stores and runs its connections on the server's
-// event loops (`loops`, running): a validation's command goes out, and its reply comes
-// back, on the loop of the connection that asked, with no thread hop. The users stay in
-// the database file then (Stores::users is null; the caller opens them).
-sk::Result<Stores> OpenStores(const srv::ServerConfig& config,
-                              std::vector<boost::asio::io_context*> loops, int& exit_code) {
-  if (!config.redis_addr.empty()) {
-    sk::RedisStoreOptions options;
-    if (sk::Status parsed = sk::ParseRedisAddress(config.redis_addr, options); !parsed.ok()) {
-      exit_code = 2;
-      return sk::Status::InvalidArgument("REDIS_ADDR must be host:port or [ipv6]:port");
-    }
-    options.password = config.redis_password;
-    options.db = config.redis_db;
-    spdlog::info("session store: Redis at {}:{} db {}", options.host, options.port, options.db);
-    options.connections = 1;  // per loop: one pipeline per thread batches the most
-    exit_code = 1;
-    sk::Result<sk::RedisStores> redis = sk::OpenRedisStoresOnLoops(options, loops);
-    if (!redis.ok()) return redis.status();
-    return Stores{std::move(redis->sessions), std::move(redis->auth_state), nullptr};
-  }
-  sk::SqliteStoreOptions options;
-  options.path = config.database_path;
-  spdlog::info("session store: embedded SQLite at {}", options.path);
-  exit_code = 1;
-  // One database for the file's three stores: one pool, one writer lock.
-  sk::Result<sk::SqliteStores> stores = sk::OpenSqliteStores(options);
-  if (!stores.ok()) return stores.status();
-  return Stores{std::move(stores->sessions), std::move(stores->auth_state),
-                std::move(stores->users)};
-}
-
-}  // namespace
 
 namespace sessionkit::server {
 
@@ -74,9 +26,7 @@ std::unique_ptr<Application> Application::Open(const ServerConfig& config, Start
 
 std::optional<StartupError> Application::Build() {
   const ServerConfig& config = config_;
-  Result<PasswordHasher> hasher = PasswordHasher::Create(
-      Argon2idCost(static_cast<std::uint32_t>(config.password_hash_memory_kib),
-                   static_cast<std::uint32_t>(config.password_hash_iterations)));
+  Result<PasswordHasher> hasher = PasswordHasherOf(config);
   if (!hasher.ok()) return StartupError{1, hasher.status().ToString()};
   hasher_.emplace(std::move(hasher).value());
   log_identifier_key_.emplace(config.jwt_secret);
@@ -96,21 +46,20 @@ std::optional<StartupError> Application::Build() {
   server_ = std::make_unique<HttpServer>(http, handler_, metrics_.http_gauges());
   server_->StartLoops();
 
-  int store_exit = 1;
-  Result<Stores> stores = OpenStores(config, server_->loops().contexts(), store_exit);
-  if (!stores.ok()) return StartupError{store_exit, "session store: " + stores.status().ToString()};
+  // The stores (server/app/stores.h, shared with sessionkit-ctl): with Redis, its
+  // connections run on the server's event loops.
+  StoreOpenError store_error;
+  std::optional<ConfiguredStores> stores =
+      OpenConfiguredStores(config, server_->loops().contexts(), store_error);
+  if (!stores) return StartupError{store_error.exit_code, store_error.message};
   // Every store call's latency and failures by operation (server/store_metrics.h).
   stores->sessions = InstrumentSessionStore(std::move(stores->sessions), metrics_.store_metrics());
   auth_state_ = InstrumentAuthStateStore(std::move(stores->auth_state), metrics_.store_metrics());
+  users_ = std::move(stores->users);
+  services_.users_read_only = stores->users_read_only;
 
-  ManagerOptions manager_options;
-  manager_options.idle_timeout = std::chrono::hours(config.session_ttl_hours);
-  manager_options.absolute_lifetime = std::chrono::hours(config.session_max_lifetime_hours);
-  manager_options.touch_interval = std::chrono::seconds(config.session_touch_interval_seconds);
-  manager_options.binding = config.binding;
-  manager_options.max_sessions_per_user = static_cast<std::uint32_t>(config.session_max_per_user);
   Result<std::unique_ptr<SessionManager>> manager =
-      SessionManager::Open(manager_options, std::move(stores->sessions));
+      SessionManager::Open(ManagerOptionsOf(config), std::move(stores->sessions));
   if (!manager.ok()) return StartupError{2, "session manager: " + manager.status().ToString()};
   manager_ = std::move(manager).value();
 
@@ -124,34 +73,6 @@ std::optional<StartupError> Application::Build() {
     return StartupError{2, "JWT configuration: " + std::string(CodeName(jwt.status().code()))};
   }
   jwt_.emplace(std::move(jwt).value());
-
-  users_ = std::move(stores->users);
-  if (config.mysql_users) {
-    // Shared users (API.md §10). Its calls block: they run on the worker pool only.
-    // The URL is logged redacted; the store's errors never carry the password.
-    spdlog::info("users database: MySQL/MariaDB at {}", RedactedUrl(config.database_url));
-    const bool external = !config.user_lookup_sql.empty();
-    Result<UserStorePtr> opened =
-        external ? OpenMysqlExternalUserStore(
-                       *config.mysql_users, {.lookup_sql = config.user_lookup_sql,
-                                             .by_id_sql = config.user_by_id_sql})
-                 : OpenMysqlUserStore(*config.mysql_users);
-    if (!opened.ok()) {
-      // A query that does not prepare or lacks a column is the configuration's fault.
-      const int code = opened.status().code() == Code::kInvalidArgument ? 2 : 1;
-      return StartupError{code, "users database: " + opened.status().ToString()};
-    }
-    users_ = std::move(opened).value();
-    if (external) {
-      spdlog::info("users: read-only, from USER_LOOKUP_SQL / USER_BY_ID_SQL (register and "
-                   "password change are off; hashes are never rewritten)");
-      services_.users_read_only = true;
-    }
-  } else if (users_ == nullptr) {  // sessions in Redis: the users stay in the local file
-    Result<UserStorePtr> opened = OpenSqliteUserStore({.path = config.database_path});
-    if (!opened.ok()) return StartupError{1, "users database: " + opened.status().ToString()};
-    users_ = std::move(opened).value();
-  }
 
   // Password hashing runs below the I/O threads' priority: logins under load wait for
   // CPU instead of starving validations (docs/performance.md, target 4).

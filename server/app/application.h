@@ -3,8 +3,9 @@
 //
 // Open() builds, from a ServerConfig, in this order: the route table and its metrics,
 // the HTTP server with its event loops started (a Redis client runs its connections on
-// them), the session and account-state stores, the SessionManager, the JwtCodec, the
-// users database with its profile cache, the password workers, the AccountService
+// them), the session, account-state and users stores (server/app/stores.h, shared with
+// sessionkit-ctl), the SessionManager, the JwtCodec, the users' profile cache, the
+// password workers, the AccountService
 // (refresh tokens, login throttle, password hashing), and the Services the handlers see. Nothing listens yet: Listen()
 // binds, Run() serves until SIGINT/SIGTERM or RequestStop(). The destructor tears down
 // in the one safe order: workers stopped, then the account service, the manager, account

@@ -666,4 +666,45 @@ ConfigOutcome LoadConfigFromProcess(int argc, char** argv) {
   return LoadConfig(args, env, dotenv.text, cores == 0 ? 1 : cores);
 }
 
+ConfigOutcome LoadConfigFromEnvironment(std::string_view program, const std::string& dotenv_path) {
+  const std::string prefix = std::string(program) + ": configuration error:\n";
+  EnvLookup env = [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  DotEnvFile dotenv = ReadDotEnvFile(dotenv_path);
+  if (dotenv.error.empty() && dotenv.text.empty() && dotenv_path != ".env" &&
+      ::access(dotenv_path.c_str(), F_OK) != 0) {
+    dotenv.error = dotenv_path + ": no such file";
+  }
+  if (!dotenv.error.empty()) return {std::nullopt, 2, prefix + dotenv.error};
+  ConfigOutcome outcome = LoadConfig({std::string(program)}, env, dotenv.text, 1);
+  constexpr std::string_view kServerPrefix = "sessionkit-server: configuration error:\n";
+  if (!outcome.config && outcome.message.starts_with(kServerPrefix)) {
+    outcome.message = prefix + outcome.message.substr(kServerPrefix.size());
+  }
+  return outcome;
+}
+
+std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServerConfig& c) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Setting& s : kSettings) {
+    if (s.env.empty()) continue;
+    std::string text;
+    if (auto* f = std::get_if<std::string ServerConfig::*>(&s.field)) text = c.**f;
+    if (auto* f = std::get_if<int ServerConfig::*>(&s.field)) text = std::to_string(c.**f);
+    if (const ListOf* list = std::get_if<ListOf>(&s.field)) {
+      for (const std::string& item : c.*(list->field)) text += (text.empty() ? "" : ",") + item;
+    }
+    if (s.secret) {
+      text = text.empty() ? "(unset)" : "(set, redacted)";
+    } else if (s.env == "DATABASE_URL") {
+      text = IsMysqlUrl(text) ? RedactedUrl(text) : text;
+    }
+    out.emplace_back(std::string(s.env), std::move(text));
+  }
+  return out;
+}
+
 }  // namespace sessionkit::server

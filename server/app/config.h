@@ -43,6 +43,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "server/http/client_ip.h"
@@ -142,6 +143,17 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
 // LoadConfig over this process: argv, the real environment, ./.env if there is one, and
 // the machine's core count.
 ConfigOutcome LoadConfigFromProcess(int argc, char** argv);
+
+// The effective value of every environment setting of the table, in its order, as
+// (variable, text): secrets as "(set, redacted)" or "(unset)", DATABASE_URL with its
+// password redacted, lists comma-joined. Safe to print.
+std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServerConfig& config);
+
+// The same configuration without flags, for a tool working on a server's stores
+// (sessionkit-ctl, API.md §11): the real environment, then `dotenv_path` (".env": a
+// missing file is fine; any other path, from --env-file, must exist). Errors (exit 2)
+// start with "`program`: configuration error:".
+ConfigOutcome LoadConfigFromEnvironment(std::string_view program, const std::string& dotenv_path);
 
 }  // namespace sessionkit::server
 

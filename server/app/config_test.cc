@@ -561,5 +561,75 @@ TEST(ConfigLogFormatTest, TextByDefaultJsonOnRequestAnythingElseRefused) {
   EXPECT_NE(bad.message.find("LOG_FORMAT"), std::string::npos);
 }
 
+// sessionkit-ctl's `config check` prints DescribeConfig: every environment setting, and
+// no secret (JWT_SECRET, JWT_PREVIOUS_SECRETS, REDIS_PASSWORD, the DATABASE_URL password).
+TEST(DescribeConfigTest, EverySettingAndNoSecret) {
+  Env env;
+  env.vars = {{"JWT_SECRET", std::string(kSecret)},
+              {"JWT_PREVIOUS_SECRETS", "old-key-0123456789abcdef0123456789"},
+              {"REDIS_ADDR", "127.0.0.1:6380"},
+              {"REDIS_PASSWORD", "redis-pass-77"},
+              {"DATABASE_URL", "mysql://sk:db-pass-99@db.example:3306/sk"},
+              {"JWT_ACCEPT_ISSUERS", "a, b"}};
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  std::map<std::string, std::string> described;
+  std::string all;
+  for (const auto& [name, value] : DescribeConfig(*out.config)) {
+    described[name] = value;
+    all += name + "=" + value + "\n";
+  }
+  EXPECT_EQ(described.at("JWT_SECRET"), "(set, redacted)");
+  EXPECT_EQ(described.at("JWT_PREVIOUS_SECRETS"), "(set, redacted)");
+  EXPECT_EQ(described.at("REDIS_PASSWORD"), "(set, redacted)");
+  EXPECT_EQ(described.at("DATABASE_URL"), "mysql://sk:***@db.example:3306/sk");
+  EXPECT_EQ(described.at("REDIS_ADDR"), "127.0.0.1:6380");
+  EXPECT_EQ(described.at("JWT_ACCEPT_ISSUERS"), "a,b");
+  EXPECT_EQ(described.at("SESSION_TTL_HOURS"), "48");
+  for (const char* secret : {"0123456789abcdef0123456789abcdef", "old-key", "redis-pass-77",
+                             "db-pass-99"}) {
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret;
+  }
+  Env bare;
+  bare.vars = {{"JWT_SECRET", std::string(kSecret)}};
+  ConfigOutcome plain = Load(bare);
+  ASSERT_TRUE(plain.config);
+  for (const auto& [name, value] : DescribeConfig(*plain.config)) {
+    if (name == "REDIS_PASSWORD") EXPECT_EQ(value, "(unset)");
+  }
+}
+
+// The tool's loading: the environment beats the env file, a named file must exist, and
+// errors carry the tool's name.
+TEST(LoadConfigFromEnvironmentTest, EnvFileMustExistAndErrorsNameTheTool) {
+  testing::TempDir dir;
+  ConfigOutcome missing = LoadConfigFromEnvironment("sessionkit-ctl", dir.File("nope.env"));
+  EXPECT_FALSE(missing.config);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.message.find("sessionkit-ctl: configuration error"), std::string::npos);
+  const std::string path = dir.File("ctl.env");
+  {
+    std::ofstream f(path);
+    f << "JWT_SECRET=short\n";
+  }
+  ::chmod(path.c_str(), 0600);
+  if (std::getenv("JWT_SECRET") == nullptr) {
+    ConfigOutcome short_secret = LoadConfigFromEnvironment("sessionkit-ctl", path);
+    EXPECT_FALSE(short_secret.config);
+    EXPECT_NE(short_secret.message.find("sessionkit-ctl: configuration error:\nJWT_SECRET"),
+              std::string::npos)
+        << short_secret.message;
+  }
+  {
+    std::ofstream f(path);
+    f << "JWT_SECRET=" << kSecret << "\nREDIS_ADDR=127.0.0.1:6390\n";
+  }
+  if (std::getenv("JWT_SECRET") == nullptr && std::getenv("REDIS_ADDR") == nullptr) {
+    ConfigOutcome loaded = LoadConfigFromEnvironment("sessionkit-ctl", path);
+    ASSERT_TRUE(loaded.config) << loaded.message;
+    EXPECT_EQ(loaded.config->redis_addr, "127.0.0.1:6390");
+  }
+}
+
 }  // namespace
 }  // namespace sessionkit::server

@@ -101,6 +101,9 @@ void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, 
           .EndObject();
       return reply(body.Finish(200, "Second factor required"));
     }
+    case LoginResult::kAccountDisabled:
+      spdlog::info("login refused: account disabled: user_id={} ip={}", o.user.id, ip);
+      return reply(ErrorResponse(ApiError::kAccountDisabled, kAccountDisabled));
   }
 }
 

@@ -53,6 +53,9 @@ void AnswerRefresh(Services& s, std::string_view client_ip, RefreshOutcome& o,
       if (o.refusal == RefreshRefusal::kSuccessorConflict) {
         spdlog::error("refresh of {}: successor already stored; refused",
                       ShortSessionId(o.session_id));
+      } else if (o.refusal == RefreshRefusal::kAccountDisabled) {
+        spdlog::info("refresh refused: account disabled: user_id={:?}; session {} revoked",
+                     o.user_id, ShortSessionId(o.session_id));
       } else if (o.refusal == RefreshRefusal::kReplayKeyChanged) {
         spdlog::warn("refresh replay of {} derived a different successor; refused",
                      ShortSessionId(o.session_id));

@@ -95,6 +95,16 @@ void AccountService::Refresh(RefreshRequest request, std::function<void(RefreshO
       Result<User> found = deps_.users->FindById(state->session.user_id);
       if (!found.ok() && !found.status().IsNotFound()) return state->Failed(found.status());
       User user;
+      if (found.ok() && found->disabled) {
+        // Disabling revokes the user's sessions; one issued by a login racing with it
+        // ends here, at its first refresh.
+        state->outcome.refusal = RefreshRefusal::kAccountDisabled;
+        state->outcome.session_id = state->session.id;
+        state->outcome.user_id = state->session.user_id;
+        return deps_.sessions->RevokeAsync(state->session.id, [state](Result<bool>) {
+          state->Finish(RefreshResult::kInvalid);
+        });
+      }
       if (found.ok()) {
         user = std::move(found).value();
       } else {

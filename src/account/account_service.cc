@@ -234,6 +234,28 @@ struct LoginState {
 }  // namespace
 
 void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome)> done) {
+  // A disable racing with this login: the administrator sets the flag, then revokes the
+  // user's sessions (sessionkit-ctl). Once this login's session exists, the flag is read
+  // again: either the revocation came after the session and removed it, or it came
+  // before, and then so did the flag, which this read sees. So no session issued to a
+  // disabled user outlives the revocation. (Best effort when the executor refuses the
+  // read or the database fails it: the refresh check is the backstop.)
+  auto recheck_disabled = [this](std::shared_ptr<LoginState> state) {
+    const bool submitted = deps_.blocking([this, state] {
+      Result<User> now = deps_.users->FindById(state->outcome.user.id);
+      if (!now.ok() || !now->disabled) return state->Finish(LoginResult::kLoggedIn);
+      const std::string session_id = state->outcome.issued.session.id;
+      deps_.sessions->RevokeAsync(session_id, [this, state, session_id](Result<bool>) {
+        ForgetRefreshTokens(session_id);
+        state->outcome.issued.access_token.clear();
+        state->outcome.issued.refresh_token.clear();
+        state->outcome.password_matched = false;
+        state->Finish(LoginResult::kAccountDisabled);
+      });
+    });
+    if (!submitted) state->Finish(LoginResult::kLoggedIn);
+  };
+
   auto state = std::make_shared<LoginState>();
   state->id_key = internal::IdentifierKey(request.identifier);
   state->ip_key = internal::IpKey(request.client.ip);
@@ -241,7 +263,7 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
   state->done = std::move(done);
 
   // The worker part of a login that the throttle let through.
-  auto check = [this, state] {
+  auto check = [this, state, recheck_disabled] {
     LoginOutcome& outcome = state->outcome;
     Result<User> user = deps_.users->FindByLogin(state->request.identifier);
     if (!user.ok() && !user.status().IsNotFound()) {
@@ -261,6 +283,15 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
                                     : PasswordRejection::kUnknownUser;
       // Already counted: the reservation made before the check is this failure.
       return state->Finish(LoginResult::kInvalidCredentials);
+    }
+    // The disabled flag is told only to whoever knows the password: checked before the
+    // password, it would tell anyone that the account exists and is disabled, and a
+    // disabled user's wrong passwords would go uncounted (a free guessing ground).
+    if (user->disabled) {
+      outcome.user = WithoutHash(std::move(user).value());
+      return flows_->throttle.ReleaseAsync(
+          state->id_key, state->ip_key, state->ticket,
+          [state](Status) { state->Finish(LoginResult::kAccountDisabled); });
     }
     if (check == PasswordCheck::kMatchNeedsRehash && options_.upgrade_password_hashes) {
       Result<std::string> upgraded = deps_.hasher->Hash(state->request.password);
@@ -312,12 +343,12 @@ void AccountService::Login(LoginRequest request, std::function<void(LoginOutcome
       }
     }
     flows_->throttle.SucceededAsync(state->id_key, state->ip_key, state->ticket,
-                                    [this, state](Status reset) {
+                                    [this, state, recheck_disabled](Status reset) {
       state->outcome.throttle_reset_error = reset.code();
       IssueSession(state->outcome.user, "login", std::move(state->request.client),
-                   [state](Status error, IssueStep step, IssuedSession issued) {
+                   [state, recheck_disabled](Status error, IssueStep step, IssuedSession issued) {
                      state->outcome.issued = std::move(issued);
-                     if (error.ok()) return state->Finish(LoginResult::kLoggedIn);
+                     if (error.ok()) return recheck_disabled(state);
                      state->outcome.failed_step = step;
                      state->Finish(LoginResult::kSessionFailed, std::move(error));
                    });

@@ -58,11 +58,19 @@ class FakeUserStore final : public UserStore {
     if (it == users_.end()) return Status::NotFound("no such user");
     return it->second;
   }
+  // The next FindByLogin answers the user as it is, then disables it (an administrator
+  // disabling the account while that login runs).
+  void DisableAfterNextLookup() { disable_after_lookup_ = true; }
+
   Result<User> FindByLogin(std::string_view identifier) override {
     if (down_) return Status::Unavailable("users down");
     std::lock_guard lock(mu_);
-    for (const auto& [id, u] : users_) {
-      if (Lower(u.username) == Lower(identifier)) return u;
+    for (auto& [id, u] : users_) {
+      if (Lower(u.username) == Lower(identifier)) {
+        User found = u;
+        if (disable_after_lookup_.exchange(false)) u.disabled = true;
+        return found;
+      }
     }
     for (const auto& [id, u] : users_) {
       if (Lower(u.email) == Lower(identifier)) return u;
@@ -105,12 +113,20 @@ class FakeUserStore final : public UserStore {
     users_.erase(std::string(id));
     return Status::Ok();
   }
+  Status SetDisabled(std::string_view id, bool disabled) override {
+    std::lock_guard lock(mu_);
+    auto it = users_.find(std::string(id));
+    if (it == users_.end()) return Status::NotFound("no such user");
+    it->second.disabled = disabled;
+    return Status::Ok();
+  }
 
  private:
   std::mutex mu_;
   std::map<std::string, User> users_;
   int next_id_ = 0;
   std::atomic<bool> down_{false};
+  std::atomic<bool> disable_after_lookup_{false};
 };
 
 class AccountServiceTest : public ::testing::Test {
@@ -335,6 +351,66 @@ TEST_F(AccountServiceTest, ThrottledLoginsAreRefusedBeforeAnyWorkAndNotCounted) 
   EXPECT_EQ(auth_->PeekFailures("id:hank", clock_.Now(), seconds(60))->count, 3u);
   clock_.Advance(seconds(30));
   EXPECT_EQ(Login("hank").result, LoginResult::kLoggedIn);
+}
+
+// API.md §11: a disabled account's right password answers kAccountDisabled (no session,
+// no throttle count either way, no rehash); its wrong password is an ordinary failure,
+// so the flag tells nothing to someone without the password.
+TEST_F(AccountServiceTest, ADisabledUserIsToldOnlyAfterThePasswordCheck) {
+  RegisterOutcome reg = Register("dora");
+  ASSERT_EQ(reg.result, RegisterResult::kRegistered);
+  ASSERT_TRUE(users_.SetDisabled(reg.user.id, true).ok());
+
+  LoginOutcome wrong = Login("dora", "not the password");
+  EXPECT_EQ(wrong.result, LoginResult::kInvalidCredentials);
+  EXPECT_EQ(wrong.rejection, PasswordRejection::kWrongPassword);
+  EXPECT_EQ(auth_->PeekFailures("id:dora", clock_.Now(), seconds(60))->count, 1u);
+
+  const std::string hash = users_.HashOf(reg.user.id);
+  LoginOutcome refused = Login("dora");
+  EXPECT_EQ(refused.result, LoginResult::kAccountDisabled);
+  EXPECT_FALSE(refused.password_matched);
+  EXPECT_TRUE(refused.issued.session.id.empty());
+  EXPECT_TRUE(refused.issued.access_token.empty());
+  EXPECT_EQ(refused.user.id, reg.user.id);
+  EXPECT_TRUE(refused.user.password_hash.empty());
+  EXPECT_EQ(users_.HashOf(reg.user.id), hash);
+  EXPECT_EQ(auth_->PeekFailures("id:dora", clock_.Now(), seconds(60))->count, 1u)
+      << "neither counted nor reset";
+
+  ASSERT_TRUE(users_.SetDisabled(reg.user.id, false).ok());
+  EXPECT_EQ(Login("dora").result, LoginResult::kLoggedIn);
+}
+
+// A login that read the user just before it was disabled: the flag is read again once
+// the session exists, and the session is revoked (so the administrator's revocation,
+// whichever side of it the session was created on, leaves nothing live).
+TEST_F(AccountServiceTest, ALoginRacingWithADisableIsRevokedToo) {
+  RegisterOutcome reg = Register("fern");
+  ASSERT_EQ(reg.result, RegisterResult::kRegistered);
+  users_.DisableAfterNextLookup();
+  LoginOutcome raced = Login("fern");
+  EXPECT_EQ(raced.result, LoginResult::kAccountDisabled);
+  ASSERT_FALSE(raced.issued.session.id.empty()) << "the session was created";
+  EXPECT_FALSE(SessionLive(raced.issued.session.id));
+  EXPECT_TRUE(raced.issued.access_token.empty());
+  EXPECT_TRUE(raced.issued.refresh_token.empty());
+  EXPECT_EQ(Login("fern").result, LoginResult::kAccountDisabled);
+}
+
+// A session that survived the disabling (issued by a login racing with it) ends at its
+// first refresh: 401 and revoked.
+TEST_F(AccountServiceTest, RefreshOfADisabledUsersSessionIsRefusedAndRevokesIt) {
+  RegisterOutcome reg = Register("eddie");
+  ASSERT_EQ(reg.result, RegisterResult::kRegistered);
+  ASSERT_TRUE(users_.SetDisabled(reg.user.id, true).ok());
+  clock_.Advance(seconds(5));
+  RefreshOutcome refused = Refresh(reg.issued.refresh_token);
+  EXPECT_EQ(refused.result, RefreshResult::kInvalid);
+  EXPECT_EQ(refused.refusal, RefreshRefusal::kAccountDisabled);
+  EXPECT_TRUE(refused.access_token.empty());
+  EXPECT_TRUE(refused.refresh_token.empty());
+  EXPECT_FALSE(SessionLive(reg.issued.session.id));
 }
 
 TEST_F(AccountServiceTest, LoginErrorPaths) {

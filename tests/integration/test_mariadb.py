@@ -88,7 +88,7 @@ class MariadbUsersTest(unittest.TestCase):
         self.assertEqual(rows.strip(), f"{name}\t{name}@example.com")
         self.assertEqual(
             self.mariadb.sql(f"SELECT version FROM {self.database}.schema_migrations").split(),
-            ["1", "3"])  # users; two_factor (API.md §9)
+            ["1", "2", "3"])  # users; users.disabled (§11); two_factor (§9)
         # Case-insensitive uniqueness, as with SQLite.
         r = self.c.register(name.upper(), email="other-" + name + "@example.com")
         self.assertEqual(r.status, 409, r)
@@ -151,7 +151,7 @@ class MariadbUsersTest(unittest.TestCase):
             database = env["DATABASE_URL"].rsplit("/", 1)[1]
             self.assertEqual(
                 self.mariadb.sql(f"SELECT version FROM {database}.schema_migrations").split(),
-                ["1", "3"])  # users; two_factor (API.md §9)
+                ["1", "2", "3"])  # users; users.disabled (§11); two_factor (§9)
         finally:
             for s in servers:
                 if s.proc is not None and s.proc.poll() is None:

@@ -199,6 +199,94 @@ TEST_P(UserStoreConformanceTest, ASecondStoreObjectSeesTheSameUsers) {
   EXPECT_EQ(taken.status().message(), "username already taken");
 }
 
+// --- administration (API.md §11) ---------------------------------------------------------
+
+TEST_P(UserStoreConformanceTest, DisableAndEnableAreSeenEverywhere) {
+  Result<User> u = store().Create("alice", "alice@example.com", "h");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_FALSE(u->disabled);
+  SK_ASSERT_OK(store().SetDisabled(u->id, true));
+  Result<UserStorePtr> other = harness().OpenAnother();
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  Result<User> seen = (*other)->FindByLogin("ALICE");
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_TRUE(seen->disabled);
+  EXPECT_EQ(seen->password_hash, "h") << "disabling changes nothing else";
+  SK_ASSERT_OK((*other)->SetDisabled(u->id, false));
+  EXPECT_FALSE(store().FindById(u->id)->disabled);
+  SK_EXPECT_CODE(store().SetDisabled("0b9d8c4e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", true),
+                 Code::kNotFound);
+}
+
+TEST_P(UserStoreConformanceTest, SetRole) {
+  Result<User> u = store().Create("alice", "alice@example.com", "h");
+  ASSERT_TRUE(u.ok());
+  SK_ASSERT_OK(store().SetRole(u->id, "admin"));
+  EXPECT_EQ(store().FindById(u->id)->role, "admin");
+  SK_EXPECT_CODE(store().SetRole("0b9d8c4e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "admin"),
+                 Code::kNotFound);
+}
+
+TEST_P(UserStoreConformanceTest, InsertKeepsEveryFieldAndRefusesWhatIsTaken) {
+  User imported;
+  imported.id = "42";
+  imported.username = "Bob";
+  imported.email = "bob@example.com";
+  imported.password_hash = "$2a$10$abcdefghijklmnopqrstuu5x3u1zQf0a7Bq1Vj3eYpZ0q9b0R8l2.";
+  imported.role = "admin";
+  imported.is_premium = true;
+  imported.is_email_verified = true;
+  imported.created_at = "2020-05-01T08:30:00Z";
+  Result<User> inserted = store().Insert(imported);
+  ASSERT_TRUE(inserted.ok()) << inserted.status().ToString();
+  Result<User> found = store().FindByLogin("bob");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->id, "42");
+  EXPECT_EQ(found->email, "bob@example.com");
+  EXPECT_EQ(found->password_hash, imported.password_hash);
+  EXPECT_EQ(found->role, "admin");
+  EXPECT_TRUE(found->is_premium);
+  EXPECT_TRUE(found->is_email_verified);
+  EXPECT_FALSE(found->disabled);
+  EXPECT_EQ(found->created_at, "2020-05-01T08:30:00Z");
+
+  User same_name = imported;
+  same_name.id = "";
+  same_name.username = "BOB";
+  same_name.email = "other@example.com";
+  EXPECT_EQ(store().Insert(same_name).status().message(), "username already taken");
+  User same_id = imported;
+  same_id.username = "carol";
+  same_id.email = "carol@example.com";
+  EXPECT_EQ(store().Insert(same_id).status().message(), "id already taken");
+
+  User fresh;
+  fresh.username = "dave";
+  fresh.email = "dave@example.com";
+  fresh.password_hash = "h";
+  Result<User> made = store().Insert(fresh);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_TRUE(std::regex_match(made->id, kUuidV4)) << made->id;
+  EXPECT_EQ(made->created_at, "2025-01-20T10:00:00Z");
+  EXPECT_EQ(store().FindById(made->id)->username, "dave");
+}
+
+TEST_P(UserStoreConformanceTest, ListPagesByUsernameIgnoringCase) {
+  for (const char* name : {"carol", "Alice", "bob", "Dave"}) {
+    ASSERT_TRUE(store().Create(name, std::string(name) + "@example.com", "h").ok());
+  }
+  Result<std::vector<User>> first = store().List("", 3);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ((*first)[0].username, "Alice");
+  EXPECT_EQ((*first)[1].username, "bob");
+  EXPECT_EQ((*first)[2].username, "carol");
+  Result<std::vector<User>> rest = store().List((*first)[2].username, 3);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].username, "Dave");
+}
+
 // --- outage ----------------------------------------------------------------------------
 
 TEST_P(UserStoreConformanceTest, EveryCallOnADownDatabaseIsUnavailable) {

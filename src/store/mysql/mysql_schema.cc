@@ -31,6 +31,8 @@ constexpr MysqlMigration kUserStoreMigrations[] = {
      " UNIQUE KEY users_username_key (username_key),"
      " UNIQUE KEY users_email_key (email_key)"
      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"},
+    {2, "add users.disabled",
+     "ALTER TABLE users ADD COLUMN IF NOT EXISTS disabled TINYINT(1) NOT NULL DEFAULT 0"},
     // The second factor (API.md §9): one row per enrolled user; recovery_codes holds the
     // comma-separated hashes of the unused codes (spent by a compare-and-set on the list).
     {3, "create two_factor",

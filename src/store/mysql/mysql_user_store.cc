@@ -24,13 +24,21 @@ namespace {
 
 #define SESSIONKIT_USER_COLUMNS                                                   \
   "id, username, email, password_hash, role, is_premium, is_email_verified,"     \
-  " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ')"
+  " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), disabled"
 constexpr const char* kById = "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE id = ?";
 // A username match wins over an email match (user_store.h).
 constexpr const char* kByLogin =
     "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE username_key = ? OR email_key = ?"
     " ORDER BY username_key = ? DESC LIMIT 1";
+constexpr const char* kList = "SELECT " SESSIONKIT_USER_COLUMNS
+                              " FROM users WHERE username_key > ? ORDER BY username_key LIMIT ?";
 #undef SESSIONKIT_USER_COLUMNS
+constexpr const char* kIdTaken = "SELECT EXISTS(SELECT 1 FROM users WHERE id = ?)";
+constexpr const char* kInsertFull =
+    "INSERT INTO users (id, username, email, username_key, email_key, password_hash, role,"
+    " is_premium, is_email_verified, created_at, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kSetDisabled = "UPDATE users SET disabled = ? WHERE id = ?";
+constexpr const char* kSetRole = "UPDATE users SET role = ? WHERE id = ?";
 constexpr const char* kTaken =
     "SELECT EXISTS(SELECT 1 FROM users WHERE username_key = ?),"
     " EXISTS(SELECT 1 FROM users WHERE email_key = ?)";
@@ -84,6 +92,7 @@ User FromRow(SqlRow& row) {
   u.is_premium = text(5) == "1";
   u.is_email_verified = text(6) == "1";
   u.created_at = text(7);
+  u.disabled = text(8) == "1";
   return u;
 }
 
@@ -377,6 +386,95 @@ Status MysqlUserStore::ReplaceRecoveryCodes(std::string_view user_id,
 
 Status MysqlUserStore::DeleteTwoFactor(std::string_view user_id) {
   return RunWrite("delete two-factor enrolment", kDeleteTwoFactor, {user_id}, nullptr);
+}
+
+// --- administration --------------------------------------------------------------------
+
+Result<User> MysqlUserStore::Insert(const User& given) {
+  User user = given;
+  if (user.id.empty()) {
+    Result<std::string> id = internal::NewUuidV4();
+    if (!id.ok()) return Status::Unavailable("user store: no randomness for an id");
+    user.id = std::move(id).value();
+  }
+  std::string created_at;
+  if (user.created_at.empty()) {
+    const TimePoint now = clock_.Now();
+    user.created_at = internal::FormatRfc3339(now);
+    created_at = SqlDateTime(now);
+  } else {
+    Result<TimePoint> parsed = internal::ParseRfc3339(user.created_at);
+    if (!parsed.ok()) return Status::InvalidArgument("created_at is not RFC 3339");
+    created_at = SqlDateTime(*parsed);
+  }
+  const std::string username_key = Key(user.username);
+  const std::string email_key = Key(user.email);
+  const std::int64_t premium = user.is_premium ? 1 : 0;
+  const std::int64_t verified = user.is_email_verified ? 1 : 0;
+  const std::int64_t disabled = user.disabled ? 1 : 0;
+
+  Status answer;
+  Status ran = pool_.Run([&](MysqlConnection& connection) {
+    Result<SqlResult> inserted = connection.Run(
+        "import user", kInsertFull,
+        {std::string_view(user.id), std::string_view(user.username),
+         std::string_view(user.email), std::string_view(username_key),
+         std::string_view(email_key), std::string_view(user.password_hash),
+         std::string_view(user.role), premium, verified, std::string_view(created_at), disabled});
+    if (inserted.ok()) return answer = Status::Ok();
+    if (connection.last_errno() != internal::kErDupEntry) {
+      return answer = ForCaller(connection, inserted.status());
+    }
+    answer = CheckTaken(connection, username_key, email_key);
+    if (answer.ok()) {
+      Result<SqlResult> id = connection.Run("check user id", kIdTaken, {std::string_view(user.id)});
+      if (!id.ok()) return answer = id.status();
+      answer = Status::Conflict(id->rows.at(0).at(0) == "1" ? "id already taken"
+                                                             : kUsernameTaken);
+    }
+    return answer.code() == Code::kConflict ? Status::Ok() : answer;
+  });
+  if (!ran.ok()) return ran;
+  if (!answer.ok()) return answer;
+  return user;
+}
+
+Result<std::vector<User>> MysqlUserStore::List(std::string_view after_username,
+                                               std::size_t limit) {
+  const std::string after_key = Key(after_username);
+  std::vector<User> users;
+  Status ran = pool_.Run([&](MysqlConnection& connection) {
+    users.clear();
+    Result<SqlResult> rows = connection.Run("list users", kList,
+                                            {std::string_view(after_key),
+                                             static_cast<std::int64_t>(limit)});
+    if (!rows.ok()) return rows.status();
+    for (SqlRow& row : rows->rows) users.push_back(FromRow(row));
+    return Status::Ok();
+  });
+  if (!ran.ok()) return ran;
+  return users;
+}
+
+Status MysqlUserStore::UpdateOne(std::string_view what, std::string_view sql, SqlParam value,
+                                 std::string_view id) {
+  std::uint64_t matched = 0;
+  Status ran = pool_.Run([&](MysqlConnection& connection) {
+    Result<SqlResult> updated = connection.Run(what, sql, {value, id});
+    if (!updated.ok()) return ForCaller(connection, updated.status());
+    matched = updated->affected_rows;  // rows matched: CLIENT_FOUND_ROWS
+    return Status::Ok();
+  });
+  if (!ran.ok()) return ran;
+  return matched == 0 ? Status::NotFound("no such user") : Status::Ok();
+}
+
+Status MysqlUserStore::SetDisabled(std::string_view id, bool disabled) {
+  return UpdateOne("set disabled", kSetDisabled, std::int64_t{disabled ? 1 : 0}, id);
+}
+
+Status MysqlUserStore::SetRole(std::string_view id, std::string_view role) {
+  return UpdateOne("set role", kSetRole, role, id);
 }
 
 }  // namespace sessionkit

@@ -1,9 +1,10 @@
 // MysqlUserStore: the UserStore of include/sessionkit/user_store.h in a MySQL / MariaDB
 // database (include/sessionkit/mysql_store.h has the options and the factory).
 //
-// Table (mysql_schema.cc, migration 1):
+// Table (mysql_schema.cc, migrations 1 and 2):
 //   users(id PK, username, email, username_key UNIQUE, email_key UNIQUE, password_hash,
 //         role DEFAULT 'user', is_premium, is_email_verified, created_at DATETIME UTC)
+//         + disabled TINYINT(1) DEFAULT 0 (migration 2, API.md §11)
 // username_key / email_key are the values with A-Z lowered (binary columns): the unique
 // indexes and every lookup use them, so matching ignores ASCII case exactly like the
 // SQLite store's COLLATE NOCASE.
@@ -51,6 +52,10 @@ class MysqlUserStore final : public UserStore {
                       std::string_view password_hash) override;
   Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) override;
   Status Delete(std::string_view id) override;
+  Result<User> Insert(const User& user) override;
+  Result<std::vector<User>> List(std::string_view after_username, std::size_t limit) override;
+  Status SetDisabled(std::string_view id, bool disabled) override;
+  Status SetRole(std::string_view id, std::string_view role) override;
 
   bool SupportsTwoFactor() const override { return true; }
   Result<TwoFactorEnrolment> GetTwoFactor(std::string_view user_id) override;
@@ -72,6 +77,9 @@ class MysqlUserStore final : public UserStore {
                   std::initializer_list<internal::SqlParam> params, std::uint64_t* affected);
 
   explicit MysqlUserStore(const MysqlOptions& options);
+  // One UPDATE ... SET column = `value` WHERE id = `id`; NotFound if no row matched.
+  Status UpdateOne(std::string_view what, std::string_view sql, internal::SqlParam value,
+                   std::string_view id);
 
   internal::MysqlPool pool_;
   const Clock& clock_;

@@ -32,7 +32,8 @@ constexpr const char* kCreateTable =
     " role TEXT NOT NULL DEFAULT 'user',"
     " is_premium INTEGER NOT NULL DEFAULT 0,"
     " is_email_verified INTEGER NOT NULL DEFAULT 0,"
-    " created_at TEXT NOT NULL);"
+    " created_at TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0);"
     // The second factor (API.md §9), one row per enrolled user; recovery_codes is the
     // comma-separated hashes of the unused codes (spent by a compare-and-set on the list).
     "CREATE TABLE IF NOT EXISTS two_factor ("
@@ -43,15 +44,31 @@ constexpr const char* kCreateTable =
     " last_step INTEGER NOT NULL DEFAULT -1,"
     " recovery_codes TEXT NOT NULL DEFAULT '')";
 
+// A file from before `disabled` existed gets the column in place (UpgradeTable).
+constexpr ExtraSql kHasDisabled = {
+    "check users.disabled", "SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'disabled'"};
+constexpr ExtraSql kAddDisabled = {
+    "add users.disabled", "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0"};
+
 #define SESSIONKIT_USER_COLUMNS \
-  "id, username, email, password_hash, role, is_premium, is_email_verified, created_at"
+  "id, username, email, password_hash, role, is_premium, is_email_verified, created_at, disabled"
 constexpr ExtraSql kById = {
     "find user by id", "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE id = ?1"};
 constexpr ExtraSql kByName = {
     "find user by username", "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE username = ?1"};
 constexpr ExtraSql kByEmail = {
     "find user by email", "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE email = ?1"};
+constexpr ExtraSql kList = {
+    "list users", "SELECT " SESSIONKIT_USER_COLUMNS " FROM users WHERE username > ?1"
+    " ORDER BY username LIMIT ?2"};
 #undef SESSIONKIT_USER_COLUMNS
+constexpr ExtraSql kIdTaken = {"check user id", "SELECT 1 FROM users WHERE id = ?1"};
+constexpr ExtraSql kInsertFull = {
+    "import user",
+    "INSERT INTO users (id, username, email, password_hash, role, is_premium,"
+    " is_email_verified, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"};
+constexpr ExtraSql kSetDisabled = {"set disabled", "UPDATE users SET disabled = ?2 WHERE id = ?1"};
+constexpr ExtraSql kSetRole = {"set role", "UPDATE users SET role = ?2 WHERE id = ?1"};
 constexpr ExtraSql kInsert = {
     "insert user",
     "INSERT INTO users (id, username, email, password_hash, role, is_premium,"
@@ -120,13 +137,8 @@ auto Guarded(Op&& op) -> decltype(op()) {
   return ForCaller(internal::Guarded("sqlite user store", std::forward<Op>(op)));
 }
 
-// Runs a statement that returns at most one user row.
-Result<User> QueryOne(SqliteConnection& connection, const ExtraSql& sql, std::string_view arg) {
-  StatementRun query(connection, sql);
-  query.Bind(1, arg);
-  Result<bool> row = query.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::NotFound("no such user");
+// The user of the current row of a SESSIONKIT_USER_COLUMNS query.
+User UserAt(const StatementRun& query) {
   User u;
   u.id = query.Text(0);
   u.username = query.Text(1);
@@ -136,7 +148,18 @@ Result<User> QueryOne(SqliteConnection& connection, const ExtraSql& sql, std::st
   u.is_premium = query.Int(5) != 0;
   u.is_email_verified = query.Int(6) != 0;
   u.created_at = query.Text(7);
+  u.disabled = query.Int(8) != 0;
   return u;
+}
+
+// Runs a statement that returns at most one user row.
+Result<User> QueryOne(SqliteConnection& connection, const ExtraSql& sql, std::string_view arg) {
+  StatementRun query(connection, sql);
+  query.Bind(1, arg);
+  Result<bool> row = query.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no such user");
+  return UserAt(query);
 }
 
 // OK when no user has `value` in the column `sql` looks up; Conflict(`taken`) otherwise.
@@ -184,7 +207,21 @@ Status SqliteUserStore::CreateTable() {
   if (!writer.ok()) return writer.status();
   const int rc = sqlite3_exec((*connection)->db(), kCreateTable, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return internal::SqliteError(rc, (*connection)->db(), "create users table");
-  return Status::Ok();
+  return UpgradeTable(**connection);
+}
+
+// Adds `disabled` to a users table made before it existed. The check and the ALTER run
+// in one BEGIN IMMEDIATE transaction, so two processes opening an old file at once add
+// it exactly once. Old rows read disabled = 0.
+Status SqliteUserStore::UpgradeTable(SqliteConnection& connection) {
+  WriteTransaction transaction(connection);
+  if (Status st = transaction.Begin(); !st.ok()) return st;
+  StatementRun check(connection, kHasDisabled);
+  Result<bool> row = check.Step();
+  if (!row.ok()) return row.status();
+  if (*row && check.Int(0) != 0) return Status::Ok();  // rolled back: nothing written
+  if (Status st = StatementRun(connection, kAddDisabled).Run(); !st.ok()) return st;
+  return transaction.Commit();
 }
 
 // --- lookups ---------------------------------------------------------------------------
@@ -414,6 +451,91 @@ Status SqliteUserStore::DeleteTwoFactor(std::string_view user_id) {
     Result<std::int64_t> changed = RunWrite(kDeleteTwoFactor, {user_id});
     return changed.ok() ? Status::Ok() : changed.status();
   });
+}
+
+// --- administration --------------------------------------------------------------------
+
+Result<User> SqliteUserStore::Insert(const User& user) {
+  return Guarded([&] { return RunInsert(user); });
+}
+
+Result<User> SqliteUserStore::RunInsert(const User& given) {
+  User user = given;
+  if (user.id.empty()) {
+    Result<std::string> id = internal::NewUuidV4();
+    if (!id.ok()) return id.status();
+    user.id = std::move(id).value();
+  }
+  if (user.created_at.empty()) user.created_at = internal::FormatRfc3339(clock_.Now());
+
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = database_->LockWriter();
+  if (!writer.ok()) return writer.status();
+  WriteTransaction transaction(**connection);
+  if (Status st = transaction.Begin(); !st.ok()) return st;
+  if (Status st = CheckFree(**connection, kByName, user.username, kUsernameTaken); !st.ok()) return st;
+  if (Status st = CheckFree(**connection, kByEmail, user.email, kEmailTaken); !st.ok()) return st;
+  {
+    StatementRun taken(**connection, kIdTaken);
+    taken.Bind(1, user.id);
+    Result<bool> row = taken.Step();
+    if (!row.ok()) return row.status();
+    if (*row) return Status::Conflict("id already taken");
+  }
+  StatementRun insert(**connection, kInsertFull);
+  insert.Bind(1, user.id).Bind(2, user.username).Bind(3, user.email);
+  insert.Bind(4, user.password_hash).Bind(5, user.role);
+  insert.Bind(6, std::int64_t{user.is_premium ? 1 : 0});
+  insert.Bind(7, std::int64_t{user.is_email_verified ? 1 : 0});
+  insert.Bind(8, user.created_at).Bind(9, std::int64_t{user.disabled ? 1 : 0});
+  if (Status st = insert.Run(); !st.ok()) return st;
+  if (Status st = transaction.Commit(); !st.ok()) return st;
+  return user;
+}
+
+Result<std::vector<User>> SqliteUserStore::List(std::string_view after_username,
+                                                std::size_t limit) {
+  return Guarded([&]() -> Result<std::vector<User>> {
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    StatementRun query(**connection, kList);
+    query.Bind(1, after_username).Bind(2, static_cast<std::int64_t>(limit));
+    std::vector<User> users;
+    while (true) {
+      Result<bool> row = query.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      users.push_back(UserAt(query));
+    }
+    return users;
+  });
+}
+
+Status SqliteUserStore::SetDisabled(std::string_view id, bool disabled) {
+  return Guarded([&] { return RunUpdate(kSetDisabled, id, [&](StatementRun& update) {
+    update.Bind(2, std::int64_t{disabled ? 1 : 0});
+  }); });
+}
+
+Status SqliteUserStore::SetRole(std::string_view id, std::string_view role) {
+  return Guarded([&] { return RunUpdate(kSetRole, id, [&](StatementRun& update) {
+    update.Bind(2, role);
+  }); });
+}
+
+Status SqliteUserStore::RunUpdate(const ExtraSql& sql, std::string_view id,
+                                  const std::function<void(StatementRun&)>& bind) {
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = database_->LockWriter();
+  if (!writer.ok()) return writer.status();
+  StatementRun update(**connection, sql);
+  update.Bind(1, id);
+  bind(update);
+  if (Status st = update.Run(); !st.ok()) return st;
+  if (update.changes() == 0) return Status::NotFound("no such user");
+  return Status::Ok();
 }
 
 }  // namespace sessionkit

@@ -5,12 +5,15 @@
 // schema version is not touched, so files written by earlier builds open unchanged):
 //   users(id TEXT PRIMARY KEY, username TEXT UNIQUE COLLATE NOCASE,
 //         email TEXT UNIQUE COLLATE NOCASE, password_hash, role DEFAULT 'user',
-//         is_premium, is_email_verified, created_at TEXT -- RFC 3339 UTC)
+//         is_premium, is_email_verified, created_at TEXT -- RFC 3339 UTC,
+//         disabled DEFAULT 0)
 //   two_factor(user_id PK, key_id, sealed_secret, confirmed, last_step,
 //              recovery_codes -- comma-separated hashes of the unused codes)
 // Both IF NOT EXISTS: a file of an earlier build gains the two_factor table in place.
 // The second factor's writes are single statements with their condition in the WHERE
 // (AdvanceTwoFactorStep: last_step < ?), so they are atomic across processes too.
+// A file from before `disabled` gets the column on open (ALTER TABLE, once, in a write
+// transaction), so files written by earlier builds keep working.
 // COLLATE NOCASE makes both the lookups and the UNIQUE constraints ignore ASCII case.
 //
 // Concurrency follows SqliteStore (sqlite_store.h): calls run on the caller's thread on a
@@ -27,9 +30,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -61,6 +66,10 @@ class SqliteUserStore final : public UserStore {
                       std::string_view password_hash) override;
   Status UpdatePasswordHash(std::string_view id, std::string_view password_hash) override;
   Status Delete(std::string_view id) override;
+  Result<User> Insert(const User& user) override;
+  Result<std::vector<User>> List(std::string_view after_username, std::size_t limit) override;
+  Status SetDisabled(std::string_view id, bool disabled) override;
+  Status SetRole(std::string_view id, std::string_view role) override;
 
   bool SupportsTwoFactor() const override { return true; }
   Result<TwoFactorEnrolment> GetTwoFactor(std::string_view user_id) override;
@@ -82,6 +91,7 @@ class SqliteUserStore final : public UserStore {
                                 std::initializer_list<SqliteParam> params);
   explicit SqliteUserStore(internal::SqliteDatabasePtr database);
   Status CreateTable();
+  static Status UpgradeTable(internal::SqliteConnection& connection);
 
   Result<User> RunFindByLogin(std::string_view identifier);
   Status RunCheckAvailable(std::string_view username, std::string_view email);
@@ -89,6 +99,9 @@ class SqliteUserStore final : public UserStore {
                          std::string_view password_hash);
   Status RunUpdatePasswordHash(std::string_view id, std::string_view password_hash);
   Status RunDelete(std::string_view id);
+  Result<User> RunInsert(const User& user);
+  Status RunUpdate(const internal::ExtraSql& sql, std::string_view id,
+                   const std::function<void(internal::StatementRun&)>& bind);
 
   const internal::SqliteDatabasePtr database_;
   const Clock& clock_;  // database_'s; for created_at

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/sqlite_store.h"
@@ -95,6 +96,54 @@ TEST(SqliteUserStoreTest, OpensAUsersTableWrittenByAnEarlierBuild) {
   EXPECT_TRUE(old->is_email_verified);
   EXPECT_EQ(old->created_at, "2024-05-01T08:00:00Z");
   EXPECT_EQ((*store)->CheckAvailable("old", "new@example.com").message(), "username already taken");
+}
+
+// A users table from before `disabled` (API.md §11) is upgraded in place on open: the
+// column is added once (two processes opening the old file at once both succeed), old
+// rows read as enabled, and the flag then works.
+TEST(SqliteUserStoreTest, AFileFromBeforeDisabledIsUpgradedInPlace) {
+  TempDir dir;
+  const std::string path = dir.File("old.db");
+  {
+    auto created = OpenSqliteStores({.path = path});
+    ASSERT_TRUE(created.ok());
+  }
+  {
+    auto raw = RawSqlite::Open(path);
+    ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+    ASSERT_TRUE((*raw)->Exec(
+        "DROP TABLE users;"
+        "CREATE TABLE users (id TEXT PRIMARY KEY NOT NULL,"
+        " username TEXT NOT NULL UNIQUE COLLATE NOCASE, email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+        " password_hash TEXT NOT NULL, role TEXT NOT NULL DEFAULT 'user',"
+        " is_premium INTEGER NOT NULL DEFAULT 0, is_email_verified INTEGER NOT NULL DEFAULT 0,"
+        " created_at TEXT NOT NULL);"
+        "INSERT INTO users VALUES ('6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f', 'Old',"
+        " 'old@example.com', '$2b$10$x', 'user', 0, 0, '2024-05-01T08:00:00Z');").ok());
+  }
+  // Two "processes" (independent databases) open the old file at once.
+  Result<UserStorePtr> first = Status::Internal("not run");
+  Result<UserStorePtr> second = Status::Internal("not run");
+  std::thread other([&] { second = OpenSqliteUserStore({.path = path}); });
+  first = OpenSqliteUserStore({.path = path});
+  other.join();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  auto raw = RawSqlite::Open(path);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ((*raw)->QueryInt("SELECT COUNT(*) FROM pragma_table_info('users')"
+                             " WHERE name = 'disabled'").value(), 1);
+
+  Result<User> old = (*first)->FindByLogin("old");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_FALSE(old->disabled);
+  EXPECT_EQ(old->password_hash, "$2b$10$x");
+  ASSERT_TRUE(((*first)->SetDisabled(old->id, true)).ok());
+  EXPECT_TRUE((*second)->FindById(old->id)->disabled);
+  // Opening the upgraded file again changes nothing.
+  Result<UserStorePtr> again = OpenSqliteUserStore({.path = path});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE((*again)->FindById(old->id)->disabled);
 }
 
 // OpenSqliteStores: the three stores work side by side on one database, and the file is
