@@ -192,6 +192,7 @@ std::optional<StartupError> Application::Build() {
   services_.auth_state = auth_state_.get();
   services_.accounts = accounts_.get();
   services_.log_identifier_key = &*log_identifier_key_;
+  services_.web_ui = config.web_ui;
   return std::nullopt;
 }
 

@@ -298,6 +298,14 @@ std::string CheckTrustedProxies(ServerConfig& c) {
   return {};
 }
 
+std::string CheckWebUi(ServerConfig& c) {
+  if (c.web_ui_text == "on" || c.web_ui_text == "off") {
+    c.web_ui = c.web_ui_text == "on";
+    return {};
+  }
+  return "WEB_UI must be on or off, got '" + c.web_ui_text + "'";
+}
+
 std::string CheckLogLevel(ServerConfig& c) {
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   for (std::string_view level : kLevels) {
@@ -440,6 +448,9 @@ constexpr Setting kSettings[] = {
      .field = &ServerConfig::idle_timeout_ms, .min = 1, .range_error = kTimeoutsError},
     {.flag = "--log-level", .help = "trace, debug, info, warn, error or off",
      .field = &ServerConfig::log_level, .check = CheckLogLevel},
+    {.env = "WEB_UI", .flag = "--web-ui",
+     .help = "serve the account pages /account/... (API.md §8): on or off (WEB_UI)",
+     .field = &ServerConfig::web_ui_text, .check = CheckWebUi},
 };
 
 // The number in a numeric field, for the range check.

@@ -86,6 +86,8 @@ struct ServerConfig {
   int password_hash_iterations = 2;
   std::string trusted_proxies_text;
   TrustedProxies trusted_proxies;
+  std::string web_ui_text = "on";  // WEB_UI: on / off
+  bool web_ui = true;              // parsed from web_ui_text
 
   // --- server knobs (flags only) ---
   bool dev = false;

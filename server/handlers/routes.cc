@@ -2,6 +2,7 @@
 
 #include "server/error_map.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/pages.h"
 
 namespace sessionkit::server {
 namespace {
@@ -30,6 +31,18 @@ constexpr RouteRow kApiRoutes[] = {
      RouteTo<HandleMe>},
     {kAnyMethod, PathMatch::kSubtree, "/api/auth/verify", "verify", true, CsrfClass::kForwarded,
      RouteTo<HandleVerify>},
+    {Method::kGet, PathMatch::kExact, "/", "page_root", false, CsrfClass::kNone,
+     RouteTo<HandleRootPage>},
+    {Method::kGet, PathMatch::kExact, "/account", "page_account", true, CsrfClass::kNone,
+     RouteTo<HandleAccountPage>},
+    {Method::kGet, PathMatch::kExact, "/account/login", "page_login", false, CsrfClass::kNone,
+     RouteTo<HandleLoginPage>},
+    {Method::kGet, PathMatch::kExact, "/account/register", "page_register", false,
+     CsrfClass::kNone, RouteTo<HandleRegisterPage>},
+    {Method::kGet, PathMatch::kExact, "/account/security", "page_security", true,
+     CsrfClass::kNone, RouteTo<HandleSecurityPage>},
+    {Method::kGet, PathMatch::kParam, "/account/assets", "page_asset", false, CsrfClass::kNone,
+     RouteTo<HandleWebAsset>},
     {Method::kGet, PathMatch::kExact, "/healthz", "healthz", false, CsrfClass::kNone,
      RouteTo<HandleHealthz>},
     {Method::kGet, PathMatch::kExact, "/metrics", "metrics", false, CsrfClass::kNone,

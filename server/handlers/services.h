@@ -42,6 +42,9 @@ struct Services {
   // Marks typed login identifiers in log lines (logged_identifier.h); nullptr = redacted.
   const LogIdentifierKey* log_identifier_key = nullptr;
 
+  // WEB_UI (API.md §7, §8): the account pages are served; off -> their paths are 404.
+  bool web_ui = true;
+
   // Unix second of the last IP/User-Agent drift warning: at most one a second.
   std::atomic<std::int64_t> last_drift_log{0};
 };
