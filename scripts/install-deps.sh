@@ -11,6 +11,7 @@ packages=(
   libmariadb-dev mariadb-server-core mariadb-client-core
   python3 python3-jwt redis-server redis-tools nginx-light curl wrk
   clang libfuzzer-14-dev
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

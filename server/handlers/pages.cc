@@ -122,8 +122,9 @@ void HandleSecurityPage(Services& s, const Request& req, Responder reply) {
 void HandleWebAsset(Services& s, const Request&, std::string_view name, Responder reply) {
   if (AnsweredAsOff(s, reply)) return;
   const WebAsset* file = FindWebAsset(name);
-  // Pages have their own routes; only styles and scripts are assets.
-  if (file == nullptr || !(name.ends_with(".css") || name.ends_with(".js"))) {
+  // Pages have their own routes; only styles, scripts and images are assets.
+  if (file == nullptr ||
+      !(name.ends_with(".css") || name.ends_with(".js") || name.ends_with(".svg"))) {
     return reply(ErrorResponse(ApiError::kNotFound, "Route not found"));
   }
   reply(FileResponse(*file, 200, "no-cache"));

@@ -10,7 +10,7 @@
 //                           normal Authenticate step: bearer header or access cookie)
 //                           302 /account/login; store down 503 with a page that says so
 //   GET /account/security   password (and, with the TOTP issue, 2FA); as /account
-//   GET /account/assets/{name}  a .css or .js file of server/web/, else 404
+//   GET /account/assets/{name}  a .css, .js or .svg file of server/web/, else 404
 //
 // Every answer carries the §8 headers: Content-Security-Policy, X-Content-Type-Options:
 // nosniff, Referrer-Policy: no-referrer; pages are Cache-Control: no-store (they

@@ -149,6 +149,9 @@ TEST_F(PagesTest, AssetsAreStylesAndScriptsWithTheirTypes) {
   Response js = Get("/account/assets/app.js");
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
+  Response icon = Get("/account/assets/icon.svg");
+  EXPECT_EQ(icon.status, 200);
+  EXPECT_EQ(icon.content_type, "image/svg+xml");
   EXPECT_EQ(Get("/account/assets/nope.js").status, 404);
   EXPECT_EQ(Get("/account/assets/account.html").status, 404);  // pages have their routes
   EXPECT_EQ(Get("/account/assets/../app.css").status, 404);

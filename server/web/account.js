@@ -105,7 +105,10 @@
       showError(result, true);
       return;
     }
-    const sessions = result.data || [];
+    // This device first, then the others newest first (the API's order).
+    const sessions = (result.data || []).slice().sort(function (a, b) {
+      return (b.current ? 1 : 0) - (a.current ? 1 : 0);
+    });
     list.replaceChildren(...sessions.map(row));
     othersButton.disabled = sessions.filter(function (s) { return !s.current; }).length === 0;
   }
