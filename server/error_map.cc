@@ -18,6 +18,7 @@ int HttpStatusOf(ApiError error) noexcept {
     case ApiError::kStoreUnavailable: return 503;
     case ApiError::kInternal: return 500;
     case ApiError::kReadOnlyUsers: return 403;
+    case ApiError::kCsrfRejected: return 403;
   }
   return 500;
 }
@@ -36,6 +37,7 @@ std::string_view ApiErrorName(ApiError error) noexcept {
     case ApiError::kStoreUnavailable: return "store_unavailable";
     case ApiError::kInternal: return "internal";
     case ApiError::kReadOnlyUsers: return "read_only_users";
+    case ApiError::kCsrfRejected: return "csrf_rejected";
   }
   return "internal";
 }

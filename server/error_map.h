@@ -34,6 +34,7 @@ enum class ApiError : std::uint8_t {
   kStoreUnavailable,
   kInternal,
   kReadOnlyUsers,  // API.md §10: users of an external schema; register / password change
+  kCsrfRejected,   // API.md §8: a cookie-authenticated request failed the CSRF checks (403)
 };
 
 // The HTTP status of an error code (400, 401, 401, 401, 404, 405, 409, 413, 429, 503, 500,

@@ -192,6 +192,17 @@ std::optional<StartupError> Application::Build() {
   services_.auth_state = auth_state_.get();
   services_.accounts = accounts_.get();
   services_.log_identifier_key = &*log_identifier_key_;
+
+  // The browser transport (API.md §8): cookies, CSRF, credentialed CORS.
+  if (config.cookies_enabled) {
+    browser_ = std::make_unique<BrowserPolicy>(BrowserSettings{
+        .secure = config.cookie_secure,
+        .public_origin = config.public_origin,
+        .trusted_origins = config.trusted_origins,
+        .jwt_secret = config.jwt_secret,
+        .access_token_lifetime = std::chrono::hours(config.jwt_expired_hours)});
+    services_.browser = browser_.get();
+  }
   services_.web_ui = config.web_ui;
   return std::nullopt;
 }
@@ -228,6 +239,11 @@ int RunServer(const ServerConfig& config) {
                  "(tokens will not survive a restart)");
   } else if (config.jwt_secret.size() < kMinJwtSecretBytes) {
     spdlog::warn("--dev: running with a JWT_SECRET shorter than {} bytes", kMinJwtSecretBytes);
+  }
+  if (config.cookies_enabled && !config.cookie_secure) {
+    spdlog::warn("COOKIE_SECURE=false: session cookies are sent without Secure and without "
+                 "the __Host-/__Secure- prefixes; for plain-HTTP development only, never in "
+                 "production");
   }
   auto fail = [](const StartupError& error) {
     spdlog::critical("{}", error.message);

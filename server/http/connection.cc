@@ -195,6 +195,13 @@ void Connection::OnRequest() {
   request_.user_agent = data_.user_agent();
   request_.device_id = data_.device_id();
   request_.body = data_.body();
+  request_.cookie = data_.cookie();
+  request_.origin = data_.origin();
+  request_.sec_fetch_site = data_.sec_fetch_site();
+  request_.csrf_header = data_.csrf_token();
+  request_.auth_transport = data_.auth_transport();
+  request_.forwarded_method = data_.forwarded_method();
+  request_.host = data_.host();
   if (state_.proxies != nullptr && !state_.proxies->empty()) {
     request_.client_ip = state_.proxies->ClientIp(peer_, data_.forwarded_for());
   } else {
