@@ -104,6 +104,9 @@ window.sk = (function () {
     element.textContent = text;
     element.className = 'alert' + (kind ? ' ' + kind : '');
     element.hidden = false;
+    // On a phone the button pressed may be a screen away from the message.
+    const box = element.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) element.scrollIntoView({ block: 'nearest' });
   }
 
   function hideMessage(element) {

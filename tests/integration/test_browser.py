@@ -15,7 +15,7 @@ import unittest
 import uuid
 
 from sk_browser import Browser
-from sk_harness import PASSWORD, ServerProcess
+from sk_harness import PASSWORD, RedisProcess, ServerProcess
 
 # The second device: a different browser and OS, so the list tells them apart.
 FIREFOX_ON_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) "
@@ -300,6 +300,51 @@ class BrowserTest(unittest.TestCase):
                          r"^Too many failed attempts\. Try again in 1[45] minutes\.$")
         b.screenshot("login-throttled", sizes=[("phone", 375, True)])
         self.assertTrue(b.url.endswith("/account/login"))
+
+
+
+class BrowserStoreDownTest(unittest.TestCase):
+    """Sessions in a real redis-server that is stopped under the pages: they say so in
+    words (never a blank screen), and work again once it is back."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RedisProcess(appendonly=True).start()  # the session outlives the kill
+        try:
+            cls.server = ServerProcess(env={"REDIS_ADDR": f"127.0.0.1:{cls.redis.port}"}).start()
+        except BaseException:
+            cls.redis.cleanup()
+            raise
+        cls.base = f"http://127.0.0.1:{cls.server.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.server.stop()
+        finally:
+            cls.redis.cleanup()
+
+    def test_store_down_is_said_in_words(self):
+        b = Browser()
+        self.addCleanup(b.quit)
+        BrowserTest.register(self, b)
+
+        self.redis.kill()
+        self.addCleanup(lambda: self.redis.proc.poll() is None or self.redis.start())
+        # An action on the loaded page: the error is shown inline.
+        b.find("#sign-out-everywhere").click()
+        b.wait_text("#page-message", "can\u2019t reach its data store")
+        b.screenshot("devices-store-down")
+        # A page load: the server's own page says it.
+        b.get(self.base + "/account")
+        b.wait_text("h1", "We can\u2019t load your account right now")
+        b.screenshot("unavailable")
+
+        self.redis.start()
+        b.wait(lambda d: self.server.client.get("/healthz").status == 200, "the store back")
+        b.get(self.base + "/account")
+        b.wait_url_path("/account")
+        b.wait_visible(".device")
 
 
 if __name__ == "__main__":
