@@ -105,9 +105,9 @@ bool BrowserPolicy::OriginAllowed(const Request& req) const noexcept {
 
 std::string OriginProblem(std::string_view origin) {
   std::string_view rest;
-  if (origin.starts_with("https://")) {
+  if (EqualsIgnoreCase(origin.substr(0, 8), "https://")) {
     rest = origin.substr(8);
-  } else if (origin.starts_with("http://")) {
+  } else if (EqualsIgnoreCase(origin.substr(0, 7), "http://")) {
     rest = origin.substr(7);
   } else {
     return "must start with http:// or https://";

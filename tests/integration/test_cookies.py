@@ -7,11 +7,13 @@ credentialed CORS for TRUSTED_ORIGINS, cookies expired on logout / logout-all /
 refresh_reused, POST /api/auth/logout-others, SESSION_COOKIES=off, COOKIE_SECURE=false,
 and the start-up checks of PUBLIC_ORIGIN / TRUSTED_ORIGINS."""
 
+import http.client
+import json
 import subprocess
 import unittest
 import uuid
 
-from sk_harness import RedisProcess, ServerProcess, server_binary
+from sk_harness import RedisProcess, Response, ServerProcess, server_binary
 
 TRUSTED = "https://app.example.com"
 EVIL = "https://evil.example.net"
@@ -60,15 +62,8 @@ class CookieRules:
             return "__Host-sk_access", "__Secure-sk_refresh", "__Host-sk_csrf"
         return "sk_access", "sk_refresh", "sk_csrf"
 
-    def request(self, method, path, headers=None, **kw):
-        r = self.c.request(method, path, headers=headers, **kw)
-        r.set_cookie_lines = []
-        return r
-
     def raw(self, method, path, headers=None, body=None, token=None):
         """Like Client.request, but keeps every Set-Cookie line."""
-        import http.client
-        import json
         h = {"User-Agent": self.c.user_agent}
         payload = None
         if body is not None:
@@ -82,7 +77,6 @@ class CookieRules:
             conn.request(method, path, body=payload, headers=h)
             resp = conn.getresponse()
             data = resp.read()
-            from sk_harness import Response
             r = Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
             r.set_cookie_lines = [v for k, v in resp.getheaders() if k.lower() == "set-cookie"]
             return r
@@ -461,7 +455,6 @@ class CookieRules:
         r = self.raw("GET", "/api/users/me", headers={"Cookie": self.jar(s, "access"),
                                                      "Origin": EVIL})
         self.assertNotIn("access-control-allow-origin", r.headers)
-        self.assertNotIn("*", self.server.log_text())  # never a wildcard anywhere
 
 
 class SqliteCookies(CookieRules, unittest.TestCase):
