@@ -14,6 +14,8 @@ import threading
 import unittest
 import uuid
 
+from selenium.webdriver.common.keys import Keys
+
 from sk_browser import Browser
 from sk_harness import PASSWORD, RedisProcess, ServerProcess
 
@@ -279,6 +281,42 @@ class BrowserTest(unittest.TestCase):
         first.find("#password-submit").click()
         first.wait_text("#password-message", "1 other device was signed out.")
         self.assert_signed_out(second)
+
+    def test_keyboard_only_with_labels_and_visible_focus(self):
+        b = self.browser()
+        name = unique("kbd")
+        b.get(self.base + "/account/register")
+        b.wait_visible("#username")
+        # Every visible field has a <label> and an autocomplete token.
+        unlabelled = b.js("""return [...document.querySelectorAll('input:not([hidden])')]
+            .filter(i => i.labels.length === 0 || !i.autocomplete).map(i => i.id)""")
+        self.assertEqual(unlabelled, [])
+        # Tab from the top of the page reaches the first field (past the brand link),
+        # and its focus ring shows.
+        b.find("body").send_keys(Keys.TAB)
+        for _ in range(5):
+            if b.js("return document.activeElement.id") == "username":
+                break
+            b.driver.switch_to.active_element.send_keys(Keys.TAB)
+        self.assertEqual(b.js("return document.activeElement.id"), "username")
+        # The pages' own focus ring (3px solid), not the browser's thin default.
+        ring = b.js("const s = getComputedStyle(document.activeElement);"
+                    "return [s.outlineStyle, s.outlineWidth]")
+        self.assertEqual(ring, ["solid", "3px"])
+        active = b.driver.switch_to.active_element
+        active.send_keys(name, Keys.TAB)
+        b.driver.switch_to.active_element.send_keys(name + "@example.com", Keys.TAB)
+        b.driver.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
+        b.wait_url_path("/account")
+        b.wait_visible(".device")
+        unlabelled = b.js("""return [...document.querySelectorAll('button')]
+            .filter(x => !x.textContent.trim()).length""")
+        self.assertEqual(unlabelled, 0)
+        b.get(self.base + "/account/security")
+        b.wait_visible("#current-password")
+        unlabelled = b.js("""return [...document.querySelectorAll('input:not([hidden])')]
+            .filter(i => i.labels.length === 0 || !i.autocomplete).map(i => i.id)""")
+        self.assertEqual(unlabelled, [])
 
     def test_login_errors_are_shown_in_words(self):
         b = self.browser()
