@@ -164,6 +164,19 @@ class BrowserTest(unittest.TestCase):
         self.assertNotIn(cookies[ACCESS_COOKIE]["value"], visible)
         self.assertIn(CSRF_COOKIE + "=", visible)  # the page sends it back as X-CSRF-Token
 
+    def test_an_expired_access_cookie_is_renewed_from_the_refresh_cookie(self):
+        b = self.browser()
+        self.register(b)
+        # The browser drops the access cookie when its Max-Age runs out: do that now.
+        b.driver.execute_cdp_cmd("Network.deleteCookies",
+                                 {"name": ACCESS_COOKIE, "url": self.base + "/"})
+        self.assertNotIn(ACCESS_COOKIE, b.cookies())
+        # /account sends it to the login page, which renews the cookies and comes back.
+        b.get(self.base + "/account")
+        b.wait_url_path("/account")
+        b.wait_visible(".device")
+        self.assertIn(ACCESS_COOKIE, b.cookies())
+
     def test_second_device_is_listed_and_revoked(self):
         first = self.browser()
         name = self.register(first)
