@@ -21,6 +21,7 @@ TEST(ErrorMapTest, EveryApiErrorHasTheContractStatusAndName) {
       {ApiError::kRateLimited, 429, "rate_limited"},
       {ApiError::kStoreUnavailable, 503, "store_unavailable"},
       {ApiError::kInternal, 500, "internal"},
+      {ApiError::kCsrfRejected, 403, "csrf_rejected"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(HttpStatusOf(c.error), c.status) << c.name;

@@ -185,7 +185,7 @@ bool WantsCookieTransport(const Services& s, const Request& req) noexcept {
   return s.browser != nullptr && EqualsIgnoreCase(req.auth_transport, "cookie");
 }
 
-bool CheckCsrf(const Services& s, CsrfClass csrf, const Request& req, Responder& reply) {
+bool ApplyCsrf(const Services& s, CsrfClass csrf, const Request& req, Responder& reply) {
   const BrowserPolicy* policy = s.browser;
   if (policy == nullptr) return true;  // SESSION_COOKIES=off: nothing is cookie-authenticated
   switch (csrf) {

@@ -106,7 +106,15 @@ bool WantsCookieTransport(const Services& s, const Request& req) noexcept;
 
 // Applies the row's CSRF class (see the header comment). Returns true if the request may
 // go on; otherwise answers 403 csrf_rejected (and logs a line) and returns false.
-bool CheckCsrf(const Services& s, CsrfClass csrf, const Request& req, Responder& reply);
+bool ApplyCsrf(const Services& s, CsrfClass csrf, const Request& req, Responder& reply);
+
+// ApplyCsrf, with the common cases decided inline: no class, or no Cookie header on a
+// route whose checks need the access cookie (every bearer request).
+inline bool CheckCsrf(const Services& s, CsrfClass csrf, const Request& req, Responder& reply) {
+  if (csrf == CsrfClass::kNone) return true;
+  if (req.cookie.empty() && csrf != CsrfClass::kEntry) return true;
+  return ApplyCsrf(s, csrf, req, reply);
+}
 
 // What a cookie-transport answer sets: the tokens and their lifetimes.
 struct SessionCookies {
