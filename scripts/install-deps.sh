@@ -13,6 +13,7 @@ packages=(
   clang libfuzzer-14-dev
   libqrencode-dev oathtool zbar-tools python3-pil
   prometheus dpkg-dev systemd
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -21,6 +21,7 @@ int HttpStatusOf(ApiError error) noexcept {
     case ApiError::kInvalidCode: return 401;
     case ApiError::kAal2Required: return 403;
     case ApiError::kAccountDisabled: return 403;
+    case ApiError::kCsrfRejected: return 403;
   }
   return 500;
 }
@@ -42,6 +43,7 @@ std::string_view ApiErrorName(ApiError error) noexcept {
     case ApiError::kInvalidCode: return "invalid_code";
     case ApiError::kAal2Required: return "aal2_required";
     case ApiError::kAccountDisabled: return "account_disabled";
+    case ApiError::kCsrfRejected: return "csrf_rejected";
   }
   return "internal";
 }

@@ -22,6 +22,7 @@ TEST(ErrorMapTest, EveryApiErrorHasTheContractStatusAndName) {
       {ApiError::kStoreUnavailable, 503, "store_unavailable"},
       {ApiError::kInternal, 500, "internal"},
       {ApiError::kAccountDisabled, 403, "account_disabled"},
+      {ApiError::kCsrfRejected, 403, "csrf_rejected"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(HttpStatusOf(c.error), c.status) << c.name;

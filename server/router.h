@@ -41,7 +41,8 @@ enum class PathMatch : std::uint8_t {
   kSubtree,  // "/api/auth/verify" and "/api/auth/verify/…"
 };
 
-// What API.md §8 asks of a cookie-authenticated request on this route.
+// What API.md §8 asks of a cookie-authenticated request on this route; ApiHandler
+// applies it before the handler (handlers/browser.h, CheckCsrf).
 enum class CsrfClass : std::uint8_t {
   kNone,       // safe method: no check
   kUnsafe,     // changes state: origin and token checks

@@ -47,7 +47,8 @@ TEST_F(RouterTest, KnownRoutesWithTheirMethods) {
 }
 
 TEST_F(RouterTest, UnknownPathIs404EvenForKnownPrefixes) {
-  EXPECT_EQ(MatchRoute(Method::kGet, "/").route, Route::kUnknownPath);
+  // "/" itself is a route since API.md §8 (GET / -> 302 /account): a page, not a prefix.
+  EXPECT_EQ(MatchRoute(Method::kGet, "/ap").route, Route::kUnknownPath);
   EXPECT_EQ(MatchRoute(Method::kPost, "/api/auth/login/").route, Route::kUnknownPath);
   EXPECT_EQ(MatchRoute(Method::kPost, "/api/auth/loginx").route, Route::kUnknownPath);
   EXPECT_EQ(MatchRoute(Method::kGet, "/api/auth/verifyx").route, Route::kUnknownPath);

@@ -241,6 +241,7 @@ struct RefreshOutcome {
   std::chrono::milliseconds spent_ago{0};  // kReused: since the first rotation
   std::string access_token;                // kRotated, kGraceReplay
   std::string refresh_token;
+  TimePoint session_created_at{};          // kRotated, kGraceReplay: the session's
 };
 
 // --- password change ---

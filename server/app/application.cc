@@ -137,6 +137,18 @@ std::optional<StartupError> Application::Build() {
     live_sessions_ = std::make_unique<LiveSessionsSampler>(
         manager_->store(), metrics_, std::chrono::seconds(config.live_sessions_sample_seconds));
   }
+
+  // The browser transport (API.md §8): cookies, CSRF, credentialed CORS.
+  if (config.cookies_enabled) {
+    browser_ = std::make_unique<BrowserPolicy>(BrowserSettings{
+        .secure = config.cookie_secure,
+        .public_origin = config.public_origin,
+        .trusted_origins = config.trusted_origins,
+        .jwt_secret = config.jwt_secret,
+        .access_token_lifetime = std::chrono::hours(config.jwt_expired_hours)});
+    services_.browser = browser_.get();
+  }
+  services_.web_ui = config.web_ui;
   return std::nullopt;
 }
 
@@ -177,6 +189,11 @@ int RunServer(const ServerConfig& config) {
                  "(tokens will not survive a restart)");
   } else if (config.jwt_secret.size() < kMinJwtSecretBytes) {
     spdlog::warn("--dev: running with a JWT_SECRET shorter than {} bytes", kMinJwtSecretBytes);
+  }
+  if (config.cookies_enabled && !config.cookie_secure) {
+    spdlog::warn("COOKIE_SECURE=false: session cookies are sent without Secure and without "
+                 "the __Host-/__Secure- prefixes; for plain-HTTP development only, never in "
+                 "production");
   }
   auto fail = [](const StartupError& error) {
     spdlog::critical("{}", error.message);

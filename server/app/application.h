@@ -24,6 +24,7 @@
 #include <string>
 
 #include "server/app/config.h"
+#include "server/handlers/browser.h"
 #include "server/handlers/routes.h"
 #include "server/handlers/services.h"
 #include "server/http/http_server.h"
@@ -79,6 +80,7 @@ class Application {
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<LiveSessionsSampler> live_sessions_;  // stopped first
+  std::unique_ptr<BrowserPolicy> browser_;  // nullptr: SESSION_COOKIES=off
 };
 
 // Logs to stderr at `level` (trace … off), UTC timestamps; the default spdlog logger.

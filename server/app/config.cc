@@ -1,5 +1,7 @@
 #include "server/app/config.h"
 
+#include "server/handlers/browser.h"
+
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <sodium.h>
@@ -315,12 +317,54 @@ std::string CheckTrustedProxies(ServerConfig& c) {
   return {};
 }
 
+std::string CheckWebUi(ServerConfig& c) {
+  if (c.web_ui_text == "on" || c.web_ui_text == "off") {
+    c.web_ui = c.web_ui_text == "on";
+    return {};
+  }
+  return "WEB_UI must be on or off, got '" + c.web_ui_text + "'";
+}
+
 std::string CheckLogLevel(ServerConfig& c) {
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   for (std::string_view level : kLevels) {
     if (c.log_level == level) return {};
   }
   return "--log-level must be one of trace, debug, info, warn, error, off";
+}
+
+std::string CheckSessionCookies(ServerConfig& c) {
+  if (c.session_cookies != "on" && c.session_cookies != "off") {
+    return "SESSION_COOKIES must be on or off, got '" + c.session_cookies + "'";
+  }
+  c.cookies_enabled = c.session_cookies == "on";
+  return {};
+}
+
+std::string CheckCookieSecure(ServerConfig& c) {
+  if (c.cookie_secure_text != "true" && c.cookie_secure_text != "false") {
+    return "COOKIE_SECURE must be true or false, got '" + c.cookie_secure_text + "'";
+  }
+  c.cookie_secure = c.cookie_secure_text == "true";
+  return {};
+}
+
+std::string CheckPublicOrigin(ServerConfig& c) {
+  if (c.public_origin.empty()) return {};
+  std::string problem = OriginProblem(c.public_origin);
+  if (problem.empty()) return {};
+  return "PUBLIC_ORIGIN '" + c.public_origin + "' is not an origin: it " + problem;
+}
+
+std::string CheckTrustedOrigins(ServerConfig& c) {
+  std::string errors;
+  for (const std::string& origin : c.trusted_origins) {
+    std::string problem = OriginProblem(origin);
+    if (problem.empty()) continue;
+    if (!errors.empty()) errors += "\n";
+    errors += "TRUSTED_ORIGINS entry '" + origin + "' is not an origin: it " + problem;
+  }
+  return errors;
 }
 
 // Lifetimes are bounded well inside the clock's range (nanosecond ticks overflow
@@ -467,6 +511,24 @@ constexpr Setting kSettings[] = {
              "(LIVE_SESSIONS_SAMPLE_SECONDS)",
      .field = &ServerConfig::live_sessions_sample_seconds, .min = 0, .max = kMaxSeconds,
      .range_error = "LIVE_SESSIONS_SAMPLE_SECONDS must be between 0 and 315360000, got {}"},
+    {.env = "SESSION_COOKIES", .flag = "--session-cookies",
+     .help = "browser cookie transport of API.md §8: on or off (SESSION_COOKIES)",
+     .field = &ServerConfig::session_cookies, .check = CheckSessionCookies},
+    {.env = "COOKIE_SECURE", .flag = "--cookie-secure",
+     .help = "Secure cookies with __Host-/__Secure- names; false only for plain-HTTP "
+             "development (COOKIE_SECURE)",
+     .field = &ServerConfig::cookie_secure_text, .check = CheckCookieSecure},
+    {.env = "PUBLIC_ORIGIN", .flag = "--public-origin",
+     .help = "this server's origin for the CSRF check, e.g. https://auth.example.com; "
+             "empty = scheme and Host of the request (PUBLIC_ORIGIN)",
+     .field = &ServerConfig::public_origin, .show_default = false, .check = CheckPublicOrigin},
+    {.env = "TRUSTED_ORIGINS", .flag = "--trusted-origins",
+     .help = "comma list of origins allowed credentialed cross-origin calls (TRUSTED_ORIGINS)",
+     .field = ListOf{&ServerConfig::trusted_origins}, .show_default = false,
+     .check = CheckTrustedOrigins},
+    {.env = "WEB_UI", .flag = "--web-ui",
+     .help = "serve the account pages /account/... (API.md §8): on or off (WEB_UI)",
+     .field = &ServerConfig::web_ui_text, .check = CheckWebUi},
 };
 
 // The number in a numeric field, for the range check.

@@ -17,7 +17,8 @@
 // outside 0..60, lifetimes over 10 years (hours or seconds), non-numbers,
 // out-of-range values (LOGIN_FAILURE_WINDOW_SECONDS must be > 0, the LOGIN_MAX_FAILURES_*
 // limits >= 0), a bad SESSION_BINDING, HTTP_ADDR, DATABASE_URL or
-// TRUSTED_PROXIES; a MySQL DATABASE_URL without REDIS_ADDR (sessions must be shared
+// TRUSTED_PROXIES; SESSION_COOKIES other than on/off, COOKIE_SECURE other than
+// true/false, a PUBLIC_ORIGIN or TRUSTED_ORIGINS entry that is not an origin (named); a MySQL DATABASE_URL without REDIS_ADDR (sessions must be shared
 // then), or one with a password given as --database-url (flags show up in `ps`). Error
 // texts name the variable, never a secret's value (a MySQL URL's password is one).
 //
@@ -97,6 +98,15 @@ struct ServerConfig {
   // TOTP_ENCRYPTION_KEYS (API.md §9, docs/two-factor.md): "id:base64key,..." sealing TOTP
   // secrets, the first one sealing; empty = a key derived from JWT_SECRET.
   std::string totp_encryption_keys;
+  // API.md §8: the browser transport.
+  std::string session_cookies = "on";  // SESSION_COOKIES: on or off
+  bool cookies_enabled = true;         // parsed from session_cookies
+  std::string cookie_secure_text = "true";  // COOKIE_SECURE: true or false
+  bool cookie_secure = true;                // parsed from cookie_secure_text
+  std::string public_origin;                // PUBLIC_ORIGIN; empty: from Host
+  std::vector<std::string> trusted_origins;  // TRUSTED_ORIGINS, each a well-formed origin
+  std::string web_ui_text = "on";  // WEB_UI: on / off
+  bool web_ui = true;              // parsed from web_ui_text
 
   // --- server knobs (flags only) ---
   bool dev = false;

@@ -631,5 +631,49 @@ TEST(LoadConfigFromEnvironmentTest, EnvFileMustExistAndErrorsNameTheTool) {
   }
 }
 
+TEST(ConfigTest, BrowserSettingsDefaultsAndValues) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}}};
+  ConfigOutcome defaults = Load(env);
+  ASSERT_TRUE(defaults.config) << defaults.message;
+  EXPECT_TRUE(defaults.config->cookies_enabled);
+  EXPECT_TRUE(defaults.config->cookie_secure);
+  EXPECT_EQ(defaults.config->public_origin, "");
+  EXPECT_TRUE(defaults.config->trusted_origins.empty());
+
+  env.vars["SESSION_COOKIES"] = "off";
+  env.vars["COOKIE_SECURE"] = "false";
+  env.vars["PUBLIC_ORIGIN"] = "https://auth.example.com";
+  env.vars["TRUSTED_ORIGINS"] = " https://app.example.com , http://localhost:5173,";
+  ConfigOutcome set = Load(env);
+  ASSERT_TRUE(set.config) << set.message;
+  EXPECT_FALSE(set.config->cookies_enabled);
+  EXPECT_FALSE(set.config->cookie_secure);
+  EXPECT_EQ(set.config->public_origin, "https://auth.example.com");
+  EXPECT_EQ(set.config->trusted_origins,
+            (std::vector<std::string>{"https://app.example.com", "http://localhost:5173"}));
+  ConfigOutcome flags = Load(env, {"--session-cookies", "on", "--cookie-secure", "true"});
+  ASSERT_TRUE(flags.config) << flags.message;
+  EXPECT_TRUE(flags.config->cookies_enabled);
+  EXPECT_TRUE(flags.config->cookie_secure);
+}
+
+TEST(ConfigTest, MalformedOriginsAreRefusedByName) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"TRUSTED_ORIGINS", "https://ok.example.com,https://bad.example.com/app,*"},
+           {"PUBLIC_ORIGIN", "auth.example.com"},
+           {"SESSION_COOKIES", "yes"},
+           {"COOKIE_SECURE", "0"}}};
+  ConfigOutcome out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  for (std::string_view named :
+       {"TRUSTED_ORIGINS entry 'https://bad.example.com/app'", "TRUSTED_ORIGINS entry '*'",
+        "PUBLIC_ORIGIN 'auth.example.com'", "SESSION_COOKIES must be on or off",
+        "COOKIE_SECURE must be true or false"}) {
+    EXPECT_NE(out.message.find(named), std::string::npos) << named << "\n" << out.message;
+  }
+  EXPECT_EQ(out.message.find("'https://ok.example.com'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sessionkit::server

@@ -1,4 +1,6 @@
-// POST /api/auth/register, /login, /logout, /logout-all (API.md §6).
+// POST /api/auth/register, /login, /logout, /logout-all, /logout-others (API.md §6).
+// Register and login answer in the transport the request chose (API.md §8: cookies with
+// X-Auth-Transport: cookie); logout and logout-all expire the cookies.
 //
 // Register and login: the input rules here, the flow in AccountService (user lookup and
 // argon2id on the worker pool, the login throttle, the session); this file turns its
@@ -8,6 +10,7 @@
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
+#include "server/handlers/browser.h"
 #include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
@@ -32,14 +35,15 @@ void ReplyUserStoreError(Services& s, const Status& status, Responder& reply) {
   reply(ErrorResponse(mapped));
 }
 
-void AnswerRegister(Services& s, RegisterOutcome& o, Responder& reply) {
+void AnswerRegister(Services& s, bool cookie_transport, RegisterOutcome& o, Responder& reply) {
   if (!o.user.id.empty()) {
     spdlog::info("user registered: user_id={} username={:?}", o.user.id, o.user.username);
   }
   NoteIssuedSession(s, o.user, o.issued);
   switch (o.result) {
     case RegisterResult::kRegistered:
-      return ReplyIssued(o.user, o.issued, 201, "Registration successful", reply);
+      return ReplyIssued(s, cookie_transport, o.user, o.issued, 201, "Registration successful",
+                         reply);
     case RegisterResult::kBusy:
       return ReplyBusy(s, reply);
     case RegisterResult::kUserStoreError:
@@ -53,8 +57,8 @@ void AnswerRegister(Services& s, RegisterOutcome& o, Responder& reply) {
 
 // `identifier` (its mark, never the text: logged_identifier.h) and `ip` are for the log
 // lines.
-void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, LoginOutcome& o,
-                 Responder& reply) {
+void AnswerLogin(Services& s, bool cookie_transport, std::string_view identifier,
+                 std::string_view ip, LoginOutcome& o, Responder& reply) {
   if (o.rejection != PasswordRejection::kNone) {
     s.metrics->LoginFailed();
     spdlog::info("login failed: identifier={} ip={} reason={}", identifier, ip,
@@ -77,7 +81,7 @@ void AnswerLogin(Services& s, std::string_view identifier, std::string_view ip, 
   NoteIssuedSession(s, o.user, o.issued);
   switch (o.result) {
     case LoginResult::kLoggedIn:
-      return ReplyIssued(o.user, o.issued, 200, "Login successful", reply);
+      return ReplyIssued(s, cookie_transport, o.user, o.issued, 200, "Login successful", reply);
     case LoginResult::kInvalidCredentials:
       return reply(ErrorResponse(ApiError::kInvalidCredentials, kInvalidCredentials));
     case LoginResult::kThrottled:
@@ -121,9 +125,11 @@ void HandleRegister(Services& s, const Request& req, Responder reply) {
     if (!problem.empty()) return reply(ErrorResponse(ApiError::kBadRequest, problem));
   }
   request.client = ClientInfoOf(req);
-  s.accounts->Register(std::move(request), [&s, reply](RegisterOutcome outcome) mutable {
-    AnswerRegister(s, outcome, reply);
-  });
+  bool cookie_transport = WantsCookieTransport(s, req);
+  s.accounts->Register(std::move(request),
+                       [&s, cookie_transport, reply](RegisterOutcome outcome) mutable {
+                         AnswerRegister(s, cookie_transport, outcome, reply);
+                       });
 }
 
 void HandleLogin(Services& s, const Request& req, Responder reply) {
@@ -149,10 +155,12 @@ void HandleLogin(Services& s, const Request& req, Responder reply) {
   std::string logged_identifier = LoggedIdentifier(s.log_identifier_key, identifier);
   request.identifier = std::move(identifier);
   request.client = ClientInfoOf(req);
-  s.accounts->Login(std::move(request), [&s, identifier = std::move(logged_identifier),
-                                         ip = req.client_ip, reply](LoginOutcome o) mutable {
-    AnswerLogin(s, identifier, ip, o, reply);
-  });
+  bool cookie_transport = WantsCookieTransport(s, req);
+  s.accounts->Login(std::move(request),
+                    [&s, cookie_transport, identifier = std::move(logged_identifier),
+                     ip = req.client_ip, reply](LoginOutcome o) mutable {
+                      AnswerLogin(s, cookie_transport, identifier, ip, o, reply);
+                    });
 }
 
 void HandleLogout(Services& s, const Request& req, Responder reply) {
@@ -163,7 +171,9 @@ void HandleLogout(Services& s, const Request& req, Responder reply) {
       spdlog::info("session revoked: {} user_id={} reason=logout",
                    ShortSessionId(auth->claims.session_id), auth->claims.user_id);
       ForgetRefreshTokens(s, auth->claims.session_id);
-      reply(SuccessBody().Finish(200, "Logged out"));
+      Response r = SuccessBody().Finish(200, "Logged out");
+      ExpireSessionCookies(s.browser, r);
+      reply(std::move(r));
     });
   });
 }
@@ -177,7 +187,24 @@ void HandleLogoutAll(Services& s, const Request& req, Responder reply) {
                        auth->claims.user_id, ShortSessionId(auth->claims.session_id));
           SuccessBody body;
           body.data().BeginObject().Key("revoked").Int(static_cast<std::int64_t>(*revoked)).EndObject();
-          reply(body.Finish(200, "All sessions revoked"));
+          Response r = body.Finish(200, "All sessions revoked");
+          ExpireSessionCookies(s.browser, r);
+          reply(std::move(r));
+        });
+  });
+}
+
+void HandleLogoutOthers(Services& s, const Request& req, Responder reply) {
+  Authenticate(s, req, std::move(reply), [&s](AuthContextPtr auth, Responder reply) {
+    s.sessions->RevokeAllForUserAsync(
+        auth->claims.user_id, auth->claims.session_id,
+        [&s, auth, reply](Result<std::uint64_t> revoked) mutable {
+          if (!revoked.ok()) return ReplyError(*s.metrics, revoked.status(), Site::kWrite, reply);
+          spdlog::info("sessions revoked: {} of user_id={} reason=logout-others (kept {})",
+                       *revoked, auth->claims.user_id, ShortSessionId(auth->claims.session_id));
+          SuccessBody body;
+          body.data().BeginObject().Key("revoked").Int(static_cast<std::int64_t>(*revoked)).EndObject();
+          reply(body.Finish(200, "Other sessions revoked"));
         });
   });
 }

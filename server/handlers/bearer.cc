@@ -1,4 +1,5 @@
 #include "server/handlers/bearer.h"
+#include "server/handlers/browser.h"
 #include "server/handlers/error_reply.h"
 
 #include <spdlog/spdlog.h>
@@ -23,6 +24,7 @@ std::string_view BearerToken(std::string_view authorization) noexcept {
 
 AuthContextPtr VerifyAccessToken(Services& s, const Request& req, Responder& reply) {
   std::string_view token = BearerToken(req.authorization);
+  if (token.empty()) token = AccessCookie(s, req);  // the header wins
   if (token.empty()) {
     s.metrics->AuthRejected();
     reply(ErrorResponse(ApiError::kUnauthorized, "Missing bearer token"));

@@ -1,6 +1,9 @@
 // Bearer middleware: the seed's validation order for every authenticated route.
 //
-//   Authorization: Bearer <jwt> -> JwtCodec::Verify (alg, signature, exp/iat, claims,
+//   credentials: Authorization: Bearer <jwt>, else the access cookie of API.md §8 when
+//   cookies are on (browser.h; the header wins when both are sent; the CSRF checks of a
+//   cookie-authenticated request ran before the handler, in the route table)
+//   -> JwtCodec::Verify (alg, signature, exp/iat, claims,
 //   session id format) -> SessionManager::ValidateAsync (store lookup, expiry, user
 //   match, IP/User-Agent binding, throttled slide)
 //

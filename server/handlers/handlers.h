@@ -19,6 +19,7 @@ void HandleRegister(Services& s, const Request& req, Responder reply);
 void HandleLogin(Services& s, const Request& req, Responder reply);
 void HandleLogout(Services& s, const Request& req, Responder reply);
 void HandleLogoutAll(Services& s, const Request& req, Responder reply);
+void HandleLogoutOthers(Services& s, const Request& req, Responder reply);
 void HandleRefresh(Services& s, const Request& req, Responder reply);
 void HandleChangePassword(Services& s, const Request& req, Responder reply);
 void HandleListSessions(Services& s, const Request& req, Responder reply);

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/error_map.h"
+#include "server/handlers/browser.h"
 #include "server/handlers/error_reply.h"
 #include "server/handlers/views.h"
 #include "server/response.h"
@@ -37,7 +40,42 @@ void ReplyIssued(const User& user, const IssuedSession& issued, int status,
       .Key("requires_2fa").Bool(false)
       .Key("is_verified").Bool(user.is_email_verified)
       .EndObject();
-  reply(body.Finish(status, message));
+  Response r = body.Finish(status, message);
+  AddNoStore(r);
+  reply(std::move(r));
+}
+
+std::chrono::seconds RemainingSessionLifetime(const Services& s, TimePoint created_at) {
+  TimePoint end = created_at + s.sessions->options().absolute_lifetime;
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(end - ClockOrSystem(s.clock).Now());
+  return std::max(left, std::chrono::seconds(0));
+}
+
+void ReplyIssued(Services& s, bool cookie_transport, const User& user,
+                 const IssuedSession& issued, int status, std::string_view message,
+                 Responder& reply) {
+  if (!cookie_transport || s.browser == nullptr) {
+    return ReplyIssued(user, issued, status, message, reply);
+  }
+  Response r;
+  std::string csrf = SetSessionCookies(
+      *s.browser,
+      {.access_token = issued.access_token,
+       .refresh_token = issued.refresh_token,
+       .session_id = issued.session.id,
+       .refresh_max_age = RemainingSessionLifetime(s, issued.session.created_at)},
+      r);
+  SuccessBody body;
+  internal::JsonWriter& w = body.data();
+  w.BeginObject().Key("user");
+  WriteUser(w, user);
+  w.Key("csrf_token").String(csrf)
+      .Key("requires_2fa").Bool(false)
+      .Key("is_verified").Bool(user.is_email_verified)
+      .EndObject();
+  Response finished = body.Finish(status, message);
+  finished.headers = std::move(r.headers);
+  reply(std::move(finished));
 }
 
 void ReplyIssueFailure(Services& s, const Status& error, IssueStep step, const User& user,

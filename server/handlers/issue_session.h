@@ -10,6 +10,7 @@
 #ifndef SESSIONKIT_SERVER_HANDLERS_ISSUE_SESSION_H_
 #define SESSIONKIT_SERVER_HANDLERS_ISSUE_SESSION_H_
 
+#include <chrono>
 #include <string_view>
 
 #include "server/handlers/services.h"
@@ -26,6 +27,17 @@ void NoteIssuedSession(Services& s, const User& user, const IssuedSession& issue
 
 void ReplyIssued(const User& user, const IssuedSession& issued, int status,
                  std::string_view message, Responder& reply);
+// The same, in the transport the request chose (captured before going async with
+// WantsCookieTransport, browser.h): with `cookie_transport` the three cookies of API.md
+// §8 are set and the body carries csrf_token in place of token and refresh_token.
+// Either way the answer has Cache-Control: no-store.
+void ReplyIssued(Services& s, bool cookie_transport, const User& user,
+                 const IssuedSession& issued, int status, std::string_view message,
+                 Responder& reply);
+
+// Seconds from now until the session `created_at` reaches its absolute lifetime: the
+// refresh cookie's Max-Age.
+std::chrono::seconds RemainingSessionLifetime(const Services& s, TimePoint created_at);
 void ReplyIssueFailure(Services& s, const Status& error, IssueStep step, const User& user,
                        Responder& reply);
 

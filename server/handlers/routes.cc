@@ -1,10 +1,31 @@
 #include "server/handlers/routes.h"
 
+#include <memory>
+
 #include "server/error_map.h"
+#include "server/handlers/browser.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/pages.h"
 
 namespace sessionkit::server {
 namespace {
+
+// Adds the credentialed-CORS headers of a trusted origin to the answer, whatever
+// answers it (browser.h).
+class CorsSink final : public ResponseSink {
+ public:
+  CorsSink(const Services& services, std::string_view origin, Responder inner)
+      : services_(services), origin_(origin), inner_(std::move(inner)) {}
+  void Send(Response response) override {
+    AddCorsHeaders(services_, origin_, response);
+    inner_(std::move(response));
+  }
+
+ private:
+  const Services& services_;
+  std::string origin_;
+  Responder inner_;
+};
 
 // Verify is the hot path: a subtree row, matched before every other (router.h). The
 // order of the rows is the order of the series in /metrics.
@@ -41,6 +62,20 @@ constexpr RouteRow kApiRoutes[] = {
      CsrfClass::kUnsafe, RouteTo<HandleRecoveryCodes>},
     {Method::kPost, PathMatch::kExact, "/api/auth/2fa/totp/disable", "totp_disable", true,
      CsrfClass::kUnsafe, RouteTo<HandleTotpDisable>},
+    {Method::kPost, PathMatch::kExact, "/api/auth/logout-others", "logout_others", true,
+     CsrfClass::kUnsafe, RouteTo<HandleLogoutOthers>},
+    {Method::kGet, PathMatch::kExact, "/", "page_root", false, CsrfClass::kNone,
+     RouteTo<HandleRootPage>},
+    {Method::kGet, PathMatch::kExact, "/account", "page_account", true, CsrfClass::kNone,
+     RouteTo<HandleAccountPage>},
+    {Method::kGet, PathMatch::kExact, "/account/login", "page_login", false, CsrfClass::kNone,
+     RouteTo<HandleLoginPage>},
+    {Method::kGet, PathMatch::kExact, "/account/register", "page_register", false,
+     CsrfClass::kNone, RouteTo<HandleRegisterPage>},
+    {Method::kGet, PathMatch::kExact, "/account/security", "page_security", true,
+     CsrfClass::kNone, RouteTo<HandleSecurityPage>},
+    {Method::kGet, PathMatch::kParam, "/account/assets", "page_asset", false, CsrfClass::kNone,
+     RouteTo<HandleWebAsset>},
     {Method::kGet, PathMatch::kExact, "/healthz", "healthz", false, CsrfClass::kNone,
      RouteTo<HandleHealthz>},
     {Method::kGet, PathMatch::kExact, "/metrics", "metrics", false, CsrfClass::kNone,
@@ -54,7 +89,20 @@ std::span<const RouteRow> ApiRoutes() noexcept { return kApiRoutes; }
 void ApiHandler::Handle(const Request& request, Tag& tag, Responder reply) {
   RouteMatch match = router_.Match(request.method, request.path);
   tag = match.id;
+  // Browsers only (a bearer client sends no Origin): credentialed CORS for
+  // TRUSTED_ORIGINS, API.md §8.
+  if (!request.origin.empty() && services_.browser != nullptr &&
+      services_.browser->IsTrustedOrigin(request.origin)) {
+    if (match.row == nullptr && match.id == router_.wrong_method()) {
+      if (std::optional<Response> preflight = CorsPreflight(services_, request)) {
+        return reply(std::move(*preflight));
+      }
+    }
+    reply = Responder(std::make_shared<CorsSink>(services_, request.origin, std::move(reply)));
+  }
   if (match.row != nullptr) {
+    // The row's CSRF class is the one place the rules of API.md §8 are applied.
+    if (!CheckCsrf(services_, match.row->csrf, request, reply)) return;
     return match.row->handler(services_, request, match.param, std::move(reply));
   }
   if (match.id == router_.wrong_method()) {

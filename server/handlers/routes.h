@@ -2,9 +2,12 @@
 //
 // ApiRoutes() is the one list of routes: a new route is one row there plus its handler
 // (handlers.h). ApiHandler matches a request with a Router over those rows (router.h),
-// calls the row's handler, answers 404 and 405 (with Allow) itself, answers requests the
-// connection could not parse, and records every answer in the metrics under its route's
-// label (rejected requests under "unknown_path").
+// applies the row's CSRF class (browser.h: the one place the CSRF rules of API.md §8 are
+// enforced, before the handler runs), calls the row's handler, answers 404 and 405 (with
+// Allow) itself, answers CORS preflights from TRUSTED_ORIGINS (and adds the credentialed
+// CORS headers to their requests' answers), answers requests the connection could not
+// parse, and records every answer in the metrics under its route's label (rejected
+// requests under "unknown_path").
 // Thread safety: ApiHandler is immutable after construction; its methods may run on every
 // event loop at once (Services is thread-safe).
 #ifndef SESSIONKIT_SERVER_HANDLERS_ROUTES_H_

@@ -24,6 +24,8 @@
 
 namespace sessionkit::server {
 
+class BrowserPolicy;  // browser.h
+
 struct Services {
   SessionManager* sessions = nullptr;
   const JwtCodec* jwt = nullptr;
@@ -41,6 +43,12 @@ struct Services {
   bool users_read_only = false;
   // Marks typed login identifiers in log lines (logged_identifier.h); nullptr = redacted.
   const LogIdentifierKey* log_identifier_key = nullptr;
+  // The cookie transport and CSRF rules of API.md §8 (browser.h); nullptr =
+  // SESSION_COOKIES=off: cookies are never set or read.
+  const BrowserPolicy* browser = nullptr;
+
+  // WEB_UI (API.md §7, §8): the account pages are served; off -> their paths are 404.
+  bool web_ui = true;
 
   // Unix second of the last IP/User-Agent drift warning: at most one a second.
   std::atomic<std::int64_t> last_drift_log{0};

@@ -20,7 +20,8 @@ void HandleListSessions(Services& s, const Request& req, Responder reply) {
           internal::JsonWriter& w = body.data();
           w.BeginArray();
           for (const Session& session : *list) {  // newest first (SessionManager)
-            WriteSession(w, session, session.id == auth->claims.session_id);
+            WriteSession(w, session, session.id == auth->claims.session_id,
+                         SessionShape::kListItem);
           }
           w.EndArray();
           reply(body.Finish(200, "Sessions"));

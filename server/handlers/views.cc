@@ -1,5 +1,6 @@
 #include "server/handlers/views.h"
 
+#include "sessionkit/user_agent.h"
 #include "src/util/rfc3339.h"
 
 namespace sessionkit::server {
@@ -24,7 +25,7 @@ void WriteUserFromClaims(internal::JsonWriter& w, const AccessClaims& claims) {
       .EndObject();
 }
 
-void WriteSession(internal::JsonWriter& w, const Session& s, bool current) {
+void WriteSession(internal::JsonWriter& w, const Session& s, bool current, SessionShape shape) {
   w.BeginObject().Key("id").String(s.id).Key("user_id");
   internal::WriteUserId(w, s.user_id, s.user_id_is_number);
   w.Key("username").String(s.username)
@@ -36,8 +37,19 @@ void WriteSession(internal::JsonWriter& w, const Session& s, bool current) {
       .Key("expires_at").String(internal::FormatRfc3339(s.expires_at))
       .Key("last_seen").String(internal::FormatRfc3339(s.last_seen))
       .Key("current").Bool(current)
-      .Key("aal").Int(s.aal)  // API.md §9: 2 when made through the second factor
+      .Key("aal").Int(s.aal);  // API.md §9: 2 when made through the second factor
+  if (shape == SessionShape::kRecord) {
+    w.EndObject();
+    return;
+  }
+  // API.md §8: what a person recognises of the User-Agent ("Firefox 128", "Windows").
+  ClientInfo client = ParseUserAgent(s.user_agent);
+  w.Key("client").BeginObject()
+      .Key("browser").String(client.browser)
+      .Key("os").String(client.os)
+      .Key("device_type").String(DeviceTypeName(client.device_type))
       .EndObject();
+  w.EndObject();
 }
 
 }  // namespace sessionkit::server

@@ -1,5 +1,6 @@
 // JSON shapes of API.md §6: `user` objects {id, username, email, role, is_premium}
-// (never a password hash) and session records with `current`.
+// (never a password hash) and session records with `current`; items of the session
+// list also carry `client` ({browser, os, device_type} read from the User-Agent, §8).
 // Numeric user ids (imported sessions) are written as JSON numbers, as read.
 // Thread safety: pure functions.
 #ifndef SESSIONKIT_SERVER_HANDLERS_VIEWS_H_
@@ -15,7 +16,12 @@ namespace sessionkit::server {
 void WriteUser(internal::JsonWriter& w, const User& user);
 // A user known only from its token (a session imported from another service).
 void WriteUserFromClaims(internal::JsonWriter& w, const AccessClaims& claims);
-void WriteSession(internal::JsonWriter& w, const Session& session, bool current);
+enum class SessionShape : bool {
+  kRecord,    // the record and `current` (/api/users/me: the hot path, nothing parsed)
+  kListItem,  // and `client` (GET /api/auth/sessions)
+};
+void WriteSession(internal::JsonWriter& w, const Session& session, bool current,
+                  SessionShape shape = SessionShape::kRecord);
 
 }  // namespace sessionkit::server
 

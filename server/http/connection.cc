@@ -196,6 +196,13 @@ void Connection::OnRequest() {
   request_.device_id = data_.device_id();
   request_.require_aal = data_.require_aal();
   request_.body = data_.body();
+  request_.cookie = data_.cookie();
+  request_.origin = data_.origin();
+  request_.sec_fetch_site = data_.sec_fetch_site();
+  request_.csrf_header = data_.csrf_token();
+  request_.auth_transport = data_.auth_transport();
+  request_.forwarded_method = data_.forwarded_method();
+  request_.host = data_.host();
   if (state_.proxies != nullptr && !state_.proxies->empty()) {
     request_.client_ip = state_.proxies->ClientIp(peer_, data_.forwarded_for());
   } else {

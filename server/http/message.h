@@ -31,6 +31,14 @@ struct Request {
   std::string_view body;
   std::string client_ip;             // after the trusted-proxy rule (client_ip.h)
   std::string_view require_aal;      // X-Require-AAL header (API.md §9, forward auth)
+  // Browser requests (API.md §8): each the first line of its header, "" if absent.
+  std::string_view cookie;            // Cookie header, raw
+  std::string_view origin;            // Origin
+  std::string_view sec_fetch_site;    // Sec-Fetch-Site
+  std::string_view csrf_header;       // X-CSRF-Token
+  std::string_view auth_transport;    // X-Auth-Transport
+  std::string_view forwarded_method;  // X-Forwarded-Method, else X-Original-Method
+  std::string_view host;              // Host
 };
 
 struct Response {

@@ -22,7 +22,8 @@ void RequestData::Clear() {
   if (text_.capacity() > kKeptBytes) std::string().swap(text_);
   text_.clear();
   target_ = authorization_ = user_agent_ = device_id_ = forwarded_for_ = Slice{};
-  require_aal_ = Slice{};
+  cookie_ = origin_ = sec_fetch_site_ = csrf_token_ = auth_transport_ = forwarded_method_ =
+      original_method_ = host_ = require_aal_ = Slice{};
   forwarded_for_joined_ = false;
   if (joined_forwarded_for_.capacity() > kKeptBytes) std::string().swap(joined_forwarded_for_);
   joined_forwarded_for_.clear();
@@ -77,15 +78,53 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
     case http::field::expect:
       if (boost::beast::iequals(value, "100-continue")) data_.expect_continue_ = true;
       return;
+    case http::field::cookie: return data_.Keep(data_.cookie_, value);
+    case http::field::origin: return data_.Keep(data_.origin_, value);
+    case http::field::host: return data_.Keep(data_.host_, value);
     case http::field::unknown:
-      if (boost::beast::iequals(name_string, "X-Device-Id")) {
-        data_.Keep(data_.device_id_, value);
-      } else if (boost::beast::iequals(name_string, "X-Forwarded-For")) {
-        data_.KeepForwardedFor(value);
-      } else if (boost::beast::iequals(name_string, "X-Require-AAL")) {
-        data_.Keep(data_.require_aal_, value);
+      // The names the server reads have distinct lengths: one comparison per field.
+      switch (name_string.size()) {
+        case 11:
+          if (boost::beast::iequals(name_string, "X-Device-Id")) {
+            data_.Keep(data_.device_id_, value);
+          }
+          return;
+        case 12:
+          if (boost::beast::iequals(name_string, "X-CSRF-Token")) {
+            data_.Keep(data_.csrf_token_, value);
+          }
+          return;
+        case 13:
+          if (boost::beast::iequals(name_string, "X-Require-AAL")) {
+            data_.Keep(data_.require_aal_, value);
+          }
+          return;
+        case 14:
+          if (boost::beast::iequals(name_string, "Sec-Fetch-Site")) {
+            data_.Keep(data_.sec_fetch_site_, value);
+          }
+          return;
+        case 15:
+          if (boost::beast::iequals(name_string, "X-Forwarded-For")) data_.KeepForwardedFor(value);
+          return;
+        case 16:
+          if (boost::beast::iequals(name_string, "X-Auth-Transport")) {
+            data_.Keep(data_.auth_transport_, value);
+          }
+          return;
+        case 17:
+          if (boost::beast::iequals(name_string, "X-Original-Method")) {
+            data_.Keep(data_.original_method_, value);
+          }
+          return;
+        case 18:
+          if (boost::beast::iequals(name_string, "X-Forwarded-Method")) {
+            data_.Keep(data_.forwarded_method_, value);
+          }
+          return;
+        default:
+          return;
       }
-      return;
     default:
       return;
   }

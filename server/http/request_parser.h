@@ -42,6 +42,16 @@ class RequestData {
   std::string_view user_agent() const noexcept { return View(user_agent_); }
   std::string_view device_id() const noexcept { return View(device_id_); }
   std::string_view require_aal() const noexcept { return View(require_aal_); }
+  std::string_view cookie() const noexcept { return View(cookie_); }
+  std::string_view origin() const noexcept { return View(origin_); }
+  std::string_view sec_fetch_site() const noexcept { return View(sec_fetch_site_); }
+  std::string_view csrf_token() const noexcept { return View(csrf_token_); }
+  std::string_view auth_transport() const noexcept { return View(auth_transport_); }
+  // X-Forwarded-Method if sent, else X-Original-Method ("" if neither).
+  std::string_view forwarded_method() const noexcept {
+    return forwarded_method_.set ? View(forwarded_method_) : View(original_method_);
+  }
+  std::string_view host() const noexcept { return View(host_); }
   // Every X-Forwarded-For line, joined with ", " ("" if absent).
   std::string_view forwarded_for() const noexcept {
     return forwarded_for_joined_ ? std::string_view(joined_forwarded_for_)
@@ -60,8 +70,9 @@ class RequestData {
     std::uint32_t size = 0;
     bool set = false;
   };
+  // Slices always lie inside text_ (Keep made them): no bounds check, so this inlines.
   std::string_view View(Slice s) const noexcept {
-    return std::string_view(text_).substr(s.offset, s.size);
+    return std::string_view(text_.data() + s.offset, s.size);
   }
   void Keep(Slice& slice, std::string_view value);
   void KeepForwardedFor(std::string_view value);
@@ -72,6 +83,8 @@ class RequestData {
   std::string text_;  // the target and the kept header values, back to back
   Slice target_, authorization_, user_agent_, device_id_, forwarded_for_;
   Slice require_aal_;  // X-Require-AAL
+  Slice cookie_, origin_, sec_fetch_site_, csrf_token_, auth_transport_, forwarded_method_,
+      original_method_, host_;
   // X-Forwarded-For when it came in more than one line (then forwarded_for_ is unused).
   bool forwarded_for_joined_ = false;
   std::string joined_forwarded_for_;

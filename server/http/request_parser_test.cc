@@ -30,6 +30,44 @@ boost::beast::error_code Parse(RequestParser& parser, const std::string& wire, s
   return ec;
 }
 
+TEST(RequestParserTest, KeepsTheBrowserHeaders) {
+  const std::string wire =
+      "POST /api/auth/logout HTTP/1.1\r\n"
+      "Host: auth.example.com:8443\r\n"
+      "Cookie: __Host-sk_access=a.b.c; __Host-sk_csrf=tok\r\n"
+      "Origin: https://auth.example.com:8443\r\n"
+      "sec-fetch-site: same-origin\r\n"
+      "X-CSRF-Token: tok\r\n"
+      "X-Auth-Transport: cookie\r\n"
+      "X-Original-Method: PUT\r\n"
+      "X-Forwarded-Method: DELETE\r\n"
+      "Cookie: second=1\r\n"
+      "X-CSRF-Tokens: not-it\r\n"
+      "Content-Length: 0\r\n"
+      "\r\n";
+  for (std::size_t step : {wire.size(), std::size_t{1}, std::size_t{5}}) {
+    RequestData data;
+    RequestParser parser(data);
+    ASSERT_FALSE(Parse(parser, wire, step)) << "step " << step;
+    EXPECT_EQ(data.host(), "auth.example.com:8443");
+    EXPECT_EQ(data.cookie(), "__Host-sk_access=a.b.c; __Host-sk_csrf=tok") << "the first line";
+    EXPECT_EQ(data.origin(), "https://auth.example.com:8443");
+    EXPECT_EQ(data.sec_fetch_site(), "same-origin");
+    EXPECT_EQ(data.csrf_token(), "tok");
+    EXPECT_EQ(data.auth_transport(), "cookie");
+    EXPECT_EQ(data.forwarded_method(), "DELETE") << "X-Forwarded-Method wins";
+    data.Clear();
+    EXPECT_EQ(data.cookie(), "");
+    EXPECT_EQ(data.forwarded_method(), "");
+  }
+  RequestData data;
+  RequestParser parser(data);
+  ASSERT_FALSE(Parse(parser, "GET / HTTP/1.1\r\nX-Original-Method: PATCH\r\n\r\n", 64));
+  EXPECT_EQ(data.forwarded_method(), "PATCH") << "X-Original-Method when it is the only one";
+  EXPECT_EQ(data.origin(), "");
+  EXPECT_EQ(data.host(), "");
+}
+
 TEST(RequestParserTest, KeepsTheHeadersHandlersRead) {
   const std::string wire =
       "GET /api/auth/verify/extra?x=1 HTTP/1.1\r\n"

@@ -114,6 +114,7 @@ void AccountService::Refresh(RefreshRequest request, std::function<void(RefreshO
       state->outcome.access_token =
           deps_.jwt->Sign(ClaimsFor(user, state->session, UnixSeconds(rotated_at)));
       state->outcome.refresh_token = std::move(state->successor);
+      state->outcome.session_created_at = state->session.created_at;
       state->Finish(state->outcome.rotation == RotateOutcome::kRotated
                         ? RefreshResult::kRotated
                         : RefreshResult::kGraceReplay);

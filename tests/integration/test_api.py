@@ -83,7 +83,8 @@ class ApiContract:
         self.assertRegex(text, r"sessionkit_store_errors_total \d+")
 
     def test_unknown_route_404(self):
-        for method, path in [("GET", "/"), ("GET", "/nope"), ("POST", "/api/auth"),
+        # GET / is the web UI's redirect since API.md §8 (test_pages.py).
+        for method, path in [("GET", "/account/nope"), ("GET", "/nope"), ("POST", "/api/auth"),
                              ("POST", "/api/auth/login/extra"), ("GET", "/api/users"),
                              ("GET", "/api/auth/verifyx"), ("DELETE", "/api/auth/sessions/a/b")]:
             with self.subTest(method=method, path=path):

@@ -2,6 +2,8 @@
 location answers 200 with a valid token and 401 without one, or after logout.
 nginx runs as a non-daemon child with every path (pid, logs, temp dirs) in a temp dir."""
 
+import http.client
+import json
 import os
 import shutil
 import socket
@@ -10,7 +12,7 @@ import tempfile
 import unittest
 import uuid
 
-from sk_harness import Client, ServerProcess, free_port, wait_until
+from sk_harness import PASSWORD, Client, ServerProcess, free_port, wait_until
 
 NGINX = "/usr/sbin/nginx"
 
@@ -159,6 +161,193 @@ class ForwardAuthTest(unittest.TestCase):
         self.assertEqual(self.via_nginx.get("/protected/index.html", token=data["token"]).status, 200)
         self.assertEqual(self.via_nginx.post("/api/auth/logout", token=data["token"]).status, 200)
         self.assertEqual(self.via_nginx.get("/protected/index.html", token=data["token"]).status, 401)
+
+
+# docs/nginx.conf.example itself, inside the same prelude (pid, logs, temp dirs), with its
+# three "test:" addresses pointed at this run's sessionkit, app and nginx ports.
+EXAMPLE_PRELUDE = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log info;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    default_type text/plain;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+{example}
+}}
+"""
+
+
+def example_config(dir, port, sk_port, app_port):
+    source = os.environ.get("SESSIONKIT_SOURCE_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    with open(os.path.join(source, "docs", "nginx.conf.example")) as f:
+        example = f.read()
+    for old, new in (("server 127.0.0.1:8080;", f"server 127.0.0.1:{sk_port};"),
+                     ("server 127.0.0.1:9000;", f"server 127.0.0.1:{app_port};"),
+                     ("listen 80;", f"listen 127.0.0.1:{port};")):
+        assert example.count(old) == 1, old
+        example = example.replace(old, new)
+    return EXAMPLE_PRELUDE.format(dir=dir, example=example)
+
+
+class EchoApp:
+    """The protected application: answers every method with the identity nginx passed."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                body = (f"app {self.command} {self.path} user={self.headers.get('X-User-Id')} "
+                        f"role={self.headers.get('X-User-Role')}\n").encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ExampleNginx(NginxProcess):
+    def __init__(self, sk_port, app_port):
+        super().__init__(sk_port)
+        self.app_port = app_port
+
+    def start(self):
+        for _ in range(5):
+            self.port = free_port()
+            conf = os.path.join(self.dir, "nginx.conf")
+            with open(conf, "w") as f:
+                f.write(example_config(self.dir, self.port, self.sk_port, self.app_port))
+            self.proc = subprocess.Popen([NGINX, "-p", self.dir, "-c", conf,
+                                          "-e", os.path.join(self.dir, "error.log")],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_until(self._accepting, 20, "nginx")
+                return self
+            except AssertionError:
+                self.stop()
+        raise AssertionError("could not start nginx:\n" + self.error_log())
+
+
+class BrowserAppBehindNginxTest(unittest.TestCase):
+    """docs/nginx.conf.example with a browser app: cookie login through nginx, the access
+    cookie authenticates protected requests, CSRF applies to the forwarded method, a
+    signed-out browser is sent to the login page, API clients keep their bearer 401."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(NGINX):
+            raise AssertionError(f"{NGINX} is missing (Debian package nginx-light)")
+        # Plain HTTP in the test: COOKIE_SECURE=false (in production TLS ends at nginx).
+        cls.server = ServerProcess(env={"COOKIE_SECURE": "false",
+                                        "TRUSTED_PROXIES": "127.0.0.1/32"}).start()
+        cls.app = EchoApp()
+        try:
+            cls.nginx = ExampleNginx(cls.server.port, cls.app.port).start()
+        except BaseException:
+            cls.app.stop()
+            cls.server.stop()
+            raise
+        cls.web = Client(cls.nginx.port)
+        cls.origin = f"http://127.0.0.1:{cls.nginx.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.cleanup()
+        cls.app.stop()
+        code = cls.server.terminate()
+        cls.server.stop()
+        assert code == 0, f"server exit {code}"
+
+    def browser_login(self):
+        name = "b" + uuid.uuid4().hex[:12]
+        self.assertEqual(self.web.register(name).status, 201)
+        # Every Set-Cookie line (the harness's Response keeps one value per header name).
+        conn = http.client.HTTPConnection("127.0.0.1", self.nginx.port, timeout=30)
+        try:
+            conn.request("POST", "/api/auth/login",
+                         body=json.dumps({"username": name, "password": PASSWORD}),
+                         headers={"Content-Type": "application/json", "Origin": self.origin,
+                                  "X-Auth-Transport": "cookie"})
+            r = conn.getresponse()
+            body = json.loads(r.read())
+            lines = [v for k, v in r.getheaders() if k.lower() == "set-cookie"]
+        finally:
+            conn.close()
+        self.assertEqual(r.status, 200, body)
+        self.assertNotIn("token", body["data"])
+        jar = dict(line.split(";")[0].split("=", 1) for line in lines)
+        self.assertEqual(sorted(jar), ["sk_access", "sk_csrf", "sk_refresh"])
+        self.assertEqual(jar["sk_csrf"], body["data"]["csrf_token"])
+        return jar
+
+    def cookie(self, jar):
+        return "; ".join(f"{k}={v}" for k, v in jar.items() if k != "sk_refresh")
+
+    def test_the_access_cookie_passes_and_reaches_the_app(self):
+        jar = self.browser_login()
+        r = self.web.get("/dashboard", headers={"Cookie": self.cookie(jar)})
+        self.assertEqual(r.status, 200, self.nginx.error_log())
+        self.assertTrue(r.body.startswith(b"app GET /dashboard user="), r.body)
+        self.assertNotIn(b"user=None", r.body)
+
+    def test_unsafe_requests_need_the_csrf_token_and_the_origin(self):
+        jar = self.browser_login()
+        h = {"Cookie": self.cookie(jar)}
+        # No token: sessionkit answers 403 for the forwarded POST; the app never sees it.
+        self.assertEqual(self.web.post("/dashboard/save", headers=h).status, 403)
+        # A foreign page with the token (it cannot read it, but even so): 403.
+        self.assertEqual(self.web.post("/dashboard/save", headers=dict(
+            h, **{"X-CSRF-Token": jar["sk_csrf"], "Origin": "https://evil.example.net"})).status,
+            403)
+        r = self.web.request("DELETE", "/dashboard/item", headers=dict(
+            h, **{"X-CSRF-Token": jar["sk_csrf"], "Origin": self.origin}))
+        self.assertEqual(r.status, 200, self.nginx.error_log())
+        self.assertTrue(r.body.startswith(b"app DELETE /dashboard/item"), r.body)
+        # A bearer client is exempt.
+        name = "a" + uuid.uuid4().hex[:12]
+        self.web.register(name)
+        token = self.web.login(name).data["token"]
+        self.assertEqual(self.web.post("/dashboard/save", token=token,
+                                       headers={"Origin": "https://evil.example.net"}).status, 200)
+
+    def test_signed_out_browser_goes_to_login_and_api_clients_get_401(self):
+        r = self.web.get("/dashboard")
+        self.assertEqual(r.status, 302)
+        self.assertTrue(r.headers.get("location", "").endswith("/account/login"), r.headers)
+        self.assertEqual(self.web.get("/dashboard", token="not.a.token").status, 401)
+
+    def test_logout_through_nginx_expires_the_cookies(self):
+        jar = self.browser_login()
+        h = {"Cookie": self.cookie(jar), "X-CSRF-Token": jar["sk_csrf"], "Origin": self.origin}
+        r = self.web.post("/api/auth/logout", headers=h)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.headers.get("set-cookie"), "sk_csrf=; Path=/; SameSite=Lax; Max-Age=0")
+        self.assertEqual(r.headers.get("cache-control"), "no-store")
+        self.assertEqual(self.web.get("/dashboard", headers={"Cookie": self.cookie(jar)}).status,
+                         302)
 
 
 if __name__ == "__main__":

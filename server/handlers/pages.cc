@@ -1,0 +1,133 @@
+// The account pages (pages.h): static files with the §8 headers, and for the signed-in
+// pages the normal Authenticate step, whose 401 becomes a redirect to the login page.
+#include "server/handlers/pages.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <utility>
+
+#include "server/error_map.h"
+#include "server/handlers/bearer.h"
+#include "server/handlers/web_assets.h"
+
+namespace sessionkit::server {
+namespace {
+
+constexpr std::string_view kLoginPath = "/account/login";
+
+void AddSecurityHeaders(Response& r, std::string_view cache_control) {
+  r.headers.emplace_back("Content-Security-Policy", std::string(kPageContentSecurityPolicy));
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Cache-Control", std::string(cache_control));
+}
+
+Response FileResponse(const WebAsset& file, int status, std::string_view cache_control) {
+  Response r;
+  r.status = status;
+  r.body.assign(file.bytes);
+  r.content_type = file.content_type;
+  AddSecurityHeaders(r, cache_control);
+  return r;
+}
+
+// A page of server/web/. The files are compiled in, so a missing one is a build bug.
+Response Page(std::string_view name, int status = 200) {
+  const WebAsset* file = FindWebAsset(name);
+  if (file == nullptr) {
+    spdlog::error("web UI: the page {} is not compiled in", name);
+    return ErrorResponse(ApiError::kInternal, "Page missing");
+  }
+  return FileResponse(*file, status, "no-store");
+}
+
+Response Redirect(std::string_view location) {
+  Response r;
+  r.status = 302;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("Location", std::string(location));
+  AddSecurityHeaders(r, "no-store");
+  return r;
+}
+
+// WEB_UI=off: the pages do not exist.
+bool AnsweredAsOff(const Services& s, Responder& reply) {
+  if (s.web_ui) return false;
+  reply(ErrorResponse(ApiError::kNotFound, "Route not found"));
+  return true;
+}
+
+// Between Authenticate and the connection: a signed-in page goes through unchanged; a
+// store outage becomes the "unavailable" page; anything else Authenticate refuses
+// (no token, expired, revoked, tampered) becomes the way to the login page.
+class SignedInPageSink final : public ResponseSink {
+ public:
+  explicit SignedInPageSink(Responder reply) : reply_(std::move(reply)) {}
+
+  void Send(Response response) override {
+    if (response.status == 200) return reply_(std::move(response));
+    if (response.status == 503) {
+      Response page = Page("unavailable.html", 503);
+      page.headers.emplace_back("Retry-After", "5");
+      return reply_(std::move(page));
+    }
+    reply_(Redirect(kLoginPath));
+  }
+
+ private:
+  Responder reply_;
+};
+
+void SignedInPage(Services& s, const Request& req, std::string_view name, Responder reply) {
+  if (AnsweredAsOff(s, reply)) return;
+  Responder page_reply(std::make_shared<SignedInPageSink>(std::move(reply)));
+  Authenticate(s, req, std::move(page_reply), [name](AuthContextPtr, Responder reply) {
+    reply(Page(name));
+  });
+}
+
+}  // namespace
+
+const WebAsset* FindWebAsset(std::string_view name) noexcept {
+  for (const WebAsset& asset : WebAssets()) {
+    if (asset.name == name) return &asset;
+  }
+  return nullptr;
+}
+
+void HandleRootPage(Services& s, const Request&, Responder reply) {
+  if (AnsweredAsOff(s, reply)) return;
+  reply(Redirect("/account"));
+}
+
+void HandleLoginPage(Services& s, const Request&, Responder reply) {
+  if (AnsweredAsOff(s, reply)) return;
+  reply(Page("login.html"));
+}
+
+void HandleRegisterPage(Services& s, const Request&, Responder reply) {
+  if (AnsweredAsOff(s, reply)) return;
+  reply(Page("register.html"));
+}
+
+void HandleAccountPage(Services& s, const Request& req, Responder reply) {
+  SignedInPage(s, req, "account.html", std::move(reply));
+}
+
+void HandleSecurityPage(Services& s, const Request& req, Responder reply) {
+  SignedInPage(s, req, "security.html", std::move(reply));
+}
+
+void HandleWebAsset(Services& s, const Request&, std::string_view name, Responder reply) {
+  if (AnsweredAsOff(s, reply)) return;
+  const WebAsset* file = FindWebAsset(name);
+  // Pages have their own routes; only styles, scripts and images are assets.
+  if (file == nullptr ||
+      !(name.ends_with(".css") || name.ends_with(".js") || name.ends_with(".svg"))) {
+    return reply(ErrorResponse(ApiError::kNotFound, "Route not found"));
+  }
+  reply(FileResponse(*file, 200, "no-cache"));
+}
+
+}  // namespace sessionkit::server
