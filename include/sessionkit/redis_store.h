@@ -26,10 +26,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
@@ -54,6 +56,26 @@ struct RedisStoreOptions {
   std::chrono::milliseconds reconnect_backoff_min{50};
   std::chrono::milliseconds reconnect_backoff_max{500};  // API.md: recover within 2 s
   const Clock* clock = nullptr;  // nullptr = SystemClock(); not owned
+
+  // Redis Cluster (API.md §12): seed nodes "host:port" (REDIS_CLUSTER_NODES). When
+  // non-empty, host/port are ignored and every factory below opens a cluster client:
+  // the slot map is read from any seed, each master gets `connections` pipelined links
+  // (per loop with OpenRedisStoresOnLoops), MOVED/ASK are followed, and a failed
+  // master's slots answer Unavailable until a replica takes over. `db` must be 0.
+  // docs/redis.md, "Redis Cluster", says what holds for which session.
+  std::vector<std::string> cluster_nodes;
+  std::chrono::milliseconds cluster_refresh_interval{1000};  // slot map re-read
+};
+
+// Parses REDIS_CLUSTER_NODES ("host:port,host:port,..."; spaces around commas allowed)
+// into options.cluster_nodes. InvalidArgument naming the bad entry.
+Status ParseRedisClusterNodes(std::string_view list, RedisStoreOptions& options);
+
+// One node as the cluster client sees it (health reports).
+struct RedisNodeHealth {
+  std::string address;        // host:port
+  bool serves_slots = false;  // a master in the client's slot map
+  bool connected = false;     // the client has a ready connection to it
 };
 
 // Parses "host:port" (REDIS_ADDR; "[::1]:6379" for IPv6) into options.host/port.
@@ -71,6 +93,8 @@ Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& optio
 struct RedisStores {
   SessionStorePtr sessions;
   AuthStateStorePtr auth_state;
+  // Cluster only (empty on one Redis): every node the client knows, masters first.
+  std::function<std::vector<RedisNodeHealth>()> node_health;
 };
 
 // Opens both stores on one client that runs options.connections pipelined connections on

@@ -20,6 +20,7 @@ namespace {
 
 using internal::FromUnixMillis;
 using internal::RedisClient;
+using internal::RedisCommands;
 using internal::RedisReply;
 using internal::RedisScript;
 using internal::ReplyStatus;
@@ -224,7 +225,7 @@ Result<FailureWindow> ParseWindow(const Result<RedisReply>& reply, std::string_v
 
 class RedisAuthStateStore final : public AuthStateStore {
  public:
-  RedisAuthStateStore(const Clock& clock, std::shared_ptr<RedisClient> client)
+  RedisAuthStateStore(const Clock& clock, std::shared_ptr<RedisCommands> client)
       : clock_(clock), client_(std::move(client)) {}
 
   void IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) override;
@@ -246,7 +247,7 @@ class RedisAuthStateStore final : public AuthStateStore {
 
  private:
   const Clock& clock_;
-  const std::shared_ptr<RedisClient> client_;
+  const std::shared_ptr<RedisCommands> client_;
 };
 
 // --- refresh tokens -------------------------------------------------------------------
@@ -496,7 +497,7 @@ void RedisAuthStateStore::ReleaseAttemptAsync(std::string_view key, std::string_
 
 namespace internal {
 
-Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient> client,
+Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisCommands> client,
                                                     const Clock* clock) {
   if (client == nullptr) return Status::InvalidArgument("redis auth state: no client");
   try {
@@ -509,11 +510,10 @@ Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient>
 }  // namespace internal
 
 Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& options) {
-  Result<std::unique_ptr<RedisClient>> client = internal::ConnectRedisForStore(options);
+  Result<std::shared_ptr<RedisCommands>> client = internal::ConnectRedisCommands(options, {});
   if (!client.ok()) return client.status();
   try {
-    return internal::OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient>(std::move(client).value()),
-                                               options.clock);
+    return internal::OpenRedisAuthStateStoreOn(std::move(client).value(), options.clock);
   } catch (const std::bad_alloc&) {
     return Status::Internal("out of memory creating the redis auth-state store");
   }

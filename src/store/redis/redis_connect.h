@@ -28,10 +28,16 @@ Result<std::unique_ptr<RedisClient>> ConnectRedisForStore(const RedisStoreOption
 Result<std::shared_ptr<RedisClient>> ConnectRedisOnLoops(const RedisStoreOptions& options,
                                                         std::vector<boost::asio::io_context*> loops);
 
+// The client the options ask for: one Redis (RedisClient) or, with cluster_nodes, a
+// RedisClusterClient (given its first chance to read the slot map). On `loops` when not
+// empty, else on a thread of its own. InvalidArgument for bad options.
+Result<std::shared_ptr<RedisCommands>> ConnectRedisCommands(const RedisStoreOptions& options,
+                                                           std::vector<boost::asio::io_context*> loops);
+
 // The Redis session store of redis_store.h on a client the caller provides (defined in
 // redis_store.cc). `clock` nullptr = SystemClock(); not owned. InvalidArgument for a null
 // client.
-Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisClient> client,
+Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisCommands> client,
                                                       const Clock* clock);
 
 }  // namespace sessionkit::internal
