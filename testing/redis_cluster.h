@@ -2,7 +2,8 @@
 //
 // Start() runs one redis-server per node (testing/redis_server.h: free loopback port,
 // own temp directory, killed with the test process) with `--cluster-enabled yes`,
-// `--appendonly yes` and a short `--cluster-node-timeout`, joins them with
+// `--appendonly yes`, `--cluster-require-full-coverage no` (a failed master stops only its
+// own slots) and a short `--cluster-node-timeout`, joins them with
 // `redis-cli --cluster create ... --cluster-replicas R --cluster-yes` (the password, if
 // any, goes through REDISCLI_AUTH, never the command line) and waits until every node
 // reports cluster_state:ok. A missing binary or a cluster that does not form is an

@@ -21,6 +21,7 @@ struct Stores {
   sk::SessionStorePtr sessions;
   sk::AuthStateStorePtr auth_state;  // refresh tokens, failed logins: beside the sessions
   sk::UserStorePtr users;            // with SQLite sessions, on the same database
+  std::function<std::vector<sk::RedisNodeHealth>()> redis_nodes;  // Redis Cluster only
 };
 
 // The stores of the configuration, logged. Exit code on failure (2 config, 1 run).
@@ -44,6 +45,22 @@ sk::Result<Stores> OpenStores(const srv::ServerConfig& config,
     sk::Result<sk::RedisStores> redis = sk::OpenRedisStoresOnLoops(options, loops);
     if (!redis.ok()) return redis.status();
     return Stores{std::move(redis->sessions), std::move(redis->auth_state), nullptr};
+  }
+  if (!config.redis_cluster_nodes.empty()) {
+    sk::RedisStoreOptions options;
+    if (sk::Status parsed = sk::ParseRedisClusterNodes(config.redis_cluster_nodes, options); !parsed.ok()) {
+      exit_code = 2;
+      return parsed;
+    }
+    options.password = config.redis_password;
+    spdlog::info("session store: Redis Cluster, seeds {}", config.redis_cluster_nodes);
+    options.connections = 1;  // per master and loop
+    exit_code = 1;
+    sk::Result<sk::RedisStores> redis = sk::OpenRedisStoresOnLoops(options, loops);
+    if (!redis.ok()) return redis.status();
+    Stores stores{std::move(redis->sessions), std::move(redis->auth_state), nullptr};
+    stores.redis_nodes = std::move(redis->node_health);
+    return stores;
   }
   sk::SqliteStoreOptions options;
   options.path = config.database_path;
@@ -99,6 +116,7 @@ std::optional<StartupError> Application::Build() {
   Result<Stores> stores = OpenStores(config, server_->loops().contexts(), store_exit);
   if (!stores.ok()) return StartupError{store_exit, "session store: " + stores.status().ToString()};
   auth_state_ = std::move(stores->auth_state);
+  services_.redis_nodes = std::move(stores->redis_nodes);
 
   ManagerOptions manager_options;
   manager_options.idle_timeout = std::chrono::hours(config.session_ttl_hours);

@@ -1,5 +1,7 @@
 #include "server/app/config.h"
 
+#include "sessionkit/redis_store.h"
+
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <sodium.h>
@@ -128,7 +130,7 @@ Environment (flags above override; an optional .env in the working directory fil
 variables the environment does not set):
   JWT_SECRET            HS256 signing key, at least 32 bytes (required unless --dev)
   JWT_PREVIOUS_SECRETS  comma list of old keys, verification only
-  REDIS_PASSWORD        AUTH password for REDIS_ADDR
+  REDIS_PASSWORD        AUTH password for REDIS_ADDR or REDIS_CLUSTER_NODES
   and every variable named in the options above.
 Secrets are read from the environment only, never from flags.
 Exit status: 0 after a clean shutdown (SIGTERM/SIGINT) or --help; 2 for a configuration
@@ -265,9 +267,9 @@ std::string CheckDatabaseUrl(ServerConfig& c) {
     Result<MysqlOptions> mysql = ParseMysqlUrl(c.database_url);  // no password in errors
     if (!mysql.ok()) return std::string(mysql.status().message());
     c.mysql_users = std::move(mysql).value();
-    if (c.redis_addr.empty()) {
+    if (c.redis_addr.empty() && c.redis_cluster_nodes.empty()) {
       return "DATABASE_URL is MySQL/MariaDB: sessions and account state must then be shared "
-             "in Redis too; set REDIS_ADDR";
+             "in Redis too; set REDIS_ADDR (or REDIS_CLUSTER_NODES)";
     }
     return {};
   }
@@ -317,6 +319,18 @@ constexpr std::int64_t kMaxHashIterations = 16;
 
 constexpr std::string_view kTimeoutsError =
     "--header-timeout-ms, --body-timeout-ms and --idle-timeout-ms must be > 0";
+
+std::string CheckRedisClusterNodes(ServerConfig& c) {
+  if (c.redis_cluster_nodes.empty()) return {};
+  if (!c.redis_addr.empty()) {
+    return "REDIS_CLUSTER_NODES and REDIS_ADDR exclude each other: set REDIS_ADDR for one Redis, "
+           "REDIS_CLUSTER_NODES for a Redis Cluster";
+  }
+  RedisStoreOptions probe;
+  if (Status st = ParseRedisClusterNodes(c.redis_cluster_nodes, probe); !st.ok()) return st.message();
+  if (c.redis_db != 0) return "REDIS_DB must be 0 with REDIS_CLUSTER_NODES (a cluster has only db 0)";
+  return {};
+}
 
 // In --help order; the checks run in this order too (JWT_SECRET's, which depends on
 // --dev, runs last).
@@ -440,6 +454,11 @@ constexpr Setting kSettings[] = {
      .field = &ServerConfig::idle_timeout_ms, .min = 1, .range_error = kTimeoutsError},
     {.flag = "--log-level", .help = "trace, debug, info, warn, error or off",
      .field = &ServerConfig::log_level, .check = CheckLogLevel},
+    {.env = "REDIS_CLUSTER_NODES", .flag = "--redis-cluster-nodes",
+     .help = "comma list of host:port seed nodes of a Redis Cluster; excludes REDIS_ADDR "
+             "(REDIS_CLUSTER_NODES)",
+     .field = &ServerConfig::redis_cluster_nodes, .show_default = false,
+     .check = CheckRedisClusterNodes},
 };
 
 // The number in a numeric field, for the range check.

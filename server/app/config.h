@@ -97,6 +97,8 @@ struct ServerConfig {
   int body_timeout_ms = 30000;    // body must arrive within this after the header
   int idle_timeout_ms = 60000;    // keep-alive connection with no request
   std::string log_level = "info";
+  // REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (API.md §12); excludes REDIS_ADDR.
+  std::string redis_cluster_nodes;
 };
 
 struct ConfigOutcome {
