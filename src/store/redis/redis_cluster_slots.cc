@@ -69,38 +69,38 @@ const std::string& SlotTag(int slot) {
 
 namespace {
 
-// One draw: 32 random bytes; the last two are replaced by the first value from their
-// drawn one on whose id the slot matches. Empty when none of the 65,536 does (the hex
-// digits are not a linear space, so a few slots may have no match for a given prefix).
+// One draw: 30 random bytes (60 hex), then the last 4 hex chosen uniformly at random
+// among the 65,536 values whose id puts "session:<id>" in `slot`. Empty when none does:
+// CRC16 is affine, so a prefix reaches a fixed fraction of the slots (about 80%) and
+// misses the rest; the caller then draws a new prefix.
 Result<std::string> TryDrawInSlot(int slot) {
-  // "session:sess_" + 60 hex drawn at random, then 4 hex searched. The CRC of the fixed
-  // prefix is computed once; each candidate costs 4 table steps.
-  std::array<char, 32> bytes;
+  std::array<char, 30> bytes;
   if (Status s = RandomBytes(bytes.data(), bytes.size()); !s.ok()) return s;
   std::string id;
   id.reserve(kSessionIdLength);
   id.append(kSessionIdPrefix);
   AppendHexLower(id, std::string_view(bytes.data(), bytes.size()));
-  if (KeyHashPart(std::string(kSessionKeyPrefix) + id).size() != kSessionKeyPrefix.size() + id.size()) {
-    return Status::Internal("session key has a hash tag");  // impossible: hex has no '{'
-  }
+  // The CRC of "session:sess_<60 hex>" once; each candidate costs 4 table steps.
   std::uint16_t prefix_crc = Crc16Xmodem(kSessionKeyPrefix);
-  for (std::size_t i = 0; i + 4 < id.size(); ++i) prefix_crc = Step(prefix_crc, static_cast<unsigned char>(id[i]));
+  for (char c : id) prefix_crc = Step(prefix_crc, static_cast<unsigned char>(c));
   static constexpr char kHex[] = "0123456789abcdef";
-  // Start the search at the drawn value of the last two bytes, so which of the matching
-  // values is taken is itself uniformly random.
-  const unsigned start = (static_cast<unsigned char>(bytes[30]) << 8) | static_cast<unsigned char>(bytes[31]);
-  for (unsigned k = 0; k < 65536; ++k) {
-    const unsigned v = (start + k) & 0xffff;
-    const char c[4] = {kHex[(v >> 12) & 15], kHex[(v >> 8) & 15], kHex[(v >> 4) & 15], kHex[v & 15]};
+  std::array<std::uint16_t, 64> matches;  // a prefix matches one slot at most ~12 times
+  std::size_t count = 0;
+  for (unsigned v = 0; v < 65536; ++v) {
     std::uint16_t crc = prefix_crc;
-    for (char ch : c) crc = Step(crc, static_cast<unsigned char>(ch));
-    if (crc % kClusterSlots == slot) {
-      id.replace(id.size() - 4, 4, c, 4);
-      return id;
-    }
+    crc = Step(crc, static_cast<unsigned char>(kHex[(v >> 12) & 15]));
+    crc = Step(crc, static_cast<unsigned char>(kHex[(v >> 8) & 15]));
+    crc = Step(crc, static_cast<unsigned char>(kHex[(v >> 4) & 15]));
+    crc = Step(crc, static_cast<unsigned char>(kHex[v & 15]));
+    if (crc % kClusterSlots == slot && count < matches.size()) matches[count++] = static_cast<std::uint16_t>(v);
   }
-  return std::string();
+  if (count == 0) return std::string();
+  std::uint32_t pick = 0;
+  if (Status s = RandomBytes(&pick, sizeof pick); !s.ok()) return s;
+  const unsigned v = matches[pick % count];  // bias at most count / 2^32
+  const char suffix[4] = {kHex[(v >> 12) & 15], kHex[(v >> 8) & 15], kHex[(v >> 4) & 15], kHex[v & 15]};
+  id.append(suffix, 4);
+  return id;
 }
 
 }  // namespace

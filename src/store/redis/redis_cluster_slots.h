@@ -6,10 +6,10 @@
 // slot = CRC16(part) mod 16384. SlotTag(slot) is a short text whose CRC16 lands in
 // `slot`, so "{<tag>}..." keys can be placed in any slot (keys sessionkit alone owns).
 //
-// NewSessionIdInSlot draws a §1 id (32 CSPRNG bytes as 64 hex) and then searches the
-// last two bytes (65,536 candidates, 4 hex characters) for one whose session key hashes
-// to `slot`; the first 30 bytes stay as drawn (240 bits) and the last two keep the
-// entropy of the choice among the matching values (docs/redis.md has the arithmetic).
+// NewSessionIdInSlot draws a §1 id whose session key hashes to `slot`: 30 CSPRNG bytes
+// (60 hex), then the last 4 hex chosen uniformly among the values that match (about 5 on
+// average; a prefix with none, about 1 in 5, is drawn again). docs/redis.md has the
+// entropy arithmetic.
 //
 // Pure functions (the tag table is built once, thread-safely).
 #ifndef SESSIONKIT_STORE_REDIS_REDIS_CLUSTER_SLOTS_H_
