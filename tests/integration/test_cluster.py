@@ -248,6 +248,7 @@ class ClusterStoreTest(unittest.TestCase):
         victim.kill()
         t0 = time.time()
         saw_503 = False
+        saw_degraded = False
         while time.time() - t0 < 30:
             for t in elsewhere:
                 r = self.c.verify(t)
@@ -256,10 +257,18 @@ class ClusterStoreTest(unittest.TestCase):
             self.assertTrue(statuses <= {200, 503}, statuses)
             if 503 in statuses:
                 saw_503 = True
+                health = self.c.get("/healthz")
+                self.assertEqual(health.status, 200, health)  # the other masters serve
+                if health.data["store"] == "degraded":
+                    saw_degraded = True
+                    down = [n for n in health.data["nodes"] if not n["up"]]
+                    self.assertIn(f"127.0.0.1:{victim.port}", [n["address"] for n in down])
             if statuses == {200} and saw_503:
                 break
             time.sleep(0.05)
         self.assertTrue(saw_503, "the dead master's slots never answered 503")
+        self.assertTrue(saw_degraded, "/healthz never reported the dead master")
+        self.assertEqual(self.c.get("/healthz").data["store"], "up")
         for t in on_victim + elsewhere:
             self.assertEqual(self.c.verify(t).status, 200)
         # Sessions acknowledged before the kill survived the failover (appendonly +
