@@ -122,6 +122,12 @@ redis.call('DEL', KEYS[1])
 return 1
 )lua";
 
+constexpr const char* kDeleteRecordAndMember = R"lua(
+local deleted = redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return deleted
+)lua";
+
 constexpr const char* kUnlock = R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
@@ -153,6 +159,11 @@ const RedisScript& TouchRecordScript() {
 
 const RedisScript& DeleteRecordIfUnchangedScript() {
   static const RedisScript* script = new RedisScript(kDeleteRecordIfUnchanged);
+  return *script;
+}
+
+const RedisScript& DeleteRecordAndMemberScript() {
+  static const RedisScript* script = new RedisScript(kDeleteRecordAndMember);
   return *script;
 }
 

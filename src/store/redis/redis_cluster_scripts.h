@@ -31,6 +31,11 @@ const RedisScript& TouchRecordScript();
 // KEYS: session:<id>. ARGV: the record as read -> 1 if it was still that and is deleted.
 const RedisScript& DeleteRecordIfUnchangedScript();
 
+// KEYS: session:<id>, user_sessions:<uid> (one slot). ARGV: id
+// -> DEL's reply. A script rather than MULTI: during a slot migration a MULTI block
+// cannot follow ASK (ASKING covers one command), a script can.
+const RedisScript& DeleteRecordAndMemberScript();
+
 // KEYS: a lock. ARGV: owner token -> 1 if it was ours and is released.
 const RedisScript& UnlockScript();
 

@@ -285,6 +285,14 @@ void RedisStore::DeleteAsync(std::string_view session_id, ResultCallback<bool> d
       });
       return;
     }
+    if (self->cluster_) {
+      self->client_->Eval(internal::DeleteRecordAndMemberScript(), {key, index}, {id},
+                          [on_deleted = std::move(on_deleted)](Result<RedisReply> reply) mutable {
+                            if (!reply.ok()) return on_deleted(reply.status());
+                            on_deleted(std::vector<RedisReply>{std::move(reply).value()});
+                          });
+      return;
+    }
     self->client_->Pipeline({{"MULTI"}, {"DEL", key}, {"SREM", index, id}, {"EXEC"}}, std::move(on_deleted));
   });
 }
