@@ -79,7 +79,9 @@ Result<std::unique_ptr<RedisCluster>> RedisCluster::Start(Options options) {
                        "--cluster-node-timeout", std::to_string(options.node_timeout.count()),
                        "--appendonly", "yes", "--appendfsync", "everysec",
                        // A failed master stops only its own slots (docs/redis.md).
-                       "--cluster-require-full-coverage", "no"};
+                       "--cluster-require-full-coverage", "no",
+                       // Replicas sync at once (Redis waits 5 s by default for more).
+                       "--repl-diskless-sync-delay", "0"};
     if (!options.password.empty()) {
       node.extra_args.push_back("--masterauth");
       node.extra_args.push_back(options.password);
@@ -111,6 +113,26 @@ Result<std::unique_ptr<RedisCluster>> RedisCluster::Start(Options options) {
     return Status::Unavailable("redis-cli --cluster create failed (" + std::to_string(*code) + "): " + log_text);
   }
   if (Status ok = cluster->WaitUntilOk(kFormTimeout); !ok.ok()) return ok;
+  // cluster_state:ok comes before the replicas' first sync: wait for it too, so that a
+  // failover or WAIT test starts from a replicated cluster.
+  const auto deadline = std::chrono::steady_clock::now() + kFormTimeout;
+  for (;;) {
+    Result<std::vector<std::size_t>> masters = cluster->Masters();
+    bool synced = masters.ok();
+    for (std::size_t m : masters.ok() ? *masters : std::vector<std::size_t>{}) {
+      Result<RedisReply> info = cluster->nodes_[m]->Command({"INFO", "replication"});
+      std::size_t online = 0;
+      for (std::size_t at = 0; info.ok() && (at = info->str.find("state=online", at)) != std::string::npos; ++at) {
+        ++online;
+      }
+      if (online < static_cast<std::size_t>(options.replicas_per_master)) synced = false;
+    }
+    if (synced) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::Unavailable("redis cluster replicas did not finish their first sync in time");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   return cluster;
 }
 

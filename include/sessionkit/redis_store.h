@@ -65,6 +65,12 @@ struct RedisStoreOptions {
   // docs/redis.md, "Redis Cluster", says what holds for which session.
   std::vector<std::string> cluster_nodes;
   std::chrono::milliseconds cluster_refresh_interval{1000};  // slot map re-read
+  // Cluster only: a new session's writes are followed by WAIT wait_replicas wait_timeout
+  // on the same connection, and the insert fails (Unavailable) unless that many replicas
+  // acknowledged them, so an acknowledged session survives its master's failover. 0 (the
+  // default) = no WAIT: a session acknowledged just before its master died may be lost.
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{100};
 };
 
 // Parses REDIS_CLUSTER_NODES ("host:port,host:port,..."; spaces around commas allowed)

@@ -26,7 +26,9 @@ class ClusterNode(RedisProcess):
                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                 "--cluster-node-timeout", str(self.NODE_TIMEOUT_MS),
                 # A failed master stops only its own slots (docs/redis.md).
-                "--cluster-require-full-coverage", "no"]
+                "--cluster-require-full-coverage", "no",
+                # Replicas sync at once (Redis waits 5 s by default for more).
+                "--repl-diskless-sync-delay", "0"]
 
 
 class RedisCluster:
@@ -49,6 +51,8 @@ class RedisCluster:
                 raise AssertionError("redis-cli --cluster create failed: " +
                                      out.stdout.decode(errors="replace")[-2000:])
             self.wait_ok(30)
+            # cluster_state:ok comes before the replicas' first sync: wait for it too.
+            wait_until(self._replicated, 30, "every master's replicas online", interval=0.05)
             return self
         except BaseException:
             self.cleanup()
@@ -71,6 +75,12 @@ class RedisCluster:
             except (OSError, RuntimeError):
                 return False
             if "cluster_state:ok" not in info or "cluster_slots_ok:16384" not in info:
+                return False
+        return True
+
+    def _replicated(self):
+        for n in self.masters_now():
+            if n.cmd("INFO", "replication").count("state=online") < self.replicas:
                 return False
         return True
 

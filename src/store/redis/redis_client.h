@@ -96,6 +96,14 @@ class RedisCommands {
   }
   // Runs `fn` after `delay` on the caller's event loop (lock retries).
   virtual void After(std::chrono::milliseconds /*delay*/, std::function<void()> fn) { fn(); }
+  // Eval, then WAIT `replicas` `timeout` on the same connection: the script's reply once
+  // at least `replicas` replicas acknowledged it, else Unavailable (the write happened
+  // but is not known to be replicated). A single server has no replica to wait for:
+  // plain Eval.
+  virtual void EvalAndWait(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                           int /*replicas*/, std::chrono::milliseconds /*timeout*/, ReplyCallback done) {
+    Eval(script, std::move(keys), std::move(args), std::move(done));
+  }
 };
 
 class RedisClient final : public RedisCommands {

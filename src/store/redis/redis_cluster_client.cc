@@ -171,6 +171,7 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
     bool asked = false;
     const RedisScript* script = nullptr;  // Eval: NOSCRIPT -> EVAL once
     std::vector<std::string> keys, args;
+    std::string wait;  // an encoded WAIT sent right after the script (EvalAndWait)
     RepliesCallback done;
   };
 
@@ -313,7 +314,7 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
         break;  // delivered as it is: the stores map it to Unavailable
       }
       if (code == "NOSCRIPT" && op->script != nullptr) {
-        op->bytes = EncodeEval("EVAL", op->script->source, op->keys, op->args);
+        op->bytes = EncodeEval("EVAL", op->script->source, op->keys, op->args) + op->wait;
         op->script = nullptr;
         return Send(op);
       }
@@ -593,6 +594,34 @@ void RedisClusterClient::CommandOnNode(std::size_t node, const std::vector<std::
   op->node = index;
   op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
   op->done = FirstOf(std::move(done));
+  core_->Send(op);
+}
+
+void RedisClusterClient::EvalAndWait(const RedisScript& script, std::vector<std::string> keys,
+                                     std::vector<std::string> args, int replicas, std::chrono::milliseconds timeout,
+                                     ReplyCallback done) {
+  auto op = std::make_shared<Core::Op>();
+  op->wait = FormatRedisCommand({"WAIT", std::to_string(replicas), std::to_string(timeout.count())});
+  op->bytes = EncodeEval("EVALSHA", script.sha1, keys, args) + op->wait;
+  op->count = 2;
+  op->slot = keys.empty() ? -1 : KeySlot(keys[0]);
+  op->script = &script;
+  op->keys = std::move(keys);
+  op->args = std::move(args);
+  op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout + timeout;
+  op->done = [replicas, done = std::move(done)](Result<std::vector<RedisReply>> replies) {
+    if (!replies.ok()) return done(replies.status());
+    if (replies->size() != 2) return done(Status::Internal("redis: WAIT reply missing"));
+    RedisReply& result = (*replies)[0];
+    const RedisReply& acked = (*replies)[1];
+    if (result.is_error()) return done(std::move(result));
+    if (!acked.is_integer() || acked.integer < replicas) {
+      return done(Status::Unavailable("redis cluster: the write reached " +
+                                      (acked.is_integer() ? std::to_string(acked.integer) : std::string("no")) +
+                                      " of " + std::to_string(replicas) + " replicas in time"));
+    }
+    done(std::move(result));
+  };
   core_->Send(op);
 }
 

@@ -78,6 +78,8 @@ class RedisClusterClient final : public RedisCommands {
   std::size_t ScanNodes() const override;
   void CommandOnNode(std::size_t node, const std::vector<std::string_view>& args, ReplyCallback done) override;
   void After(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  void EvalAndWait(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                   int replicas, std::chrono::milliseconds timeout, ReplyCallback done) override;
 
   // Every node known (masters of the map first, by their lowest slot).
   std::vector<ClusterNodeHealth> Health() const;

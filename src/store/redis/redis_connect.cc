@@ -88,7 +88,8 @@ Result<RedisStores> OpenRedisStoresOnLoops(const RedisStoreOptions& options,
   Result<std::shared_ptr<internal::RedisCommands>> client = internal::ConnectRedisCommands(
       options, std::vector<boost::asio::io_context*>(loops.begin(), loops.end()));
   if (!client.ok()) return client.status();
-  Result<SessionStorePtr> sessions = internal::OpenRedisStoreOn(*client, options.clock);
+  Result<SessionStorePtr> sessions =
+      internal::OpenRedisStoreOn(*client, options.clock, options.wait_replicas, options.wait_timeout);
   if (!sessions.ok()) return sessions.status();
   Result<AuthStateStorePtr> auth_state = internal::OpenRedisAuthStateStoreOn(*client, options.clock);
   if (!auth_state.ok()) return auth_state.status();

@@ -51,8 +51,13 @@ bool IsDecimal(std::string_view s) {
 
 class RedisStore final : public SessionStore, public std::enable_shared_from_this<RedisStore> {
  public:
-  RedisStore(const Clock& clock, std::shared_ptr<RedisCommands> client)
-      : clock_(clock), client_(std::move(client)), cluster_(client_->IsCluster()) {}
+  RedisStore(const Clock& clock, std::shared_ptr<RedisCommands> client, int wait_replicas = 0,
+             std::chrono::milliseconds wait_timeout = {})
+      : clock_(clock),
+        client_(std::move(client)),
+        cluster_(client_->IsCluster()),
+        wait_replicas_(wait_replicas),
+        wait_timeout_(wait_timeout) {}
 
   // On a cluster: an id whose record shares the slot of the user's index, so that the
   // session's writes are single scripts (docs/redis.md, "Redis Cluster").
@@ -116,9 +121,21 @@ class RedisStore final : public SessionStore, public std::enable_shared_from_thi
   void DeleteBatchOnCluster(std::shared_ptr<std::atomic<std::uint64_t>> live, std::string user, std::string keep,
                             std::vector<std::string> ids, StatusCallback next);
 
+  // A new session's write: Eval, then WAIT when wait_replicas_ > 0.
+  void EvalDurable(const internal::RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                   internal::ReplyCallback done) {
+    if (wait_replicas_ > 0) {
+      return client_->EvalAndWait(script, std::move(keys), std::move(args), wait_replicas_, wait_timeout_,
+                                  std::move(done));
+    }
+    client_->Eval(script, std::move(keys), std::move(args), std::move(done));
+  }
+
   const Clock& clock_;
   const std::shared_ptr<RedisCommands> client_;
   const bool cluster_;
+  const int wait_replicas_;
+  const std::chrono::milliseconds wait_timeout_;
 };
 
 // --- insert ------------------------------------------------------------------------
@@ -760,7 +777,7 @@ void RedisStore::InsertOnCluster(const Session& s, std::uint32_t max_per_user,
   run->done = std::move(done);
   if (!SameSlot(s.id, s.user_id)) return LockedInsertStep(std::move(run), 0);
   const internal::UnixParts at = internal::SplitUnix(now);
-  client_->Eval(internal::ClusterInsertScript(), {SessionKey(s.id), IndexKey(s.user_id), run->lock_key},
+  EvalDurable(internal::ClusterInsertScript(), {SessionKey(s.id), IndexKey(s.user_id), run->lock_key},
                 {run->record, std::to_string(run->ttl), s.id,
                  std::to_string(run->ttl + internal::kIndexTtlSlack.count()), std::to_string(max_per_user),
                  at.seconds, at.nanos},
@@ -841,7 +858,7 @@ void RedisStore::LockedInsertStep(std::shared_ptr<LockedInsert> run, int step) {
     }
     case 2: {
       const internal::UnixParts at = internal::SplitUnix(run->now);
-      client_->Eval(internal::InsertRecordScript(), {SessionKey(run->id)},
+      EvalDurable(internal::InsertRecordScript(), {SessionKey(run->id)},
                     {run->record, std::to_string(run->ttl), at.seconds, at.nanos},
                     [self, run, fail](Result<RedisReply> reply) {
                       if (Status st = ReplyStatus(reply, "redis insert"); !st.ok()) return fail(st);
@@ -876,8 +893,8 @@ void RedisStore::LockedInsertStep(std::shared_ptr<LockedInsert> run, int step) {
       return;
     }
     case 4: {
-      client_->Eval(internal::IndexAddScript(), {IndexKey(run->user_id)},
-                    {run->id, std::to_string(run->ttl + internal::kIndexTtlSlack.count())},
+      EvalDurable(internal::IndexAddScript(), {IndexKey(run->user_id)},
+                  {run->id, std::to_string(run->ttl + internal::kIndexTtlSlack.count())},
                     [self, run, fail](Result<RedisReply> reply) {
                       if (Status st = ReplyStatus(reply, "redis index"); !st.ok()) return fail(st);
                       self->LockedInsertStep(run, 5);
@@ -898,17 +915,22 @@ void RedisStore::LockedInsertStep(std::shared_ptr<LockedInsert> run, int step) {
 Result<std::shared_ptr<SessionStore>> OpenRedisStore(const RedisStoreOptions& options) {
   Result<std::shared_ptr<RedisCommands>> client = internal::ConnectRedisCommands(options, {});
   if (!client.ok()) return client.status();
-  return internal::OpenRedisStoreOn(std::move(client).value(), options.clock);
+  return internal::OpenRedisStoreOn(std::move(client).value(), options.clock, options.wait_replicas,
+                                    options.wait_timeout);
 }
 
 namespace internal {
 
 Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisCommands> client,
-                                                      const Clock* clock) {
+                                                      const Clock* clock, int wait_replicas,
+                                                      std::chrono::milliseconds wait_timeout) {
+  if (wait_replicas < 0 || (wait_replicas > 0 && wait_timeout.count() <= 0)) {
+    return Status::InvalidArgument("redis wait_replicas must be >= 0, with a wait_timeout > 0");
+  }
   if (!client) return Status::InvalidArgument("redis store needs a client");
   try {
     return std::shared_ptr<SessionStore>(
-        std::make_shared<RedisStore>(ClockOrSystem(clock), std::move(client)));
+        std::make_shared<RedisStore>(ClockOrSystem(clock), std::move(client), wait_replicas, wait_timeout));
   } catch (const std::bad_alloc&) {
     return Status::Internal("out of memory creating the redis store");
   }

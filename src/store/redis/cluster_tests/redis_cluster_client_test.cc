@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "sessionkit/redis_store.h"
+#include "sessionkit/session_manager.h"
 #include "src/store/redis/redis_cluster_slots.h"
 #include "testing/redis_cluster.h"
+#include "testing/session_factory.h"
 
 namespace sessionkit::internal {
 namespace {
@@ -135,6 +138,44 @@ TEST(RedisClusterClientTest, AuthenticatesWithThePassword) {
   auto refused = Call(**wrong, {"GET", "auth:key"});
   EXPECT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().ToString().find("wrong-password"), std::string::npos);
+}
+
+TEST(RedisClusterClientTest, WaitReplicasAcknowledgesOrFailsTheInsert) {
+  auto shared = RedisCluster::Shared();
+  ASSERT_TRUE(shared.ok()) << shared.status().ToString();
+  ASSERT_TRUE((*shared)->FlushAll().ok());
+  ManualClock clock;
+  RedisStoreOptions options;
+  options.cluster_nodes = (*shared)->Seeds();
+  options.clock = &clock;
+  options.command_timeout = std::chrono::seconds(5);
+
+  // Each master has one replica: WAIT 1 is met; the manager's ids take the one-script path.
+  options.wait_replicas = 1;
+  auto store = OpenRedisStore(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ManagerOptions manager_options;
+  manager_options.clock = &clock;
+  auto manager = SessionManager::Open(manager_options, *store);
+  ASSERT_TRUE(manager.ok()) << manager.status().ToString();
+  NewSession request;
+  request.user_id = "waiting-user";
+  auto created = (*manager)->Create(request);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  // SessionManager drew the id through the store: it shares the index's slot.
+  EXPECT_EQ(KeySlot("session:" + created->session.id), KeySlot("user_sessions:waiting-user"));
+  // An id from elsewhere takes the locked steps, each waited for too.
+  auto stepped = (*store)->Insert(testing::MakeTestSession(testing::TestSessionId(7), "waiting-user", clock.Now()));
+  ASSERT_TRUE(stepped.ok()) << stepped.status().ToString();
+
+  // WAIT 2 cannot be met: the insert is refused as Unavailable, never acknowledged.
+  options.wait_replicas = 2;
+  options.wait_timeout = std::chrono::milliseconds(50);
+  auto strict = OpenRedisStore(options);
+  ASSERT_TRUE(strict.ok());
+  auto refused = (*strict)->Insert(testing::MakeTestSession(testing::TestSessionId(8), "other-user", clock.Now()));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().ToString();
 }
 
 }  // namespace
