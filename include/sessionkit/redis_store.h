@@ -7,6 +7,11 @@
 // slow -> Unavailable within command_timeout; the stores reconnect with backoff and
 // recover without a restart. Thread-safe.
 //
+// Redis Cluster: set RedisStoreOptions::cluster_nodes and every factory below runs the
+// same stores on a cluster (same keys; MOVED/ASK followed; a dead master's slots answer
+// Unavailable until its replica takes over). docs/redis.md, "Redis Cluster", gives the
+// guarantee for each kind of session.
+//
 // Two ways to run the client's I/O:
 // - OpenRedisStore / OpenRedisAuthStateStore: each store gets its own client, which runs
 //   its own I/O thread; callbacks run on that thread.

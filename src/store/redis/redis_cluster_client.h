@@ -20,6 +20,9 @@
 // master died is found without an error to provoke it. Refreshes are rate limited to
 // one per 100 ms.
 //
+// EvalAndWait sends WAIT right behind the script on the same connection (durable inserts,
+// RedisStoreOptions::wait_replicas).
+//
 // Callbacks run on the loop that owns the answering connection (as for RedisClient).
 // Thread-safe. Destruction: as RedisClient (pending callbacks get Unavailable).
 #ifndef SESSIONKIT_STORE_REDIS_REDIS_CLUSTER_CLIENT_H_
