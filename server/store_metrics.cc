@@ -129,6 +129,11 @@ class InstrumentedSessionStore final : public SessionStore {
   InstrumentedSessionStore(SessionStorePtr inner, StoreMetrics& metrics)
       : inner_(std::move(inner)), metrics_(metrics) {}
 
+  // Not a store call (no I/O): forwarded untimed, so a Redis Cluster store still draws
+  // each new id into its user's slot (docs/redis.md).
+  Result<std::string> NewSessionIdFor(std::string_view user_id) override {
+    return inner_->NewSessionIdFor(user_id);
+  }
   void InsertAsync(const Session& s, std::uint32_t max_per_user,
                    ResultCallback<std::vector<std::string>> done) override {
     inner_->InsertAsync(s, max_per_user, Timed(std::move(done), metrics_, StoreOp::kInsert));

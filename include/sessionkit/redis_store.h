@@ -7,6 +7,11 @@
 // slow -> Unavailable within command_timeout; the stores reconnect with backoff and
 // recover without a restart. Thread-safe.
 //
+// Redis Cluster: set RedisStoreOptions::cluster_nodes and every factory below runs the
+// same stores on a cluster (same keys; MOVED/ASK followed; a dead master's slots answer
+// Unavailable until its replica takes over). docs/redis.md, "Redis Cluster", gives the
+// guarantee for each kind of session.
+//
 // Two ways to run the client's I/O:
 // - OpenRedisStore / OpenRedisAuthStateStore: each store gets its own client, which runs
 //   its own I/O thread; callbacks run on that thread.
@@ -27,10 +32,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
@@ -55,6 +62,32 @@ struct RedisStoreOptions {
   std::chrono::milliseconds reconnect_backoff_min{50};
   std::chrono::milliseconds reconnect_backoff_max{500};  // API.md: recover within 2 s
   const Clock* clock = nullptr;  // nullptr = SystemClock(); not owned
+
+  // Redis Cluster (API.md §12): seed nodes "host:port" (REDIS_CLUSTER_NODES). When
+  // non-empty, host/port are ignored and every factory below opens a cluster client:
+  // the slot map is read from any seed, each master gets `connections` pipelined links
+  // (per loop with OpenRedisStoresOnLoops), MOVED/ASK are followed, and a failed
+  // master's slots answer Unavailable until a replica takes over. `db` must be 0.
+  // docs/redis.md, "Redis Cluster", says what holds for which session.
+  std::vector<std::string> cluster_nodes;
+  std::chrono::milliseconds cluster_refresh_interval{1000};  // slot map re-read
+  // Cluster only: a new session's writes are followed by WAIT wait_replicas wait_timeout
+  // on the same connection, and the insert fails (Unavailable) unless that many replicas
+  // acknowledged them, so an acknowledged session survives its master's failover. 0 (the
+  // default) = no WAIT: a session acknowledged just before its master died may be lost.
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{100};
+};
+
+// Parses REDIS_CLUSTER_NODES ("host:port,host:port,..."; spaces around commas allowed)
+// into options.cluster_nodes. InvalidArgument naming the bad entry.
+Status ParseRedisClusterNodes(std::string_view list, RedisStoreOptions& options);
+
+// One node as the cluster client sees it (health reports).
+struct RedisNodeHealth {
+  std::string address;        // host:port
+  bool serves_slots = false;  // a master in the client's slot map
+  bool connected = false;     // the client has a ready connection to it
 };
 
 // Parses "host:port" (REDIS_ADDR; "[::1]:6379" for IPv6) into options.host/port.
@@ -72,6 +105,8 @@ Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& optio
 struct RedisStores {
   SessionStorePtr sessions;
   AuthStateStorePtr auth_state;
+  // Cluster only (empty on one Redis): every node the client knows, masters first.
+  std::function<std::vector<RedisNodeHealth>()> node_health;
 };
 
 // Opens both stores on one client that runs options.connections pipelined connections on

@@ -55,6 +55,12 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
 
+  // A fresh session id (API.md §1) for a new session of `user_id`; SessionManager draws
+  // every new id here. The default is NewSessionId(); a store may pick among well-formed
+  // ids one that suits its layout (on Redis Cluster: one whose record shares its slot
+  // with the user's index, docs/redis.md).
+  virtual Result<std::string> NewSessionIdFor(std::string_view /*user_id*/) { return NewSessionId(); }
+
   // Stores a new session `s` (s.raw ignored; the record is EncodeSession(s)) with
   // TTL = remaining lifetime, and adds it to its user's index. Conflict if the id
   // exists. With max_per_user > 0, atomically evicts the user's oldest live sessions

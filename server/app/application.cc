@@ -57,6 +57,7 @@ std::optional<StartupError> Application::Build() {
   auth_state_ = InstrumentAuthStateStore(std::move(stores->auth_state), metrics_.store_metrics());
   users_ = std::move(stores->users);
   services_.users_read_only = stores->users_read_only;
+  services_.redis_nodes = std::move(stores->redis_nodes);
 
   Result<std::unique_ptr<SessionManager>> manager =
       SessionManager::Open(ManagerOptionsOf(config), std::move(stores->sessions));

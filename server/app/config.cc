@@ -1,6 +1,7 @@
 #include "server/app/config.h"
 
 #include "server/handlers/browser.h"
+#include "sessionkit/redis_store.h"
 
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
@@ -133,7 +134,7 @@ Environment (flags above override; an optional .env in the working directory fil
 variables the environment does not set):
   JWT_SECRET            HS256 signing key, at least 32 bytes (required unless --dev)
   JWT_PREVIOUS_SECRETS  comma list of old keys, verification only
-  REDIS_PASSWORD        AUTH password for REDIS_ADDR
+  REDIS_PASSWORD        AUTH password for REDIS_ADDR or REDIS_CLUSTER_NODES
   and every variable named in the options above.
 Secrets are read from the environment only, never from flags; under systemd also from
 $CREDENTIALS_DIRECTORY/jwt_secret, jwt_previous_secrets, redis_password (LoadCredential=).
@@ -271,9 +272,9 @@ std::string CheckDatabaseUrl(ServerConfig& c) {
     Result<MysqlOptions> mysql = ParseMysqlUrl(c.database_url);  // no password in errors
     if (!mysql.ok()) return std::string(mysql.status().message());
     c.mysql_users = std::move(mysql).value();
-    if (c.redis_addr.empty()) {
+    if (c.redis_addr.empty() && c.redis_cluster_nodes.empty()) {
       return "DATABASE_URL is MySQL/MariaDB: sessions and account state must then be shared "
-             "in Redis too; set REDIS_ADDR";
+             "in Redis too; set REDIS_ADDR (or REDIS_CLUSTER_NODES)";
     }
     return {};
   }
@@ -378,6 +379,18 @@ constexpr std::int64_t kMaxHashIterations = 16;
 
 constexpr std::string_view kTimeoutsError =
     "--header-timeout-ms, --body-timeout-ms and --idle-timeout-ms must be > 0";
+
+std::string CheckRedisClusterNodes(ServerConfig& c) {
+  if (c.redis_cluster_nodes.empty()) return {};
+  if (!c.redis_addr.empty()) {
+    return "REDIS_CLUSTER_NODES and REDIS_ADDR exclude each other: set REDIS_ADDR for one Redis, "
+           "REDIS_CLUSTER_NODES for a Redis Cluster";
+  }
+  RedisStoreOptions probe;
+  if (Status st = ParseRedisClusterNodes(c.redis_cluster_nodes, probe); !st.ok()) return st.message();
+  if (c.redis_db != 0) return "REDIS_DB must be 0 with REDIS_CLUSTER_NODES (a cluster has only db 0)";
+  return {};
+}
 
 // In --help order; the checks run in this order too (JWT_SECRET's, which depends on
 // --dev, runs last).
@@ -529,6 +542,11 @@ constexpr Setting kSettings[] = {
     {.env = "WEB_UI", .flag = "--web-ui",
      .help = "serve the account pages /account/... (API.md §8): on or off (WEB_UI)",
      .field = &ServerConfig::web_ui_text, .check = CheckWebUi},
+    {.env = "REDIS_CLUSTER_NODES", .flag = "--redis-cluster-nodes",
+     .help = "comma list of host:port seed nodes of a Redis Cluster; excludes REDIS_ADDR "
+             "(REDIS_CLUSTER_NODES)",
+     .field = &ServerConfig::redis_cluster_nodes, .show_default = false,
+     .check = CheckRedisClusterNodes},
 };
 
 // The number in a numeric field, for the range check.

@@ -122,6 +122,8 @@ struct ServerConfig {
   // LIVE_SESSIONS_SAMPLE_SECONDS: how often the store counts live sessions for /metrics
   // (server/live_sessions_sampler.h); 0 = never.
   int live_sessions_sample_seconds = 60;
+  // REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (API.md §12); excludes REDIS_ADDR.
+  std::string redis_cluster_nodes;
 };
 
 struct ConfigOutcome {

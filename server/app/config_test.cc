@@ -475,6 +475,40 @@ TEST(ConfigTest, AMysqlPasswordIsNeverAFlag) {
   EXPECT_TRUE(Load(env, {"--database-url", "mysql://u@h/db"}).config) << "no password: fine";
 }
 
+TEST(ConfigTest, RedisClusterNodesExcludeRedisAddrAndSatisfyMysql) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)},
+           {"REDIS_CLUSTER_NODES", "10.0.0.1:7000, 10.0.0.2:7000,[::1]:7001"}}};
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->redis_cluster_nodes, "10.0.0.1:7000, 10.0.0.2:7000,[::1]:7001");
+
+  env.vars["REDIS_ADDR"] = "127.0.0.1:6379";
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("REDIS_CLUSTER_NODES and REDIS_ADDR exclude each other"), std::string::npos)
+      << out.message;
+  env.vars.erase("REDIS_ADDR");
+
+  env.vars["REDIS_CLUSTER_NODES"] = "10.0.0.1:7000,nonsense";
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_NE(out.message.find("REDIS_CLUSTER_NODES entry 2"), std::string::npos) << out.message;
+
+  env.vars["REDIS_CLUSTER_NODES"] = "10.0.0.1:7000";
+  env.vars["REDIS_DB"] = "3";
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_NE(out.message.find("REDIS_DB must be 0"), std::string::npos) << out.message;
+  env.vars.erase("REDIS_DB");
+
+  // With MySQL users, the cluster satisfies "sessions must be shared in Redis".
+  env.vars["DATABASE_URL"] = "mysql://app@db.internal:3307/users";
+  out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  ASSERT_TRUE(out.config->mysql_users);
+}
+
 }  // namespace
 }  // namespace sessionkit::server
 

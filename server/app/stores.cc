@@ -15,15 +15,25 @@ namespace {
 Result<ConfiguredStores> OpenSessionStores(const ServerConfig& config,
                                            std::span<boost::asio::io_context* const> loops,
                                            int& exit_code) {
-  if (!config.redis_addr.empty()) {
+  if (!config.redis_addr.empty() || !config.redis_cluster_nodes.empty()) {
     RedisStoreOptions options;
-    if (Status parsed = ParseRedisAddress(config.redis_addr, options); !parsed.ok()) {
-      exit_code = 2;
-      return Status::InvalidArgument("REDIS_ADDR must be host:port or [ipv6]:port");
+    if (!config.redis_addr.empty()) {
+      if (Status parsed = ParseRedisAddress(config.redis_addr, options); !parsed.ok()) {
+        exit_code = 2;
+        return Status::InvalidArgument("REDIS_ADDR must be host:port or [ipv6]:port");
+      }
+      options.db = config.redis_db;
+      spdlog::info("session store: Redis at {}:{} db {}", options.host, options.port, options.db);
+    } else {
+      // A Redis Cluster (API.md §12): the client follows the slot map from these seeds.
+      if (Status parsed = ParseRedisClusterNodes(config.redis_cluster_nodes, options);
+          !parsed.ok()) {
+        exit_code = 2;
+        return parsed;
+      }
+      spdlog::info("session store: Redis Cluster, seeds {}", config.redis_cluster_nodes);
     }
     options.password = config.redis_password;
-    options.db = config.redis_db;
-    spdlog::info("session store: Redis at {}:{} db {}", options.host, options.port, options.db);
     exit_code = 1;
     if (loops.empty()) {  // a tool: each store's client runs its own I/O thread
       options.connections = 1;
@@ -36,10 +46,12 @@ Result<ConfiguredStores> OpenSessionStores(const ServerConfig& config,
     }
     // One client serves both stores on the server's event loops: a validation's command
     // goes out, and its reply comes back, on the loop of the connection that asked.
-    options.connections = 1;  // per loop: one pipeline per thread batches the most
+    options.connections = 1;  // per loop (and per master on a cluster): one pipeline each
     Result<RedisStores> redis = OpenRedisStoresOnLoops(options, loops);
     if (!redis.ok()) return redis.status();
-    return ConfiguredStores{std::move(redis->sessions), std::move(redis->auth_state), nullptr};
+    ConfiguredStores stores{std::move(redis->sessions), std::move(redis->auth_state), nullptr};
+    stores.redis_nodes = std::move(redis->node_health);
+    return stores;
   }
   SqliteStoreOptions options;
   options.path = config.database_path;

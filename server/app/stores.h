@@ -4,10 +4,11 @@
 // administration tool always works on exactly the stores a server of the same
 // configuration uses.
 //
-//   REDIS_ADDR set   -> sessions and account state in Redis, users in DATABASE_URL
+//   REDIS_ADDR or REDIS_CLUSTER_NODES set
+//                    -> sessions and account state in Redis, users in DATABASE_URL
 //                       (the SQLite file, or MySQL/MariaDB; USER_LOOKUP_SQL /
 //                       USER_BY_ID_SQL make them read-only)
-//   REDIS_ADDR unset -> the three stores in the one SQLite file (one database, one
+//   neither          -> the three stores in the one SQLite file (one database, one
 //                       writer lock)
 //
 // With `loops` (a server's running event loops) the Redis client runs its connections on
@@ -22,12 +23,15 @@
 #ifndef SESSIONKIT_SERVER_APP_STORES_H_
 #define SESSIONKIT_SERVER_APP_STORES_H_
 
+#include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "server/app/config.h"
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/password_hasher.h"
+#include "sessionkit/redis_store.h"
 #include "sessionkit/result.h"
 #include "sessionkit/session_manager.h"
 #include "sessionkit/session_store.h"
@@ -44,6 +48,8 @@ struct ConfiguredStores {
   AuthStateStorePtr auth_state;  // refresh tokens, failed logins: beside the sessions
   UserStorePtr users;
   bool users_read_only = false;  // an external schema (API.md §10)
+  // Redis Cluster only (API.md §12): every node's role and reachability, for /healthz.
+  std::function<std::vector<RedisNodeHealth>()> redis_nodes;
 };
 
 struct StoreOpenError {

@@ -14,7 +14,40 @@ void ReplyUnreachable(Responder& reply) {
 
 }  // namespace
 
+namespace {
+
+// On a Redis Cluster: each node the client knows, with whether it serves slots and is
+// connected. 200 while at least one master is connected ("degraded" when not all are:
+// only the missing masters' slots answer 503, and every server shares the cluster, so a
+// load balancer gains nothing by pulling them); 503 when none is.
+void ReplyClusterHealth(const std::vector<RedisNodeHealth>& nodes, Responder& reply) {
+  std::size_t masters = 0;
+  std::size_t masters_up = 0;
+  for (const RedisNodeHealth& n : nodes) {
+    if (!n.serves_slots) continue;
+    ++masters;
+    if (n.connected) ++masters_up;
+  }
+  if (masters_up == 0) return ReplyUnreachable(reply);
+  SuccessBody body;
+  auto& data = body.data();
+  data.BeginObject().Key("status").String("ok").Key("store").String(masters_up == masters ? "up" : "degraded");
+  data.Key("nodes").BeginArray();
+  for (const RedisNodeHealth& n : nodes) {
+    data.BeginObject()
+        .Key("address").String(n.address)
+        .Key("role").String(n.serves_slots ? "master" : "other")
+        .Key("up").Bool(n.connected)
+        .EndObject();
+  }
+  data.EndArray().EndObject();
+  reply(body.Finish(200, "OK"));
+}
+
+}  // namespace
+
 void HandleHealthz(Services& s, const Request&, Responder reply) {
+  if (s.redis_nodes) return ReplyClusterHealth(s.redis_nodes(), reply);
   s.sessions->store().PingAsync([&s, reply](Status status) mutable {
     if (!status.ok()) return ReplyUnreachable(reply);
     s.auth_state->PeekFailuresAsync(

@@ -19,6 +19,7 @@
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/clock.h"
 #include "sessionkit/jwt.h"
+#include "sessionkit/redis_store.h"
 #include "sessionkit/session_manager.h"
 #include "sessionkit/user_store.h"
 
@@ -52,6 +53,8 @@ struct Services {
 
   // Unix second of the last IP/User-Agent drift warning: at most one a second.
   std::atomic<std::int64_t> last_drift_log{0};
+  // Redis Cluster only: every node the client knows (/healthz reports them); empty otherwise.
+  std::function<std::vector<RedisNodeHealth>()> redis_nodes;
 };
 
 }  // namespace sessionkit::server

@@ -58,7 +58,7 @@ void SessionManager::CreateAsync(NewSession request, ResultCallback<CreatedSessi
     done(Status::InvalidArgument("user_id is empty"));
     return;
   }
-  Result<std::string> id = NewSessionId();
+  Result<std::string> id = store_->NewSessionIdFor(request.user_id);
   if (!id.ok()) {
     done(id.status());
     return;

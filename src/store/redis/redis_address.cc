@@ -43,3 +43,29 @@ Status ParseRedisAddress(std::string_view address, RedisStoreOptions& options) {
 }
 
 }  // namespace sessionkit
+
+namespace sessionkit {
+
+Status ParseRedisClusterNodes(std::string_view list, RedisStoreOptions& options) {
+  std::vector<std::string> nodes;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::string_view entry = list.substr(start, comma - start);
+    while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+    while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+    RedisStoreOptions probe;
+    if (Status st = ParseRedisAddress(entry, probe); !st.ok()) {
+      return Status::InvalidArgument("REDIS_CLUSTER_NODES entry " + std::to_string(nodes.size() + 1) + ": " +
+                                     st.message());
+    }
+    const bool v6 = probe.host.find(':') != std::string::npos;
+    nodes.push_back((v6 ? "[" + probe.host + "]" : probe.host) + ":" + std::to_string(probe.port));
+    start = comma + 1;
+  }
+  options.cluster_nodes = std::move(nodes);
+  return Status::Ok();
+}
+
+}  // namespace sessionkit

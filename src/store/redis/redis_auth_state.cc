@@ -11,6 +11,7 @@
 #include "src/core/auth_state_rules.h"
 #include "src/crypto/hex.h"
 #include "src/crypto/random.h"
+#include "src/store/redis/redis_cluster_auth_state.h"
 #include "src/store/redis/redis_connect.h"
 #include "src/store/redis/redis_keys.h"
 #include "src/util/unix_millis.h"
@@ -20,6 +21,7 @@ namespace {
 
 using internal::FromUnixMillis;
 using internal::RedisClient;
+using internal::RedisCommands;
 using internal::RedisReply;
 using internal::RedisScript;
 using internal::ReplyStatus;
@@ -263,8 +265,8 @@ const RedisScript& MfaReadScript() {
 
 class RedisAuthStateStore final : public AuthStateStore {
  public:
-  RedisAuthStateStore(const Clock& clock, std::shared_ptr<RedisClient> client)
-      : clock_(clock), client_(std::move(client)) {}
+  RedisAuthStateStore(const Clock& clock, std::shared_ptr<RedisCommands> client)
+      : clock_(clock), client_(std::move(client)), cluster_(client_->IsCluster()) {}
 
   void IssueRefreshAsync(const RefreshRecord& record, StatusCallback done) override;
   void GetRefreshAsync(std::string_view token_hash, ResultCallback<RefreshRecord> done) override;
@@ -293,9 +295,14 @@ class RedisAuthStateStore final : public AuthStateStore {
  private:
   void ReadMfaToken(std::string_view token_hash, TimePoint now, bool take,
                     ResultCallback<MfaTokenRecord> done);
+  // On a cluster the failure windows share one hash tag (redis_cluster_auth_state.h).
+  std::string FailuresKey(std::string_view key) const {
+    return cluster_ ? internal::ClusterLoginFailuresKey(key) : internal::LoginFailuresKey(key);
+  }
 
   const Clock& clock_;
-  const std::shared_ptr<RedisClient> client_;
+  const std::shared_ptr<RedisCommands> client_;
+  const bool cluster_;
 };
 
 // --- refresh tokens -------------------------------------------------------------------
@@ -305,16 +312,23 @@ void RedisAuthStateStore::IssueRefreshAsync(const RefreshRecord& record, StatusC
   if (Status st = internal::CheckIssue(record, now); !st.ok()) return done(st);
   const std::int64_t now_ms = UnixMillisFloor(now);
   const std::int64_t expires_ms = UnixMillisCeil(record.expires_at);
-  client_->Eval(IssueScript(), {internal::RefreshTokenKey(record.token_hash)},
-                {record.token_hash, record.session_id, record.user_id,
-                 Millis(UnixMillisFloor(record.issued_at)), Millis(expires_ms),
-                 Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), Millis(now_ms)},
-                [done = std::move(done)](Result<RedisReply> reply) {
+  auto on_issued = [done = std::move(done)](Result<RedisReply> reply) {
                   if (Status st = ReplyStatus(reply, "redis issue refresh"); !st.ok()) return done(st);
                   if (!reply->is_integer()) return done(UnexpectedReply("redis issue refresh", *reply));
                   if (reply->integer == 0) return done(Status::Conflict("a live refresh token has this hash"));
                   done(Status::Ok());
-                });
+                };
+  if (cluster_) {
+    return internal::ClusterIssueRefresh(client_, record.token_hash, record.session_id, record.user_id,
+                                         Millis(UnixMillisFloor(record.issued_at)), Millis(expires_ms),
+                                         Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), Millis(now_ms),
+                                         std::move(on_issued));
+  }
+  client_->Eval(IssueScript(), {internal::RefreshTokenKey(record.token_hash)},
+                {record.token_hash, record.session_id, record.user_id,
+                 Millis(UnixMillisFloor(record.issued_at)), Millis(expires_ms),
+                 Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), Millis(now_ms)},
+                std::move(on_issued));
 }
 
 void RedisAuthStateStore::GetRefreshAsync(std::string_view token_hash,
@@ -382,13 +396,7 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
   if (Status st = internal::CheckRotate(request); !st.ok()) return done(st);
   const std::int64_t now_ms = UnixMillisFloor(request.now);
   const std::int64_t expires_ms = UnixMillisCeil(request.successor_expires_at);
-  client_->Eval(
-      RotateScript(),
-      {internal::RefreshTokenKey(request.presented_hash), internal::RefreshTokenKey(request.successor_hash)},
-      {std::string(request.presented_hash), std::string(request.successor_hash), Millis(now_ms),
-       Millis(request.grace.count()), Millis(expires_ms),
-       Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), std::to_string(kMaxReplayGenerations)},
-      [done = std::move(done)](Result<RedisReply> reply) {
+  auto on_rotated = [done = std::move(done)](Result<RedisReply> reply) {
         constexpr std::string_view kWhat = "redis rotate refresh";
         if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
         const RedisReply& r = *reply;
@@ -419,20 +427,38 @@ void RedisAuthStateStore::RotateRefreshAsync(const RotateRequest& request,
         out.rotated_at = FromUnixMillis(rotated_ms);
         out.successor_hash = r.elements[4].str;
         done(std::move(out));
-      });
+      };
+  if (cluster_) {
+    return internal::ClusterRotateRefresh(client_, std::string(request.presented_hash),
+                                          std::string(request.successor_hash), now_ms, request.grace.count(),
+                                          expires_ms, std::max<std::int64_t>(1, expires_ms - now_ms),
+                                          static_cast<int>(kMaxReplayGenerations), std::move(on_rotated));
+  }
+  client_->Eval(
+      RotateScript(),
+      {internal::RefreshTokenKey(request.presented_hash), internal::RefreshTokenKey(request.successor_hash)},
+      {std::string(request.presented_hash), std::string(request.successor_hash), Millis(now_ms),
+       Millis(request.grace.count()), Millis(expires_ms),
+       Millis(std::max<std::int64_t>(1, expires_ms - now_ms)), std::to_string(kMaxReplayGenerations)},
+      std::move(on_rotated));
 }
 
 void RedisAuthStateStore::RevokeRefreshForSessionAsync(std::string_view session_id,
                                                        ResultCallback<std::uint64_t> done) {
   const std::string now_ms = Millis(UnixMillisFloor(clock_.Now()));
-  client_->Eval(RevokeScript(), {internal::RefreshFamilyKey(session_id)},
-                {std::string(session_id), now_ms}, [done = std::move(done)](Result<RedisReply> reply) {
+  auto on_revoked = [done = std::move(done)](Result<RedisReply> reply) {
                   if (Status st = ReplyStatus(reply, "redis revoke refresh"); !st.ok()) return done(st);
                   if (!reply->is_integer() || reply->integer < 0) {
                     return done(UnexpectedReply("redis revoke refresh", *reply));
                   }
                   done(static_cast<std::uint64_t>(reply->integer));
-                });
+                };
+  if (cluster_) {
+    return internal::ClusterRevokeRefresh(client_, std::string(session_id), UnixMillisFloor(clock_.Now()),
+                                          std::move(on_revoked));
+  }
+  client_->Eval(RevokeScript(), {internal::RefreshFamilyKey(session_id)}, {std::string(session_id), now_ms},
+                std::move(on_revoked));
 }
 
 // --- login failures -------------------------------------------------------------------
@@ -446,7 +472,7 @@ void RedisAuthStateStore::RecordFailureAsync(std::string_view key, TimePoint now
   if (!nonce.ok()) return done(nonce.status());
   const std::int64_t now_ms = UnixMillisFloor(now);
   std::string member = Millis(now_ms) + ":" + internal::HexLower(*nonce);
-  client_->Eval(RecordFailureScript(), {internal::LoginFailuresKey(key)},
+  client_->Eval(RecordFailureScript(), {FailuresKey(key)},
                 {Millis(now_ms), Millis(now_ms - window.count()), std::move(member), Millis(window.count())},
                 [done = std::move(done)](Result<RedisReply> reply) {
                   done(ParseWindow(reply, "redis record login failure"));
@@ -457,7 +483,7 @@ void RedisAuthStateStore::PeekFailuresAsync(std::string_view key, TimePoint now,
                                             std::chrono::milliseconds window,
                                             ResultCallback<FailureWindow> done) {
   if (Status st = internal::CheckFailureWindow(key, window); !st.ok()) return done(st);
-  client_->Eval(PeekFailuresScript(), {internal::LoginFailuresKey(key)},
+  client_->Eval(PeekFailuresScript(), {FailuresKey(key)},
                 {Millis(UnixMillisFloor(now) - window.count())}, [done = std::move(done)](Result<RedisReply> reply) {
                   done(ParseWindow(reply, "redis peek login failures"));
                 });
@@ -465,7 +491,7 @@ void RedisAuthStateStore::PeekFailuresAsync(std::string_view key, TimePoint now,
 
 void RedisAuthStateStore::ResetFailuresAsync(std::string_view key, StatusCallback done) {
   if (Status st = internal::CheckFailureKey(key); !st.ok()) return done(st);
-  client_->Command({"DEL", internal::LoginFailuresKey(key)}, [done = std::move(done)](Result<RedisReply> reply) {
+  client_->Command({"DEL", FailuresKey(key)}, [done = std::move(done)](Result<RedisReply> reply) {
     if (Status st = ReplyStatus(reply, "redis reset login failures"); !st.ok()) return done(st);
     if (!reply->is_integer()) return done(UnexpectedReply("redis reset login failures", *reply));
     done(Status::Ok());
@@ -494,7 +520,7 @@ void RedisAuthStateStore::ReserveAttemptAsync(const std::vector<AttemptKey>& key
   std::vector<std::string> args = {Millis(now_ms), Millis(now_ms - window.count()), member,
                                    Millis(window.count())};
   for (const AttemptKey& k : keys) {
-    redis_keys.push_back(internal::LoginFailuresKey(k.key));
+    redis_keys.push_back(FailuresKey(k.key));
     args.push_back(std::to_string(k.limit));
   }
   client_->Eval(ReserveAttemptScript(), std::move(redis_keys), std::move(args),
@@ -529,7 +555,7 @@ void RedisAuthStateStore::ReleaseAttemptAsync(std::string_view key, std::string_
                                               StatusCallback done) {
   if (Status st = internal::CheckFailureKey(key); !st.ok()) return done(st);
   if (!IsReservationMember(ticket)) return done(Status::InvalidArgument("not a reservation ticket"));
-  client_->Command({"ZREM", internal::LoginFailuresKey(key), ticket},
+  client_->Command({"ZREM", FailuresKey(key), ticket},
                    [done = std::move(done)](Result<RedisReply> reply) {
                      if (Status st = ReplyStatus(reply, "redis release login attempt"); !st.ok()) {
                        return done(st);
@@ -614,7 +640,7 @@ void RedisAuthStateStore::CountMfaFailureAsync(std::string_view token_hash, Time
 
 namespace internal {
 
-Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient> client,
+Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisCommands> client,
                                                     const Clock* clock) {
   if (client == nullptr) return Status::InvalidArgument("redis auth state: no client");
   try {
@@ -627,11 +653,10 @@ Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient>
 }  // namespace internal
 
 Result<AuthStateStorePtr> OpenRedisAuthStateStore(const RedisStoreOptions& options) {
-  Result<std::unique_ptr<RedisClient>> client = internal::ConnectRedisForStore(options);
+  Result<std::shared_ptr<RedisCommands>> client = internal::ConnectRedisCommands(options, {});
   if (!client.ok()) return client.status();
   try {
-    return internal::OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient>(std::move(client).value()),
-                                               options.clock);
+    return internal::OpenRedisAuthStateStoreOn(std::move(client).value(), options.clock);
   } catch (const std::bad_alloc&) {
     return Status::Internal("out of memory creating the redis auth-state store");
   }

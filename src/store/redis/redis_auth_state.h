@@ -55,7 +55,7 @@ inline std::string LoginFailuresKey(std::string_view key) {
 
 // The store on `client` (shared: the session store may use the same one). `clock`
 // nullptr = SystemClock(); not owned. InvalidArgument for a null client.
-Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisClient> client,
+Result<AuthStateStorePtr> OpenRedisAuthStateStoreOn(std::shared_ptr<RedisCommands> client,
                                                     const Clock* clock);
 
 }  // namespace sessionkit::internal

@@ -372,6 +372,10 @@ void RedisClient::Submit(std::string commands, std::size_t count, RepliesCallbac
   core_->Submit(std::string_view(commands), count, std::move(done));
 }
 
+void RedisClient::SubmitEncoded(std::string_view commands, std::size_t count, RepliesCallback done) {
+  core_->Submit(commands, count, std::move(done));
+}
+
 namespace {
 
 // One command encoded into this thread's buffer (kept, unless a large command grew it):

@@ -74,7 +74,39 @@ struct RedisScript {
   std::string sha1;  // lowercase hex
 };
 
-class RedisClient {
+// What the stores need from a client: commands, pipelines and scripts, plus the few
+// cluster facts a store must know (redis_cluster_client.h). RedisClient is one server;
+// RedisClusterClient routes each command to the master of its key's slot.
+class RedisCommands {
+ public:
+  virtual ~RedisCommands() = default;
+  virtual void Command(const std::vector<std::string_view>& args, ReplyCallback done) = 0;
+  virtual void Command(std::initializer_list<std::string_view> args, ReplyCallback done) = 0;
+  // All commands go to one server: on a cluster, the master of the first key named.
+  virtual void Pipeline(const std::vector<std::vector<std::string_view>>& commands, RepliesCallback done) = 0;
+  virtual void Eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                    ReplyCallback done) = 0;
+
+  // Cluster only (a single server answers false, 1, and runs Command / `fn` at once).
+  virtual bool IsCluster() const { return false; }
+  // Masters to visit for a keyspace SCAN, and a keyless command on the i-th of them.
+  virtual std::size_t ScanNodes() const { return 1; }
+  virtual void CommandOnNode(std::size_t /*node*/, const std::vector<std::string_view>& args, ReplyCallback done) {
+    Command(args, std::move(done));
+  }
+  // Runs `fn` after `delay` on the caller's event loop (lock retries).
+  virtual void After(std::chrono::milliseconds /*delay*/, std::function<void()> fn) { fn(); }
+  // Eval, then WAIT `replicas` `timeout` on the same connection: the script's reply once
+  // at least `replicas` replicas acknowledged it, else Unavailable (the write happened
+  // but is not known to be replicated). A single server has no replica to wait for:
+  // plain Eval.
+  virtual void EvalAndWait(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                           int /*replicas*/, std::chrono::milliseconds /*timeout*/, ReplyCallback done) {
+    Eval(script, std::move(keys), std::move(args), std::move(done));
+  }
+};
+
+class RedisClient final : public RedisCommands {
  public:
   // Starts the I/O threads and the first connection attempts; never fails for an
   // unreachable server. InvalidArgument for bad options, Internal if a thread or
@@ -90,16 +122,20 @@ class RedisClient {
 
   // One command; the callback gets its reply (an error reply is a reply, not a
   // failed Result) or Unavailable.
-  void Command(const std::vector<std::string_view>& args, ReplyCallback done);
-  void Command(std::initializer_list<std::string_view> args, ReplyCallback done);
+  void Command(const std::vector<std::string_view>& args, ReplyCallback done) override;
+  void Command(std::initializer_list<std::string_view> args, ReplyCallback done) override;
 
   // Several commands sent back to back on one connection (e.g. MULTI ... EXEC); the
   // callback gets all their replies in order, or Unavailable.
-  void Pipeline(const std::vector<std::vector<std::string_view>>& commands, RepliesCallback done);
+  void Pipeline(const std::vector<std::vector<std::string_view>>& commands, RepliesCallback done) override;
 
   // EVALSHA script.sha1 with `keys` and `args`, EVAL on NOSCRIPT.
   void Eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
-            ReplyCallback done);
+            ReplyCallback done) override;
+
+  // `count` commands already encoded as RESP, sent back to back on one connection (the
+  // cluster client's retries resend the same bytes); the callback as for Pipeline.
+  void SubmitEncoded(std::string_view commands, std::size_t count, RepliesCallback done);
 
   // Number of connections ready now (tests, health).
   std::size_t ReadyConnections() const;

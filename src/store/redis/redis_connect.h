@@ -28,11 +28,19 @@ Result<std::unique_ptr<RedisClient>> ConnectRedisForStore(const RedisStoreOption
 Result<std::shared_ptr<RedisClient>> ConnectRedisOnLoops(const RedisStoreOptions& options,
                                                         std::vector<boost::asio::io_context*> loops);
 
+// The client the options ask for: one Redis (RedisClient) or, with cluster_nodes, a
+// RedisClusterClient (given its first chance to read the slot map). On `loops` when not
+// empty, else on a thread of its own. InvalidArgument for bad options.
+Result<std::shared_ptr<RedisCommands>> ConnectRedisCommands(const RedisStoreOptions& options,
+                                                           std::vector<boost::asio::io_context*> loops);
+
 // The Redis session store of redis_store.h on a client the caller provides (defined in
 // redis_store.cc). `clock` nullptr = SystemClock(); not owned. InvalidArgument for a null
 // client.
-Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisClient> client,
-                                                      const Clock* clock);
+// `wait_replicas` > 0: see RedisStoreOptions::wait_replicas (a cluster's inserts).
+Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisCommands> client,
+                                                      const Clock* clock, int wait_replicas = 0,
+                                                      std::chrono::milliseconds wait_timeout = {});
 
 }  // namespace sessionkit::internal
 

@@ -156,6 +156,8 @@ return deleted
 
 }  // namespace
 
+const char* ScriptTimeHelpers() { return kTimeHelpers; }
+
 const RedisScript& InsertScript() {
   static const RedisScript* script = new RedisScript(std::string(kTimeHelpers) + kInsert);
   return *script;

@@ -42,6 +42,10 @@ const RedisScript& DeleteIfUnchangedScript();
 //    pointing at another user's record is pruned, the record left alone.
 const RedisScript& DeleteBatchScript();
 
+// The Lua helpers the scripts above share (utc, earlier, alive, raise_ttl), for the
+// cluster's scripts (redis_cluster_scripts.h) to prepend too.
+const char* ScriptTimeHelpers();
+
 // Most ids per batch of a per-user operation (SSCAN COUNT, MGET, a delete script): no
 // single Redis call touches more than about this many keys, whatever the user holds.
 inline constexpr std::size_t kUserBatch = 500;

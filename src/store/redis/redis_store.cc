@@ -14,10 +14,13 @@
 #include <iterator>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <utility>
 
 #include "src/store/redis/redis_client.h"
+#include "src/store/redis/redis_cluster_scripts.h"
+#include "src/store/redis/redis_cluster_slots.h"
 #include "src/store/redis/redis_connect.h"
 #include "src/store/redis/redis_keys.h"
 #include "src/store/redis/redis_scripts.h"
@@ -27,6 +30,7 @@ namespace {
 
 using internal::IndexKey;
 using internal::RedisClient;
+using internal::RedisCommands;
 using internal::RedisReply;
 using internal::ReplyStatus;
 using internal::SessionKey;
@@ -35,6 +39,7 @@ using internal::UnexpectedReply;
 constexpr int kGetRetries = 1;               // re-reads after losing a race with a rewrite
 constexpr std::size_t kCountBatch = 1000;    // SCAN COUNT for Count()
 constexpr std::size_t kMaxScanLimit = 10000;
+constexpr std::uint64_t kScanNodeSlots = 64;  // cluster scan cursors: masters per cursor
 
 std::vector<std::string_view> Views(const std::vector<std::string>& strings) {
   return {strings.begin(), strings.end()};
@@ -46,8 +51,20 @@ bool IsDecimal(std::string_view s) {
 
 class RedisStore final : public SessionStore, public std::enable_shared_from_this<RedisStore> {
  public:
-  RedisStore(const Clock& clock, std::shared_ptr<RedisClient> client)
-      : clock_(clock), client_(std::move(client)) {}
+  RedisStore(const Clock& clock, std::shared_ptr<RedisCommands> client, int wait_replicas = 0,
+             std::chrono::milliseconds wait_timeout = {})
+      : clock_(clock),
+        client_(std::move(client)),
+        cluster_(client_->IsCluster()),
+        wait_replicas_(wait_replicas),
+        wait_timeout_(wait_timeout) {}
+
+  // On a cluster: an id whose record shares the slot of the user's index, so that the
+  // session's writes are single scripts (docs/redis.md, "Redis Cluster").
+  Result<std::string> NewSessionIdFor(std::string_view user_id) override {
+    if (!cluster_) return NewSessionId();
+    return internal::NewSessionIdInSlot(internal::KeySlot(IndexKey(user_id)));
+  }
 
   void InsertAsync(const Session& s, std::uint32_t max_per_user,
                    ResultCallback<std::vector<std::string>> done) override;
@@ -84,8 +101,41 @@ class RedisStore final : public SessionStore, public std::enable_shared_from_thi
                 std::function<void(Result<std::pair<std::string, std::vector<Session>>>)> done);
   void CountFrom(std::string cursor, std::uint64_t counted, ResultCallback<std::uint64_t> done);
 
+  // --- Redis Cluster (docs/redis.md) -------------------------------------------------
+  // True when the record of `id` and the index of `user_id` are in one slot (always on
+  // a single Redis).
+  bool SameSlot(std::string_view id, std::string_view user_id) const {
+    return !cluster_ || internal::KeySlot(SessionKey(id)) == internal::KeySlot(IndexKey(user_id));
+  }
+  void InsertOnCluster(const Session& s, std::uint32_t max_per_user, ResultCallback<std::vector<std::string>> done);
+  struct LockedInsert;
+  void LockedInsertStep(std::shared_ptr<LockedInsert> run, int step);
+  // DeleteIfUnchangedScript, or on a cluster with the two keys in different slots: the
+  // record (if unchanged), then the index member. The reply is the script's.
+  void DeleteIfUnchanged(const std::string& id, const std::string& user_id, std::string raw,
+                         std::function<void(Result<RedisReply>)> done);
+  // MGET on one Redis; one GET per key on a cluster, assembled into MGET's reply.
+  void MultiGet(std::vector<std::string> keys, std::function<void(Result<RedisReply>)> done);
+  // One batch of DeleteAllForUser on a cluster: the ids in the index's slot in one
+  // script, the others record first, then index member.
+  void DeleteBatchOnCluster(std::shared_ptr<std::atomic<std::uint64_t>> live, std::string user, std::string keep,
+                            std::vector<std::string> ids, StatusCallback next);
+
+  // A new session's write: Eval, then WAIT when wait_replicas_ > 0.
+  void EvalDurable(const internal::RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                   internal::ReplyCallback done) {
+    if (wait_replicas_ > 0) {
+      return client_->EvalAndWait(script, std::move(keys), std::move(args), wait_replicas_, wait_timeout_,
+                                  std::move(done));
+    }
+    client_->Eval(script, std::move(keys), std::move(args), std::move(done));
+  }
+
   const Clock& clock_;
-  const std::shared_ptr<RedisClient> client_;
+  const std::shared_ptr<RedisCommands> client_;
+  const bool cluster_;
+  const int wait_replicas_;
+  const std::chrono::milliseconds wait_timeout_;
 };
 
 // --- insert ------------------------------------------------------------------------
@@ -98,6 +148,7 @@ void RedisStore::InsertAsync(const Session& s, std::uint32_t max_per_user,
   if (!(now < s.expires_at)) {
     return done(Status::InvalidArgument("session is already past its expires_at"));
   }
+  if (cluster_) return InsertOnCluster(s, max_per_user, std::move(done));
   const std::int64_t ttl = internal::TtlSeconds(s.expires_at, now);
   const internal::UnixParts at = internal::SplitUnix(now);
   client_->Eval(internal::InsertScript(), {SessionKey(s.id), IndexKey(s.user_id)},
@@ -144,8 +195,8 @@ void RedisStore::GetAttempt(std::string id, int retries, ResultCallback<Session>
     const std::string user_id = session->user_id;
     std::string raw = std::move(session->raw);
     RedisStore* store = self.get();
-    store->client_->Eval(
-        internal::DeleteIfUnchangedScript(), {SessionKey(id), IndexKey(user_id)}, {std::move(raw), id},
+    store->DeleteIfUnchanged(
+        id, user_id, std::move(raw),
         [self = std::move(self), id, retries, done = std::move(done)](Result<RedisReply> deleted) mutable {
           if (Status st = ReplyStatus(deleted, "redis delete of an expired session"); !st.ok()) return done(st);
           if (deleted->is_integer() && deleted->integer == 1) return done(Status::Expired("session expired"));
@@ -174,6 +225,25 @@ void RedisStore::TouchAsync(const Session& current, TimePoint last_seen, TimePoi
   }
   const std::int64_t ttl = internal::TtlSeconds(expires_at, now);
   const internal::UnixParts at = internal::SplitUnix(now);
+  if (!SameSlot(current.id, current.user_id)) {
+    // Record first (the compare-and-set that prevents resurrection), then the index.
+    client_->Eval(internal::TouchRecordScript(), {SessionKey(current.id)},
+                  {std::move(record), std::to_string(ttl), at.seconds, at.nanos, current.raw},
+                  [self = shared_from_this(), id = current.id, user_id = current.user_id,
+                   index_ttl = std::to_string(ttl + internal::kIndexTtlSlack.count()),
+                   done = std::move(done)](Result<RedisReply> reply) mutable {
+                    if (Status st = ReplyStatus(reply, "redis touch"); !st.ok()) return done(st);
+                    if (!reply->is_integer()) return done(UnexpectedReply("redis touch", *reply));
+                    if (reply->integer == 0) return done(Status::NotFound("no such session"));
+                    if (reply->integer == 2) {
+                      return done(Status::Conflict("the session changed since it was read; not slid"));
+                    }
+                    // The slide happened; a failed index update is repaired by the next one.
+                    self->client_->Eval(internal::IndexAddScript(), {IndexKey(user_id)}, {id, index_ttl},
+                                        [done = std::move(done)](Result<RedisReply>) { done(Status::Ok()); });
+                  });
+    return;
+  }
   client_->Eval(internal::TouchScript(), {SessionKey(current.id), IndexKey(current.user_id)},
                 {std::move(record), std::to_string(ttl), current.id,
                  std::to_string(ttl + internal::kIndexTtlSlack.count()), at.seconds, at.nanos,
@@ -218,6 +288,28 @@ void RedisStore::DeleteAsync(std::string_view session_id, ResultCallback<bool> d
       return;
     }
     const std::string index = IndexKey(session->user_id);
+    if (!self->SameSlot(id, session->user_id)) {
+      // Record first, then the index member (a member without a record is pruned later).
+      self->client_->Pipeline({{"DEL", key}}, [self, index, id, on_deleted = std::move(on_deleted)](
+                                                  Result<std::vector<RedisReply>> replies) mutable {
+        if (!replies.ok() || replies->back().is_error()) return on_deleted(std::move(replies));
+        self->client_->Command({"SREM", index, id},
+                               [replies = std::move(replies), on_deleted = std::move(on_deleted)](
+                                   Result<RedisReply> srem) mutable {
+                                 if (Status st = ReplyStatus(srem, "redis SREM"); !st.ok()) return on_deleted(st);
+                                 on_deleted(std::move(replies));
+                               });
+      });
+      return;
+    }
+    if (self->cluster_) {
+      self->client_->Eval(internal::DeleteRecordAndMemberScript(), {key, index}, {id},
+                          [on_deleted = std::move(on_deleted)](Result<RedisReply> reply) mutable {
+                            if (!reply.ok()) return on_deleted(reply.status());
+                            on_deleted(std::vector<RedisReply>{std::move(reply).value()});
+                          });
+      return;
+    }
     self->client_->Pipeline({{"MULTI"}, {"DEL", key}, {"SREM", index, id}, {"EXEC"}}, std::move(on_deleted));
   });
 }
@@ -239,6 +331,11 @@ void RedisStore::DeleteAllForUserAsync(std::string_view user_id, std::string_vie
         std::vector<std::string> args = {run->keep, run->user};
         args.insert(args.end(), std::make_move_iterator(ids.begin()), std::make_move_iterator(ids.end()));
         RedisStore* store = self.get();
+        if (store->cluster_) {
+          auto live = std::shared_ptr<std::atomic<std::uint64_t>>(run, &run->live);
+          return store->DeleteBatchOnCluster(std::move(live), run->user, run->keep,
+                                             std::vector<std::string>(args.begin() + 2, args.end()), std::move(next));
+        }
         store->client_->Eval(
             internal::DeleteBatchScript(), {IndexKey(run->user)}, std::move(args),
             [self, run, next = std::move(next)](Result<RedisReply> reply) {
@@ -326,10 +423,10 @@ void RedisStore::VisitBatches(std::string index, std::string next_cursor, std::v
 
 void RedisStore::ListRecords(std::string user_id, std::vector<std::string> ids,
                              ResultCallback<std::vector<Session>> done) {
-  std::vector<std::string> args = {"MGET"};
-  for (const std::string& id : ids) args.push_back(SessionKey(id));
-  client_->Command(Views(args), [self = shared_from_this(), user_id = std::move(user_id), ids = std::move(ids),
-                                 done = std::move(done)](Result<RedisReply> reply) mutable {
+  std::vector<std::string> keys;
+  for (const std::string& id : ids) keys.push_back(SessionKey(id));
+  MultiGet(std::move(keys), [self = shared_from_this(), user_id = std::move(user_id), ids = std::move(ids),
+                             done = std::move(done)](Result<RedisReply> reply) mutable {
     if (Status st = ReplyStatus(reply, "redis MGET"); !st.ok()) return done(st);
     if (!reply->is_array() || reply->elements.size() != ids.size()) return done(UnexpectedReply("redis MGET", *reply));
     const TimePoint now = self->clock_.Now();
@@ -378,8 +475,7 @@ void RedisStore::Prune(const std::string& user_id, std::vector<std::string> miss
     client_->Command(Views(args), [step](Result<RedisReply>) { step(); });
   }
   for (auto& [id, raw] : dead) {
-    client_->Eval(internal::DeleteIfUnchangedScript(), {SessionKey(id), index}, {std::move(raw), id},
-                  [step](Result<RedisReply>) { step(); });
+    DeleteIfUnchanged(id, user_id, std::move(raw), [step](Result<RedisReply>) { step(); });
   }
 }
 
@@ -388,9 +484,18 @@ void RedisStore::Prune(const std::string& user_id, std::vector<std::string> miss
 void RedisStore::ScanStep(std::string cursor, std::size_t count,
                           std::function<void(Result<std::pair<std::string, std::vector<Session>>>)> done) {
   const std::string count_text = std::to_string(count);
-  client_->Command(
-      {"SCAN", cursor, "MATCH", internal::kSessionKeyPattern, "COUNT", count_text},
-      [self = shared_from_this(), done = std::move(done)](Result<RedisReply> reply) mutable {
+  // On a cluster the cursor names the master too: redis cursor * kScanNodeSlots + the
+  // master's place in the scan order (masters by their lowest slot).
+  std::size_t node = 0;
+  if (cluster_) {
+    const std::uint64_t combined = std::strtoull(cursor.c_str(), nullptr, 10);
+    node = static_cast<std::size_t>(combined % kScanNodeSlots);
+    cursor = std::to_string(combined / kScanNodeSlots);
+    const std::size_t masters = client_->ScanNodes();
+    if (masters == 0) return done(Status::Unavailable("redis cluster: no slot map yet"));
+    if (node >= masters) return done(std::pair<std::string, std::vector<Session>>{"0", {}});
+  }
+  auto on_scan = [self = shared_from_this(), node, done = std::move(done)](Result<RedisReply> reply) mutable {
         using Page = std::pair<std::string, std::vector<Session>>;
         if (Status st = ReplyStatus(reply, "redis SCAN"); !st.ok()) return done(st);
         const RedisReply& r = *reply;
@@ -398,13 +503,21 @@ void RedisStore::ScanStep(std::string cursor, std::size_t count,
           return done(UnexpectedReply("redis SCAN", r));
         }
         std::string next = r.elements[0].str;
+        if (self->cluster_) {
+          const std::uint64_t redis_next = std::strtoull(next.c_str(), nullptr, 10);
+          if (redis_next != 0) {
+            next = std::to_string(redis_next * kScanNodeSlots + node);
+          } else {
+            next = node + 1 < self->client_->ScanNodes() ? std::to_string(node + 1) : "0";
+          }
+        }
         std::vector<std::string> args = {"MGET"};
         for (const RedisReply& key : r.elements[1].elements) args.push_back(key.str);
         if (args.size() == 1) return done(Page{std::move(next), {}});
         RedisStore* store = self.get();
-        auto keys = Views(args);
-        store->client_->Command(keys, [self = std::move(self), next = std::move(next), args,
-                                       done = std::move(done)](Result<RedisReply> values) mutable {
+        std::vector<std::string> keys(args.begin() + 1, args.end());
+        store->MultiGet(std::move(keys), [self = std::move(self), next = std::move(next), args,
+                                          done = std::move(done)](Result<RedisReply> values) mutable {
           if (Status st = ReplyStatus(values, "redis MGET"); !st.ok()) return done(st);
           if (!values->is_array() || values->elements.size() + 1 != args.size()) {
             return done(UnexpectedReply("redis MGET", *values));
@@ -424,7 +537,14 @@ void RedisStore::ScanStep(std::string cursor, std::size_t count,
           }
           done(Page{std::move(next), std::move(live)});
         });
-      });
+      };
+  const std::vector<std::string_view> scan = {"SCAN", cursor, "MATCH", internal::kSessionKeyPattern, "COUNT",
+                                              count_text};
+  if (cluster_) {
+    client_->CommandOnNode(node, scan, std::move(on_scan));
+  } else {
+    client_->Command(scan, std::move(on_scan));
+  }
 }
 
 void RedisStore::CountAsync(ResultCallback<std::uint64_t> done) { CountFrom("0", 0, std::move(done)); }
@@ -443,9 +563,16 @@ void RedisStore::CountFrom(std::string cursor, std::uint64_t counted, ResultCall
 void RedisStore::ScanAsync(std::string_view cursor, std::size_t limit, ResultCallback<ScanPage> done) {
   std::string start = cursor.empty() ? "0" : std::string(cursor);
   if (!IsDecimal(start)) return done(Status::InvalidArgument("malformed scan cursor"));
-  ScanStep(std::move(start), std::clamp<std::size_t>(limit, 1, kMaxScanLimit),
-           [done = std::move(done)](Result<std::pair<std::string, std::vector<Session>>> page) {
+  const std::size_t count = std::clamp<std::size_t>(limit, 1, kMaxScanLimit);
+  ScanStep(std::move(start), count,
+           [self = shared_from_this(), count, done = std::move(done)](
+               Result<std::pair<std::string, std::vector<Session>>> page) mutable {
              if (!page.ok()) return done(page.status());
+             // On a cluster a master's last step is often empty: go on to the next master
+             // instead of handing out an empty page (an empty cluster ends at once).
+             if (self->cluster_ && page->second.empty() && page->first != "0") {
+               return self->ScanAsync(page->first, count, std::move(done));
+             }
              ScanPage out;
              out.sessions = std::move(page->second);
              if (page->first != "0") out.next_cursor = std::move(page->first);
@@ -461,23 +588,349 @@ void RedisStore::PingAsync(StatusCallback done) {
   });
 }
 
+
+// --- Redis Cluster -----------------------------------------------------------------
+
+namespace {
+
+// Runs `then` once `count` steps have each called the returned function (at once for 0).
+std::function<void()> JoinAfter(std::size_t count, std::function<void()> then) {
+  if (count == 0) {
+    then();
+    return [] {};
+  }
+  struct Join {
+    std::atomic<std::size_t> remaining;
+    std::function<void()> then;
+  };
+  auto join = std::make_shared<Join>();
+  join->remaining = count;
+  join->then = std::move(then);
+  return [join] {
+    if (join->remaining.fetch_sub(1) == 1) join->then();
+  };
+}
+
+// The user's cap lock, in the slot of the user's index ("{tag}" hashes to that slot).
+std::string CapLockKey(std::string_view user_id) {
+  const int slot = internal::KeySlot(IndexKey(user_id));
+  return "sessionkit:cap:{" + internal::SlotTag(slot) + "}:" + std::string(user_id);
+}
+
+constexpr auto kCapLockTtl = std::chrono::milliseconds(5000);
+constexpr auto kCapLockWait = std::chrono::milliseconds(3000);
+
+}  // namespace
+
+struct RedisStore::LockedInsert {
+  std::string id, user_id, record, lock_key, token;
+  std::int64_t ttl = 0;
+  std::uint32_t cap = 0;
+  TimePoint now;
+  std::chrono::steady_clock::time_point lock_deadline{};
+  std::chrono::milliseconds lock_backoff{1};
+  std::vector<std::pair<TimePoint, std::string>> live;  // created_at, id
+  std::vector<std::string> missing;
+  std::vector<std::pair<std::string, std::string>> dead;  // id, record as read
+  std::vector<std::string> evicted;
+  Status failure = Status::Ok();
+  ResultCallback<std::vector<std::string>> done;
+};
+
+void RedisStore::MultiGet(std::vector<std::string> keys, std::function<void(Result<RedisReply>)> done) {
+  if (!cluster_) {
+    std::vector<std::string_view> args = {"MGET"};
+    args.insert(args.end(), keys.begin(), keys.end());
+    return client_->Command(args, std::move(done));
+  }
+  struct Gather {
+    std::mutex mu;
+    RedisReply array;
+    Status failure = Status::Ok();
+    std::function<void(Result<RedisReply>)> done;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->array.type = RedisReply::Type::kArray;
+  gather->array.elements.resize(keys.size());
+  gather->done = std::move(done);
+  auto step = JoinAfter(keys.size(), [gather] {
+    if (!gather->failure.ok()) return gather->done(gather->failure);
+    gather->done(std::move(gather->array));
+  });
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    client_->Command({"GET", keys[i]}, [gather, i, step](Result<RedisReply> reply) {
+      {
+        std::lock_guard<std::mutex> lock(gather->mu);
+        if (Status st = ReplyStatus(reply, "redis GET"); !st.ok()) {
+          if (gather->failure.ok()) gather->failure = st;
+        } else {
+          gather->array.elements[i] = std::move(reply).value();
+        }
+      }
+      step();
+    });
+  }
+}
+
+void RedisStore::DeleteIfUnchanged(const std::string& id, const std::string& user_id, std::string raw,
+                                   std::function<void(Result<RedisReply>)> done) {
+  if (SameSlot(id, user_id)) {
+    return client_->Eval(internal::DeleteIfUnchangedScript(), {SessionKey(id), IndexKey(user_id)},
+                         {std::move(raw), id}, std::move(done));
+  }
+  client_->Eval(internal::DeleteRecordIfUnchangedScript(), {SessionKey(id)}, {std::move(raw)},
+                [self = shared_from_this(), id, user_id, done = std::move(done)](Result<RedisReply> reply) mutable {
+                  if (!reply.ok() || !reply->is_integer() || reply->integer != 1) return done(std::move(reply));
+                  self->client_->Command({"SREM", IndexKey(user_id), id},
+                                         [reply = std::move(reply), done = std::move(done)](Result<RedisReply>) mutable {
+                                           done(std::move(reply));
+                                         });
+                });
+}
+
+void RedisStore::DeleteBatchOnCluster(std::shared_ptr<std::atomic<std::uint64_t>> live, std::string user,
+                                      std::string keep, std::vector<std::string> ids, StatusCallback next) {
+  const int index_slot = internal::KeySlot(IndexKey(user));
+  std::vector<std::string> here = {keep, user};  // the script's ARGV
+  std::vector<std::string> elsewhere;
+  for (std::string& id : ids) {
+    (internal::KeySlot(SessionKey(id)) == index_slot ? here : elsewhere).push_back(std::move(id));
+  }
+  struct Batch {
+    std::mutex mu;
+    Status failure = Status::Ok();
+    void Fail(Status st) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (failure.ok()) failure = std::move(st);
+    }
+  };
+  auto batch = std::make_shared<Batch>();
+  const bool run_script = here.size() > 2;
+  auto step = JoinAfter(elsewhere.size() + (run_script ? 1 : 0), [batch, next = std::move(next)] {
+    next(batch->failure);
+  });
+  if (run_script) {
+    client_->Eval(internal::DeleteBatchScript(), {IndexKey(user)}, std::move(here),
+                  [self = shared_from_this(), live, batch, step](Result<RedisReply> reply) {
+                    if (Status st = ReplyStatus(reply, "redis delete-all"); !st.ok()) {
+                      batch->Fail(st);
+                    } else if (!reply->is_array()) {
+                      batch->Fail(UnexpectedReply("redis delete-all", *reply));
+                    } else {
+                      const TimePoint now = self->clock_.Now();
+                      for (const RedisReply& raw : reply->elements) {
+                        Result<Session> s = DecodeSession(raw.str);
+                        if (s.ok() && now < s->expires_at) live->fetch_add(1);
+                      }
+                    }
+                    step();
+                  });
+  }
+  // Records in other slots: read, delete the user's own (if unchanged), then drop the
+  // member. The kept id stays unless its record is gone, as in the script.
+  for (std::string& id : elsewhere) {
+    client_->Command({"GET", SessionKey(id)}, [self = shared_from_this(), live, batch, step, user, keep,
+                                               id](Result<RedisReply> reply) {
+      if (Status st = ReplyStatus(reply, "redis GET"); !st.ok()) {
+        batch->Fail(st);
+        return step();
+      }
+      auto drop_member = [self, batch, step, user, id] {
+        self->client_->Command({"SREM", IndexKey(user), id}, [batch, step](Result<RedisReply> srem) {
+          if (Status st = ReplyStatus(srem, "redis SREM"); !st.ok()) batch->Fail(st);
+          step();
+        });
+      };
+      if (reply->is_nil()) return drop_member();
+      if (id == keep) return step();
+      Result<Session> s = DecodeSession(reply->str);
+      if (!s.ok() || s->id != id || s->user_id != user) return drop_member();
+      const bool alive = self->clock_.Now() < s->expires_at;
+      // The owner was checked on the record read; a slide since changed only its times.
+      self->client_->Command({"DEL", SessionKey(id)}, [live, batch, step, alive, drop_member](Result<RedisReply> deleted) {
+        if (Status st = ReplyStatus(deleted, "redis delete-all"); !st.ok()) {
+          batch->Fail(st);  // the member stays with its record for the next attempt
+          return step();
+        }
+        if (deleted->is_integer() && deleted->integer == 1 && alive) live->fetch_add(1);
+        drop_member();
+      });
+    });
+  }
+}
+
+// The insert on a cluster. A session whose record shares its index's slot (every id
+// sessionkit draws, NewSessionIdFor) is one script, as on one Redis, unless that script
+// sees members in other slots or the user's cap lock held: then, and for ids drawn
+// elsewhere, the locked path below.
+void RedisStore::InsertOnCluster(const Session& s, std::uint32_t max_per_user,
+                                 ResultCallback<std::vector<std::string>> done) {
+  const TimePoint now = clock_.Now();
+  auto run = std::make_shared<LockedInsert>();
+  run->id = s.id;
+  run->user_id = s.user_id;
+  run->record = EncodeSession(s);
+  run->ttl = internal::TtlSeconds(s.expires_at, now);
+  run->cap = max_per_user;
+  run->now = now;
+  run->lock_key = CapLockKey(s.user_id);
+  run->done = std::move(done);
+  if (!SameSlot(s.id, s.user_id)) return LockedInsertStep(std::move(run), 0);
+  const internal::UnixParts at = internal::SplitUnix(now);
+  EvalDurable(internal::ClusterInsertScript(), {SessionKey(s.id), IndexKey(s.user_id), run->lock_key},
+                {run->record, std::to_string(run->ttl), s.id,
+                 std::to_string(run->ttl + internal::kIndexTtlSlack.count()), std::to_string(max_per_user),
+                 at.seconds, at.nanos},
+                [self = shared_from_this(), run](Result<RedisReply> reply) mutable {
+                  if (Status st = ReplyStatus(reply, "redis insert"); !st.ok()) return run->done(st);
+                  const RedisReply& r = *reply;
+                  if (!r.is_array() || r.elements.empty() || !r.elements[0].is_integer()) {
+                    return run->done(UnexpectedReply("redis insert", r));
+                  }
+                  if (r.elements[0].integer == 0) return run->done(Status::Conflict("session id exists"));
+                  if (r.elements[0].integer == 2) return self->LockedInsertStep(std::move(run), 0);
+                  std::vector<std::string> evicted;
+                  for (std::size_t i = 1; i < r.elements.size(); ++i) evicted.push_back(r.elements[i].str);
+                  run->done(std::move(evicted));
+                });
+}
+
+// Steps: 0 take the lock, 1 read the index and its records, 2 write the record,
+// 3 evict and prune (record, then member), 4 index the new id, 5 release and answer.
+void RedisStore::LockedInsertStep(std::shared_ptr<LockedInsert> run, int step) {
+  auto self = shared_from_this();
+  auto fail = [self, run](Status st) {
+    run->failure = std::move(st);
+    self->LockedInsertStep(run, 5);
+  };
+  switch (step) {
+    case 0: {
+      if (run->token.empty()) {
+        Result<std::string> token = NewSessionId();  // any unguessable text
+        if (!token.ok()) return run->done(token.status());
+        run->token = std::move(token).value();
+        run->lock_deadline = std::chrono::steady_clock::now() + kCapLockWait;
+      }
+      const std::string px = std::to_string(kCapLockTtl.count());
+      client_->Command({"SET", run->lock_key, run->token, "NX", "PX", px}, [self, run](Result<RedisReply> reply) {
+        if (Status st = ReplyStatus(reply, "redis cap lock"); !st.ok()) return run->done(st);
+        if (reply->is_status("OK")) return self->LockedInsertStep(run, 1);
+        if (std::chrono::steady_clock::now() >= run->lock_deadline) {
+          return run->done(Status::Unavailable("redis: the user's session cap lock stayed busy"));
+        }
+        const auto wait = run->lock_backoff;
+        run->lock_backoff = std::min(run->lock_backoff * 2, std::chrono::milliseconds(20));
+        self->client_->After(wait, [self, run] { self->LockedInsertStep(run, 0); });
+      });
+      return;
+    }
+    case 1: {
+      if (run->cap == 0) return LockedInsertStep(run, 2);
+      client_->Command({"SMEMBERS", IndexKey(run->user_id)}, [self, run, fail](Result<RedisReply> reply) {
+        if (Status st = ReplyStatus(reply, "redis SMEMBERS"); !st.ok()) return fail(st);
+        if (!reply->is_array()) return fail(UnexpectedReply("redis SMEMBERS", *reply));
+        std::vector<std::string> ids, keys;
+        for (RedisReply& m : reply->elements) {
+          if (m.str == run->id) continue;
+          keys.push_back(SessionKey(m.str));
+          ids.push_back(std::move(m.str));
+        }
+        self->MultiGet(std::move(keys), [self, run, fail, ids = std::move(ids)](Result<RedisReply> values) {
+          if (Status st = ReplyStatus(values, "redis GET"); !st.ok()) return fail(st);
+          for (std::size_t i = 0; i < ids.size() && i < values->elements.size(); ++i) {
+            RedisReply& value = values->elements[i];
+            if (value.is_nil()) {
+              run->missing.push_back(ids[i]);
+              continue;
+            }
+            Result<Session> s = DecodeSession(value.str);
+            if (!s.ok()) continue;  // unreadable: neither counted nor removed, as in the script
+            if (run->now < s->expires_at) {
+              run->live.emplace_back(s->created_at, ids[i]);
+            } else {
+              run->dead.emplace_back(ids[i], std::move(value.str));
+            }
+          }
+          self->LockedInsertStep(run, 2);
+        });
+      });
+      return;
+    }
+    case 2: {
+      const internal::UnixParts at = internal::SplitUnix(run->now);
+      EvalDurable(internal::InsertRecordScript(), {SessionKey(run->id)},
+                    {run->record, std::to_string(run->ttl), at.seconds, at.nanos},
+                    [self, run, fail](Result<RedisReply> reply) {
+                      if (Status st = ReplyStatus(reply, "redis insert"); !st.ok()) return fail(st);
+                      if (!reply->is_integer()) return fail(UnexpectedReply("redis insert", *reply));
+                      if (reply->integer == 0) return fail(Status::Conflict("session id exists"));
+                      self->LockedInsertStep(run, 3);
+                    });
+      return;
+    }
+    case 3: {
+      std::sort(run->live.begin(), run->live.end());
+      if (run->cap > 0 && run->live.size() + 1 > run->cap) {
+        const std::size_t excess = run->live.size() + 1 - run->cap;
+        for (std::size_t i = 0; i < excess; ++i) run->evicted.push_back(run->live[i].second);
+      }
+      const std::string index = IndexKey(run->user_id);
+      auto next = JoinAfter(run->evicted.size() + run->dead.size() + (run->missing.empty() ? 0 : 1),
+                            [self, run] { self->LockedInsertStep(run, 4); });
+      for (const std::string& id : run->evicted) {
+        client_->Command({"DEL", SessionKey(id)}, [self, index, id, next](Result<RedisReply>) {
+          self->client_->Command({"SREM", index, id}, [next](Result<RedisReply>) { next(); });
+        });
+      }
+      for (auto& [id, raw] : run->dead) {
+        DeleteIfUnchanged(id, run->user_id, std::move(raw), [next](Result<RedisReply>) { next(); });
+      }
+      if (!run->missing.empty()) {
+        std::vector<std::string_view> args = {"SREM", index};
+        args.insert(args.end(), run->missing.begin(), run->missing.end());
+        client_->Command(args, [next](Result<RedisReply>) { next(); });
+      }
+      return;
+    }
+    case 4: {
+      EvalDurable(internal::IndexAddScript(), {IndexKey(run->user_id)},
+                  {run->id, std::to_string(run->ttl + internal::kIndexTtlSlack.count())},
+                    [self, run, fail](Result<RedisReply> reply) {
+                      if (Status st = ReplyStatus(reply, "redis index"); !st.ok()) return fail(st);
+                      self->LockedInsertStep(run, 5);
+                    });
+      return;
+    }
+    default: {
+      client_->Eval(internal::UnlockScript(), {run->lock_key}, {run->token}, [run](Result<RedisReply>) {
+        if (!run->failure.ok()) return run->done(run->failure);
+        run->done(std::move(run->evicted));
+      });
+      return;
+    }
+  }
+}
 }  // namespace
 
 Result<std::shared_ptr<SessionStore>> OpenRedisStore(const RedisStoreOptions& options) {
-  Result<std::unique_ptr<RedisClient>> client = internal::ConnectRedisForStore(options);
+  Result<std::shared_ptr<RedisCommands>> client = internal::ConnectRedisCommands(options, {});
   if (!client.ok()) return client.status();
-  return internal::OpenRedisStoreOn(std::shared_ptr<RedisClient>(std::move(client).value()),
-                                    options.clock);
+  return internal::OpenRedisStoreOn(std::move(client).value(), options.clock, options.wait_replicas,
+                                    options.wait_timeout);
 }
 
 namespace internal {
 
-Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisClient> client,
-                                                      const Clock* clock) {
+Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisCommands> client,
+                                                      const Clock* clock, int wait_replicas,
+                                                      std::chrono::milliseconds wait_timeout) {
+  if (wait_replicas < 0 || (wait_replicas > 0 && wait_timeout.count() <= 0)) {
+    return Status::InvalidArgument("redis wait_replicas must be >= 0, with a wait_timeout > 0");
+  }
   if (!client) return Status::InvalidArgument("redis store needs a client");
   try {
     return std::shared_ptr<SessionStore>(
-        std::make_shared<RedisStore>(ClockOrSystem(clock), std::move(client)));
+        std::make_shared<RedisStore>(ClockOrSystem(clock), std::move(client), wait_replicas, wait_timeout));
   } catch (const std::bad_alloc&) {
     return Status::Internal("out of memory creating the redis store");
   }

@@ -1,0 +1,650 @@
+// The cluster client: slot map, routing, redirections, refresh. See redis_cluster_client.h.
+#include "src/store/redis/redis_cluster_client.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "src/store/redis/redis_cluster_slots.h"
+#include "src/store/redis/redis_link.h"
+
+namespace sessionkit::internal {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kRefreshMinGap = std::chrono::milliseconds(100);
+constexpr auto kBusyBackoffFirst = std::chrono::milliseconds(5);
+constexpr int kBusyRetries = 6;
+constexpr auto kFirstMapRetry = std::chrono::milliseconds(10);
+
+// Commands whose args[1] is not a key.
+bool IsKeyless(std::string_view verb) {
+  static constexpr std::string_view kKeyless[] = {"PING", "SCAN", "MULTI", "EXEC", "ASKING", "CLUSTER",
+                                                  "INFO", "DBSIZE", "FLUSHALL", "AUTH", "SELECT"};
+  for (std::string_view k : kKeyless) {
+    if (verb.size() == k.size() && std::equal(verb.begin(), verb.end(), k.begin(), [](char a, char b) {
+          return (a & ~0x20) == (b & ~0x20);
+        })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int SlotOfCommand(const std::vector<std::string_view>& args) {
+  if (args.size() < 2 || IsKeyless(args[0])) return -1;
+  return KeySlot(args[1]);
+}
+
+bool SplitAddress(std::string_view address, std::string& host, int& port) {
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  host = std::string(address.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  port = std::atoi(std::string(address.substr(colon + 1)).c_str());
+  return port > 0 && port < 65536;
+}
+
+std::string EncodeEval(std::string_view verb, std::string_view body, const std::vector<std::string>& keys,
+                       const std::vector<std::string>& args) {
+  const std::string numkeys = std::to_string(keys.size());
+  std::vector<std::string_view> argv{verb, body, numkeys};
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  return FormatRedisCommand(argv);
+}
+
+// "MOVED 3999 127.0.0.1:6381" -> slot, address.
+bool ParseRedirect(const std::string& error, int& slot, std::string& address) {
+  const std::size_t first = error.find(' ');
+  if (first == std::string::npos) return false;
+  const std::size_t second = error.find(' ', first + 1);
+  if (second == std::string::npos) return false;
+  slot = std::atoi(error.substr(first + 1, second - first - 1).c_str());
+  address = error.substr(second + 1);
+  return slot >= 0 && slot < kClusterSlots && !address.empty();
+}
+
+// The value of `name` in a RESP2 flat map (an array of name, value, ...).
+const RedisReply* Field(const RedisReply& map, std::string_view name) {
+  if (!map.is_array()) return nullptr;
+  for (std::size_t i = 0; i + 1 < map.elements.size(); i += 2) {
+    if (map.elements[i].str == name) return &map.elements[i + 1];
+  }
+  return nullptr;
+}
+
+struct SlotRange {
+  int first;
+  int last;
+  std::string address;
+};
+
+// CLUSTER SHARDS -> ranges with their master's address; nullopt for another shape.
+std::optional<std::vector<SlotRange>> ParseShards(const RedisReply& reply) {
+  if (!reply.is_array()) return std::nullopt;
+  std::vector<SlotRange> out;
+  for (const RedisReply& shard : reply.elements) {
+    const RedisReply* slots = Field(shard, "slots");
+    const RedisReply* nodes = Field(shard, "nodes");
+    if (slots == nullptr || nodes == nullptr || !slots->is_array() || !nodes->is_array()) return std::nullopt;
+    std::string master;
+    bool master_online = false;
+    for (const RedisReply& node : nodes->elements) {
+      const RedisReply* role = Field(node, "role");
+      if (role == nullptr || role->str != "master") continue;
+      const RedisReply* ip = Field(node, "ip");
+      const RedisReply* endpoint = Field(node, "endpoint");
+      const RedisReply* port = Field(node, "port");
+      const RedisReply* health = Field(node, "health");
+      if (port == nullptr || !port->is_integer()) continue;
+      std::string host = ip != nullptr && !ip->str.empty() ? ip->str : endpoint != nullptr ? endpoint->str : "";
+      if (host.empty() || host == "?") continue;
+      const bool online = health == nullptr || health->str == "online";
+      if (master.empty() || (online && !master_online)) {
+        master = host + ":" + std::to_string(port->integer);
+        master_online = online;
+      }
+    }
+    if (master.empty()) continue;
+    for (std::size_t i = 0; i + 1 < slots->elements.size(); i += 2) {
+      out.push_back({static_cast<int>(slots->elements[i].integer), static_cast<int>(slots->elements[i + 1].integer),
+                     master});
+    }
+  }
+  return out;
+}
+
+// CLUSTER SLOTS -> ranges.
+std::optional<std::vector<SlotRange>> ParseSlots(const RedisReply& reply) {
+  if (!reply.is_array()) return std::nullopt;
+  std::vector<SlotRange> out;
+  for (const RedisReply& range : reply.elements) {
+    if (!range.is_array() || range.elements.size() < 3) return std::nullopt;
+    const RedisReply& master = range.elements[2];
+    if (!master.is_array() || master.elements.size() < 2 || master.elements[0].str.empty()) continue;
+    out.push_back({static_cast<int>(range.elements[0].integer), static_cast<int>(range.elements[1].integer),
+                   master.elements[0].str + ":" + std::to_string(master.elements[1].integer)});
+  }
+  return out;
+}
+
+// The client's own I/O thread when it is given no loops; shared with that thread so it
+// may outlive the client destroyed from one of its callbacks.
+struct OwnLoop {
+  asio::io_context io{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{asio::make_work_guard(io)};
+  std::thread thread;
+};
+
+}  // namespace
+
+struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClient::Core> {
+  struct Node {
+    std::string address;
+    std::shared_ptr<RedisClient> client;
+  };
+
+  // One command (or pipeline) on its way, with what a retry needs.
+  struct Op {
+    std::string bytes;
+    std::size_t count = 1;
+    int slot = -1;   // -1: any master
+    int node = -1;   // a fixed node (CommandOnNode), else -1
+    SteadyTime deadline;
+    int redirects = 0;
+    int busy = 0;
+    std::string ask_address;  // the next send goes there behind ASKING
+    bool asked = false;
+    const RedisScript* script = nullptr;  // Eval: NOSCRIPT -> EVAL once
+    std::vector<std::string> keys, args;
+    std::string wait;  // an encoded WAIT sent right after the script (EvalAndWait)
+    RepliesCallback done;
+  };
+
+  explicit Core(RedisClusterOptions o) : options(std::move(o)) {
+    for (auto& s : slots) s.store(-1, std::memory_order_relaxed);
+    for (auto& n : nodes) n.store(nullptr, std::memory_order_relaxed);
+  }
+
+  ~Core() {
+    // Node clients close their links on the loops (which outlive them).
+    std::lock_guard<std::mutex> lock(mu);
+    owned.clear();
+  }
+
+  asio::io_context& LoopHere() const {
+    for (asio::io_context* loop : options.loops) {
+      if (loop->get_executor().running_in_this_thread()) return *loop;
+    }
+    return *options.loops[0];
+  }
+
+  // The node at `address`, created (with its client) on first sight.
+  Node* EnsureNode(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& n : owned) {
+      if (n->address == address) return n.get();
+    }
+    if (owned.size() >= kMaxNodes) return nullptr;
+    RedisClientOptions co;
+    if (!SplitAddress(address, co.host, co.port)) return nullptr;
+    co.password = options.password;
+    co.connections = options.connections;
+    co.loops = options.loops;
+    co.connect_timeout = options.connect_timeout;
+    co.command_timeout = options.command_timeout;
+    co.reconnect_backoff_min = options.reconnect_backoff_min;
+    co.reconnect_backoff_max = options.reconnect_backoff_max;
+    Result<std::unique_ptr<RedisClient>> client = RedisClient::Create(co);
+    if (!client.ok()) return nullptr;
+    auto node = std::make_unique<Node>();
+    node->address = address;
+    node->client = std::shared_ptr<RedisClient>(std::move(client).value());
+    Node* raw = node.get();
+    owned.push_back(std::move(node));
+    nodes[owned.size() - 1].store(raw, std::memory_order_release);
+    node_count.store(owned.size(), std::memory_order_release);
+    return raw;
+  }
+
+  int IndexOf(const Node* node) const {
+    const std::size_t n = node_count.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (nodes[i].load(std::memory_order_acquire) == node) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  Node* NodeForSlot(int slot) {
+    if (slot < 0) slot = static_cast<int>(round_robin.fetch_add(1, std::memory_order_relaxed) % kClusterSlots);
+    const int index = slots[static_cast<std::size_t>(slot)].load(std::memory_order_acquire);
+    if (index < 0) return nullptr;
+    return nodes[static_cast<std::size_t>(index)].load(std::memory_order_acquire);
+  }
+
+  void Send(const std::shared_ptr<Op>& op) {
+    if (shut.load(std::memory_order_acquire)) {
+      return op->done(Status::Unavailable("redis store is shutting down"));
+    }
+    Node* node = nullptr;
+    const bool asking = !op->ask_address.empty();
+    if (asking) {
+      node = EnsureNode(op->ask_address);
+      op->ask_address.clear();
+      op->asked = true;
+    } else if (op->node >= 0) {
+      node = nodes[static_cast<std::size_t>(op->node)].load(std::memory_order_acquire);
+    } else {
+      node = NodeForSlot(op->slot);
+    }
+    if (node == nullptr) {
+      RequestRefresh();
+      return op->done(Status::Unavailable("redis cluster: no master known for slot " + std::to_string(op->slot)));
+    }
+    std::weak_ptr<Core> weak = weak_from_this();
+    auto on_replies = [weak, op, asking](Result<std::vector<RedisReply>> replies) mutable {
+      std::shared_ptr<Core> core = weak.lock();
+      if (!core) return op->done(Status::Unavailable("redis store is shutting down"));
+      core->OnReplies(op, asking, std::move(replies));
+    };
+    if (asking) {
+      std::string bytes = FormatRedisCommand({"ASKING"});
+      bytes += op->bytes;
+      node->client->SubmitEncoded(bytes, op->count + 1, std::move(on_replies));
+    } else {
+      node->client->SubmitEncoded(op->bytes, op->count, std::move(on_replies));
+    }
+  }
+
+  void OnReplies(const std::shared_ptr<Op>& op, bool asking, Result<std::vector<RedisReply>> result) {
+    if (!result.ok()) {
+      RequestRefresh();  // a master may be down: look for its replacement
+      return op->done(result.status());
+    }
+    std::vector<RedisReply>& replies = *result;
+    if (asking && !replies.empty()) replies.erase(replies.begin());
+    for (const RedisReply& reply : replies) {
+      if (!reply.is_error()) continue;
+      const std::string_view code = reply.ErrorCode();
+      if (code == "MOVED") {
+        int slot = 0;
+        std::string address;
+        if (!ParseRedirect(reply.str, slot, address)) break;
+        if (Node* target = EnsureNode(address); target != nullptr) {
+          slots[static_cast<std::size_t>(slot)].store(IndexOf(target), std::memory_order_release);
+        }
+        RequestRefresh();
+        if (++op->redirects > kMaxRedirects || std::chrono::steady_clock::now() >= op->deadline) {
+          return op->done(Status::Unavailable("redis cluster: too many redirections"));
+        }
+        if (op->node >= 0) op->node = -1, op->slot = slot;
+        return Send(op);
+      }
+      if (code == "ASK") {
+        int slot = 0;
+        std::string address;
+        if (op->asked || !ParseRedirect(reply.str, slot, address)) break;
+        op->ask_address = std::move(address);
+        return Send(op);
+      }
+      if (code == "TRYAGAIN" || code == "CLUSTERDOWN") {
+        if (code == "CLUSTERDOWN") RequestRefresh();
+        const auto delay = kBusyBackoffFirst * (1 << std::min(op->busy, kBusyRetries));
+        if (op->busy++ < kBusyRetries && std::chrono::steady_clock::now() + delay < op->deadline) {
+          std::weak_ptr<Core> weak = weak_from_this();
+          return After(delay, [weak, op] {
+            if (std::shared_ptr<Core> core = weak.lock()) return core->Send(op);
+            op->done(Status::Unavailable("redis store is shutting down"));
+          });
+        }
+        break;  // delivered as it is: the stores map it to Unavailable
+      }
+      if (code == "NOSCRIPT" && op->script != nullptr) {
+        op->bytes = EncodeEval("EVAL", op->script->source, op->keys, op->args) + op->wait;
+        op->script = nullptr;
+        return Send(op);
+      }
+    }
+    op->done(std::move(result));
+  }
+
+  void After(std::chrono::milliseconds delay, std::function<void()> fn) {
+    auto timer = std::make_shared<asio::steady_timer>(LoopHere(), delay);
+    timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code&) { fn(); });
+  }
+
+  // --- the slot map ---------------------------------------------------------------
+
+  void RequestRefresh(bool force = false) {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch();
+    const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+    if (!force && now_ms - last_refresh_ms.load(std::memory_order_relaxed) < kRefreshMinGap.count()) return;
+    if (refreshing.exchange(true)) return;
+    last_refresh_ms.store(now_ms, std::memory_order_relaxed);
+    RefreshFrom(round_robin.fetch_add(1, std::memory_order_relaxed), 0, false);
+  }
+
+  // Asks node (start + attempt) for the map; on failure the next node, until all were asked.
+  void RefreshFrom(std::size_t start, std::size_t attempt, bool use_slots) {
+    const std::size_t count = node_count.load(std::memory_order_acquire);
+    if (attempt >= count || shut.load(std::memory_order_acquire)) {
+      refreshing.store(false);
+      // No node answered. Before the first map (links still connecting), ask again soon
+      // rather than at the next periodic refresh.
+      bool ready;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ready = map_ready;
+      }
+      if (!ready && !shut.load(std::memory_order_acquire)) {
+        std::weak_ptr<Core> weak = weak_from_this();
+        After(kFirstMapRetry, [weak] {
+          if (std::shared_ptr<Core> core = weak.lock()) core->RequestRefresh(true);
+        });
+      }
+      return;
+    }
+    Node* node = nodes[(start + attempt) % count].load(std::memory_order_acquire);
+    std::weak_ptr<Core> weak = weak_from_this();
+    auto on_reply = [weak, start, attempt, use_slots](Result<RedisReply> reply) {
+      std::shared_ptr<Core> core = weak.lock();
+      if (!core) return;
+      if (reply.ok() && reply->is_error() && !use_slots && reply->ErrorCode() == "ERR") {
+        return core->RefreshFrom(start, attempt, true);  // no CLUSTER SHARDS: CLUSTER SLOTS
+      }
+      std::optional<std::vector<SlotRange>> ranges;
+      if (reply.ok() && !reply->is_error()) ranges = use_slots ? ParseSlots(*reply) : ParseShards(*reply);
+      if (!ranges || ranges->empty()) return core->RefreshFrom(start, attempt + 1, false);
+      core->Apply(*ranges);
+      core->refreshing.store(false);
+    };
+    if (use_slots) {
+      node->client->Command({"CLUSTER", "SLOTS"}, std::move(on_reply));
+    } else {
+      node->client->Command({"CLUSTER", "SHARDS"}, std::move(on_reply));
+    }
+  }
+
+  void Apply(const std::vector<SlotRange>& ranges) {
+    std::map<int, int> masters_by_first_slot;  // lowest slot -> node index
+    for (const SlotRange& range : ranges) {
+      Node* node = EnsureNode(range.address);
+      if (node == nullptr) continue;
+      const int index = IndexOf(node);
+      for (int s = std::max(0, range.first); s <= std::min(kClusterSlots - 1, range.last); ++s) {
+        slots[static_cast<std::size_t>(s)].store(index, std::memory_order_release);
+      }
+      bool known = false;
+      for (auto& [first, i] : masters_by_first_slot) {
+        if (i == index) {
+          known = true;
+          if (range.first < first) {
+            masters_by_first_slot.erase(first);
+            masters_by_first_slot[range.first] = index;
+          }
+          break;
+        }
+      }
+      if (!known) masters_by_first_slot[range.first] = index;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      scan_masters.clear();
+      for (auto& [first, index] : masters_by_first_slot) scan_masters.push_back(index);
+      map_ready = true;
+    }
+    map_cv.notify_all();
+  }
+
+  void ArmPeriodic() {
+    if (!periodic) return;
+    periodic->expires_after(options.refresh_interval);
+    std::weak_ptr<Core> weak = weak_from_this();
+    periodic->async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;
+      std::shared_ptr<Core> core = weak.lock();
+      if (!core || core->shut.load()) return;
+      core->RequestRefresh(true);
+      core->ArmPeriodic();
+    });
+  }
+
+  RedisClusterOptions options;
+  std::shared_ptr<OwnLoop> own;  // null on the application's loops
+  std::array<std::atomic<int>, kClusterSlots> slots;
+  std::array<std::atomic<Node*>, kMaxNodes> nodes;
+  std::atomic<std::size_t> node_count{0};
+  std::atomic<std::uint64_t> round_robin{0};
+  std::atomic<bool> refreshing{false};
+  std::atomic<std::int64_t> last_refresh_ms{-1'000'000};
+  std::atomic<bool> shut{false};
+  std::unique_ptr<asio::steady_timer> periodic;  // on loops[0]
+
+  mutable std::mutex mu;
+  std::vector<std::unique_ptr<Node>> owned;  // guarded by mu (append only)
+  std::vector<int> scan_masters;             // guarded by mu
+  bool map_ready = false;                    // guarded by mu
+  std::condition_variable map_cv;
+};
+
+Result<std::unique_ptr<RedisClusterClient>> RedisClusterClient::Create(const RedisClusterOptions& options) {
+  if (options.seeds.empty()) return Status::InvalidArgument("redis cluster needs at least one seed node");
+  for (const auto& [host, port] : options.seeds) {
+    if (host.empty() || port < 1 || port > 65535) {
+      return Status::InvalidArgument("redis cluster seed must be host:port with a port 1..65535");
+    }
+  }
+  if (options.connections < 1 || options.connections > 16) {
+    return Status::InvalidArgument("redis cluster connections must be 1..16");
+  }
+  if (options.refresh_interval.count() <= 0 || options.command_timeout.count() <= 0 ||
+      options.connect_timeout.count() <= 0) {
+    return Status::InvalidArgument("redis cluster timeouts must be > 0");
+  }
+  for (asio::io_context* loop : options.loops) {
+    if (loop == nullptr) return Status::InvalidArgument("redis loops must not be null");
+  }
+  RedisClusterOptions effective = options;
+  std::shared_ptr<OwnLoop> own;
+  if (effective.loops.empty()) {
+    own = std::make_shared<OwnLoop>();
+    effective.loops.push_back(&own->io);
+  }
+  auto core = std::make_shared<Core>(effective);
+  core->own = own;
+  for (const auto& [host, port] : options.seeds) {
+    const bool v6 = host.find(':') != std::string::npos;
+    if (core->EnsureNode((v6 ? "[" + host + "]" : host) + ":" + std::to_string(port)) == nullptr) {
+      return Status::Internal("cannot create the redis cluster client for " + host);
+    }
+  }
+  core->periodic = std::make_unique<asio::steady_timer>(*effective.loops[0]);
+  if (own) {
+    own->thread = std::thread([own] {
+      for (;;) {
+        try {
+          own->io.run();
+          return;
+        } catch (...) {
+        }
+      }
+    });
+  }
+  std::unique_ptr<RedisClusterClient> client(new RedisClusterClient(core));
+  asio::post(*effective.loops[0], [weak = std::weak_ptr<Core>(core)] {
+    if (std::shared_ptr<Core> c = weak.lock()) {
+      c->RequestRefresh(true);
+      c->ArmPeriodic();
+    }
+  });
+  return client;
+}
+
+RedisClusterClient::~RedisClusterClient() {
+  core_->shut.store(true, std::memory_order_release);
+  std::shared_ptr<OwnLoop> own = core_->own;
+  core_->own.reset();
+  // The periodic timer is cancelled on its loop; the core (and the node clients, which
+  // close their links) goes when the last handler holding it is done.
+  asio::post(*core_->options.loops[0], [core = core_] {
+    if (core->periodic) core->periodic->cancel();
+  });
+  core_.reset();
+  if (own) {
+    own->work.reset();
+    if (own->thread.get_id() == std::this_thread::get_id()) {
+      own->thread.detach();
+    } else if (own->thread.joinable()) {
+      own->thread.join();
+    }
+  }
+}
+
+bool RedisClusterClient::WaitForMap(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(core_->mu);
+  return core_->map_cv.wait_for(lock, limit, [&] { return core_->map_ready; });
+}
+
+namespace {
+
+template <class Args>
+std::string EncodeArgs(const Args& args) {
+  std::string out;
+  AppendRedisCommand(out, args);
+  return out;
+}
+
+RepliesCallback FirstOf(ReplyCallback done) {
+  return [done = std::move(done)](Result<std::vector<RedisReply>> replies) {
+    if (!replies.ok()) return done(replies.status());
+    if (replies->empty()) return done(Status::Internal("redis: no reply"));
+    done(std::move((*replies)[0]));
+  };
+}
+
+}  // namespace
+
+void RedisClusterClient::Command(const std::vector<std::string_view>& args, ReplyCallback done) {
+  auto op = std::make_shared<Core::Op>();
+  op->bytes = EncodeArgs(args);
+  op->slot = SlotOfCommand(args);
+  op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
+  op->done = FirstOf(std::move(done));
+  core_->Send(op);
+}
+
+void RedisClusterClient::Command(std::initializer_list<std::string_view> args, ReplyCallback done) {
+  Command(std::vector<std::string_view>(args), std::move(done));
+}
+
+void RedisClusterClient::Pipeline(const std::vector<std::vector<std::string_view>>& commands, RepliesCallback done) {
+  auto op = std::make_shared<Core::Op>();
+  for (const auto& args : commands) {
+    op->bytes += FormatRedisCommand(args);
+    if (op->slot < 0) op->slot = SlotOfCommand(args);
+  }
+  op->count = commands.size();
+  op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
+  op->done = std::move(done);
+  core_->Send(op);
+}
+
+void RedisClusterClient::Eval(const RedisScript& script, std::vector<std::string> keys,
+                              std::vector<std::string> args, ReplyCallback done) {
+  auto op = std::make_shared<Core::Op>();
+  op->bytes = EncodeEval("EVALSHA", script.sha1, keys, args);
+  op->slot = keys.empty() ? -1 : KeySlot(keys[0]);
+  op->script = &script;
+  op->keys = std::move(keys);
+  op->args = std::move(args);
+  op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
+  op->done = FirstOf(std::move(done));
+  core_->Send(op);
+}
+
+std::size_t RedisClusterClient::ScanNodes() const {
+  std::lock_guard<std::mutex> lock(core_->mu);
+  return core_->scan_masters.size();
+}
+
+void RedisClusterClient::CommandOnNode(std::size_t node, const std::vector<std::string_view>& args,
+                                       ReplyCallback done) {
+  int index = -1;
+  {
+    std::lock_guard<std::mutex> lock(core_->mu);
+    if (node < core_->scan_masters.size()) index = core_->scan_masters[node];
+  }
+  if (index < 0) return done(Status::Unavailable("redis cluster: no such master"));
+  auto op = std::make_shared<Core::Op>();
+  op->bytes = EncodeArgs(args);
+  op->node = index;
+  op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
+  op->done = FirstOf(std::move(done));
+  core_->Send(op);
+}
+
+void RedisClusterClient::EvalAndWait(const RedisScript& script, std::vector<std::string> keys,
+                                     std::vector<std::string> args, int replicas, std::chrono::milliseconds timeout,
+                                     ReplyCallback done) {
+  auto op = std::make_shared<Core::Op>();
+  op->wait = FormatRedisCommand({"WAIT", std::to_string(replicas), std::to_string(timeout.count())});
+  op->bytes = EncodeEval("EVALSHA", script.sha1, keys, args) + op->wait;
+  op->count = 2;
+  op->slot = keys.empty() ? -1 : KeySlot(keys[0]);
+  op->script = &script;
+  op->keys = std::move(keys);
+  op->args = std::move(args);
+  op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout + timeout;
+  op->done = [replicas, done = std::move(done)](Result<std::vector<RedisReply>> replies) {
+    if (!replies.ok()) return done(replies.status());
+    if (replies->size() != 2) return done(Status::Internal("redis: WAIT reply missing"));
+    RedisReply& result = (*replies)[0];
+    const RedisReply& acked = (*replies)[1];
+    if (result.is_error()) return done(std::move(result));
+    if (!acked.is_integer() || acked.integer < replicas) {
+      return done(Status::Unavailable("redis cluster: the write reached " +
+                                      (acked.is_integer() ? std::to_string(acked.integer) : std::string("no")) +
+                                      " of " + std::to_string(replicas) + " replicas in time"));
+    }
+    done(std::move(result));
+  };
+  core_->Send(op);
+}
+
+void RedisClusterClient::After(std::chrono::milliseconds delay, std::function<void()> fn) {
+  core_->After(delay, std::move(fn));
+}
+
+std::vector<ClusterNodeHealth> RedisClusterClient::Health() const {
+  std::vector<ClusterNodeHealth> out;
+  std::lock_guard<std::mutex> lock(core_->mu);
+  std::vector<bool> listed(core_->owned.size(), false);
+  auto add = [&](std::size_t i, bool master) {
+    const auto& node = core_->owned[i];
+    out.push_back({node->address, master, node->client->ReadyConnections() > 0});
+    listed[i] = true;
+  };
+  for (int i : core_->scan_masters) add(static_cast<std::size_t>(i), true);
+  for (std::size_t i = 0; i < core_->owned.size(); ++i) {
+    if (!listed[i]) add(i, false);
+  }
+  return out;
+}
+
+void RedisClusterClient::RefreshNow() { core_->RequestRefresh(true); }
+
+}  // namespace sessionkit::internal
