@@ -1,6 +1,6 @@
 #include "server/app/config.h"
 
-#include "server/handlers/browser.h"
+#include "server/app/origin.h"
 #include "sessionkit/redis_store.h"
 
 #include <CLI/CLI.hpp>

@@ -88,10 +88,6 @@ class BrowserPolicy {
   internal::CsrfTokens csrf_;
 };
 
-// "" if `origin` is a well-formed origin (http or https, a host, an optional port, no
-// path, query, fragment or user info), else why not. For the settings' checks.
-std::string OriginProblem(std::string_view origin);
-
 // The value of cookie `name` in a Cookie header ("" if absent).
 std::string_view CookieValue(std::string_view cookie_header, std::string_view name) noexcept;
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "server/app/origin.h"
 #include "server/testing/api_call.h"
 #include "server/testing/test_services.h"
 #include "sessionkit/sqlite_store.h"
