@@ -56,7 +56,7 @@ TEST(WriteSessionTest, UnknownAgentsAreEmptyStringsAndUnknown) {
 TEST(WriteSessionTest, TheRecordOfMeHasNoClient) {
   std::string json = Written(FirefoxOnWindows(), SessionShape::kRecord);
   EXPECT_EQ(json.find("client"), std::string::npos) << json;
-  EXPECT_TRUE(json.ends_with(R"("current":true})")) << json;
+  EXPECT_TRUE(json.ends_with(R"("current":true,"aal":1})")) << json;
 }
 
 }  // namespace
