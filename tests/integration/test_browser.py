@@ -598,6 +598,38 @@ class BrowserTest(unittest.TestCase):
         b.find("#password-submit").click()
         b.wait_text("#password-message", "Your password was changed.")
 
+    def test_code_step_errors_are_shown_in_words(self):
+        b = self.browser()
+        name = self.register(b)
+        app = self.enable_two_factor(b)
+        b.find("#sign-out").click()
+        b.wait_url_path("/account/login")
+        self.login(b, name)
+        b.wait_visible("#code")
+        b.fill("#code", "12345")  # five digits: said before anything is sent
+        b.find("#code-submit").click()
+        b.wait_text("#form-message", "Enter the 6 digits your authenticator app shows.")
+        # Wrong codes are failed logins: past the limit, the wait is said in words.
+        for _ in range(MAX_FAILURES):
+            b.fill("#code", app.wrong_code())
+            b.find("#code-submit").click()
+            b.wait_text("#form-message", "That code is not right.")
+            b.wait(lambda d: b.find("#code-submit").is_enabled(), "the answer")
+            b.js("document.getElementById('form-message').textContent = ''")
+        b.fill("#code", app.next_code())
+        b.find("#code-submit").click()
+        b.wait(lambda d: b.find("#code-submit").is_enabled()
+               and b.find("#form-message").text.startswith("Too many"), "the throttled answer")
+        self.assertRegex(b.find("#form-message").text,
+                         r"^Too many failed attempts\. Try again in 1[45] minutes\.$")
+        self.shot(b, "login-code-throttled", sizes=[("phone", 375, True)])
+        self.assertTrue(b.url.endswith("/account/login"))
+        # Start again: back to the password, in the same card.
+        b.find("#start-over").click()
+        b.wait_visible("#password")
+        self.assertFalse(b.find("#code").is_displayed())
+        self.assertEqual(b.js("return document.activeElement.id"), "password")
+
 
 class BrowserStoreDownTest(unittest.TestCase):
     """Sessions in a real redis-server that is stopped under the pages: they say so in
