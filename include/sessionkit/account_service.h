@@ -291,6 +291,7 @@ enum class TwoFactorResult : std::uint8_t {
   kBusy,            // the blocking executor refused the job
   kStoreError,      // `error` (Unavailable -> 503)
   kSessionFailed,   // verify: the code was right but no session (`error`, `failed_step`)
+  kAccountDisabled,  // verify: the user was disabled after the password (no session; 403)
 };
 
 struct TotpSetupOutcome {

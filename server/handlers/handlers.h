@@ -33,6 +33,7 @@ void HandleMetrics(Services& s, const Request& req, Responder reply);
 void HandleTotpSetup(Services& s, const Request& req, Responder reply);
 void HandleTotpConfirm(Services& s, const Request& req, Responder reply);
 void HandleTwoFactorVerify(Services& s, const Request& req, Responder reply);
+void HandleTwoFactorStatus(Services& s, const Request& req, Responder reply);
 void HandleRecoveryCodes(Services& s, const Request& req, Responder reply);
 void HandleTotpDisable(Services& s, const Request& req, Responder reply);
 

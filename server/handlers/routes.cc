@@ -62,6 +62,8 @@ constexpr RouteRow kApiRoutes[] = {
      CsrfClass::kUnsafe, RouteTo<HandleRecoveryCodes>},
     {Method::kPost, PathMatch::kExact, "/api/auth/2fa/totp/disable", "totp_disable", true,
      CsrfClass::kUnsafe, RouteTo<HandleTotpDisable>},
+    {Method::kGet, PathMatch::kExact, "/api/auth/2fa", "two_factor_status", true,
+     CsrfClass::kNone, RouteTo<HandleTwoFactorStatus>},
     {Method::kPost, PathMatch::kExact, "/api/auth/logout-others", "logout_others", true,
      CsrfClass::kUnsafe, RouteTo<HandleLogoutOthers>},
     {Method::kGet, PathMatch::kExact, "/", "page_root", false, CsrfClass::kNone,

@@ -7,11 +7,16 @@
 //   - verify with an unknown, expired, spent or killed mfa_token -> 401 unauthorized;
 //   - setup while 2FA is on -> 409; confirm/recovery-codes/disable without the right
 //     enrolment -> 400; a read-only external user store -> 403 read_only_users.
+// Verify answers like login, in the transport the request chose (API.md §8: with
+// X-Auth-Transport: cookie the three cookies, and csrf_token in place of the tokens); a
+// user disabled since the password step -> 403 account_disabled, no session. GET
+// /api/auth/2fa tells the signed-in user whether 2FA is on (for the security page).
 // No secret, code or token is ever logged; the secret leaves only in setup's answer.
 #include <spdlog/spdlog.h>
 
 #include "server/error_map.h"
 #include "server/handlers/bearer.h"
+#include "server/handlers/browser.h"
 #include "server/handlers/error_reply.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/issue_session.h"
@@ -59,6 +64,9 @@ bool ReplyCommon(Services& s, TwoFactorResult result, const Status& error,
       if (!error.IsUnavailable()) spdlog::error("two-factor flow failed: {}", error.ToString());
       ReplyError(*s.metrics, error.IsUnavailable() ? error : Status::Internal("two-factor"),
                  Site::kWrite, reply);
+      return true;
+    case TwoFactorResult::kAccountDisabled:
+      reply(ErrorResponse(ApiError::kAccountDisabled, kAccountDisabled));
       return true;
     case TwoFactorResult::kDone:
     case TwoFactorResult::kSessionFailed:
@@ -163,8 +171,10 @@ void HandleTwoFactorVerify(Services& s, const Request& req, Responder reply) {
                                "mfa_token and one of code or recovery_code are required"));
   }
   request.client = ClientInfoOf(req);
+  const bool cookie_transport = WantsCookieTransport(s, req);  // API.md §8, like login
   s.accounts->VerifySecondFactor(
-      std::move(request), [&s, ip = req.client_ip, reply](SecondFactorOutcome o) mutable {
+      std::move(request),
+      [&s, cookie_transport, ip = req.client_ip, reply](SecondFactorOutcome o) mutable {
         if (o.code_rejected) {
           s.metrics->LoginFailed();
           spdlog::info("two-factor code refused: user_id={} ip={} route=verify{}", o.user.id, ip,
@@ -174,24 +184,78 @@ void HandleTwoFactorVerify(Services& s, const Request& req, Responder reply) {
           spdlog::info("recovery code used: user_id={} left={}", o.user.id, o.recovery_codes_left);
         }
         NoteIssuedSession(s, o.user, o.issued);
+        if (o.result == TwoFactorResult::kAccountDisabled) {
+          spdlog::info("second step refused: account disabled: user_id={} ip={}", o.user.id, ip);
+        }
         if (ReplyCommon(s, o.result, o.error, o.retry_after_seconds, reply)) return;
         if (o.result == TwoFactorResult::kSessionFailed) {
           return ReplyIssueFailure(s, o.error, o.failed_step, o.user, reply);
+        }
+        // The answer of login (issue_session.h), in the transport the request chose, plus
+        // recovery_codes_left when a recovery code was used.
+        Response cookies;
+        std::string csrf;
+        if (cookie_transport && s.browser != nullptr) {
+          csrf = SetSessionCookies(
+              *s.browser,
+              {.access_token = o.issued.access_token,
+               .refresh_token = o.issued.refresh_token,
+               .session_id = o.issued.session.id,
+               .refresh_max_age = RemainingSessionLifetime(s, o.issued.session.created_at)},
+              cookies);
+        } else {
+          AddNoStore(cookies);
         }
         SuccessBody body;
         internal::JsonWriter& w = body.data();
         w.BeginObject().Key("user");
         WriteUser(w, o.user);
-        w.Key("token").String(o.issued.access_token)
-            .Key("refresh_token").String(o.issued.refresh_token)
-            .Key("requires_2fa").Bool(false)
+        if (csrf.empty()) {
+          w.Key("token").String(o.issued.access_token)
+              .Key("refresh_token").String(o.issued.refresh_token);
+        } else {
+          w.Key("csrf_token").String(csrf);
+        }
+        w.Key("requires_2fa").Bool(false)
             .Key("is_verified").Bool(o.user.is_email_verified);
         if (o.recovery_code_used) {
           w.Key("recovery_codes_left").Int(static_cast<std::int64_t>(o.recovery_codes_left));
         }
         w.EndObject();
-        reply(body.Finish(200, "Login successful"));
+        Response r = body.Finish(200, "Login successful");
+        r.headers = std::move(cookies.headers);
+        reply(std::move(r));
       });
+}
+
+// GET /api/auth/2fa: is 2FA on for this user, and how many recovery codes are left. For
+// the security page, which must show the right controls; read on the worker pool.
+void HandleTwoFactorStatus(Services& s, const Request& req, Responder reply) {
+  Authenticate(s, req, std::move(reply), [&s](AuthContextPtr auth, Responder reply) {
+    auto job = [&s, auth, reply]() mutable {
+      bool supported = s.users != nullptr && s.users->SupportsTwoFactor();
+      bool enabled = false;
+      std::size_t codes_left = 0;
+      if (supported) {
+        Result<TwoFactorEnrolment> enrolment = s.users->GetTwoFactor(auth->claims.user_id);
+        if (!enrolment.ok() && !enrolment.status().IsNotFound()) {
+          return ReplyError(*s.metrics, enrolment.status(), Site::kResource, reply);
+        }
+        if (enrolment.ok() && enrolment->confirmed) {
+          enabled = true;
+          codes_left = enrolment->recovery_code_hashes.size();
+        }
+      }
+      SuccessBody body;
+      internal::JsonWriter& w = body.data();
+      w.BeginObject().Key("available").Bool(supported).Key("enabled").Bool(enabled);
+      if (enabled) w.Key("recovery_codes_left").Int(static_cast<std::int64_t>(codes_left));
+      w.EndObject();
+      reply(body.Finish(200, "OK"));
+    };
+    auto shared = std::make_shared<decltype(job)>(std::move(job));
+    if (!s.workers->Submit([shared] { (*shared)(); })) ReplyBusy(s, reply);
+  });
 }
 
 }  // namespace sessionkit::server

@@ -168,6 +168,26 @@
     showError(result, false);
   });
 
+  // Signed in with a recovery code (login.js): say how many are left, and where to make
+  // new ones.
+  function recoveryNotice() {
+    let left = null;
+    try {
+      left = sessionStorage.getItem('sk_recovery_codes_left');
+      sessionStorage.removeItem('sk_recovery_codes_left');
+    } catch (e) { /* storage off */ }
+    if (left === null) return;
+    const n = parseInt(left, 10);
+    sk.showMessage(message, 'You signed in with a recovery code; ' +
+      (n === 0 ? 'none are left. ' : sk.plural(n, 'code') + ' left. ') +
+      'You can make new ones on the ', n <= 3 ? '' : 'info');
+    const link = element('a', '', 'Security page');
+    link.href = '/account/security';
+    message.appendChild(link);
+    message.appendChild(document.createTextNode('.'));
+  }
+
   sk.setUpTopBar();
+  recoveryNotice();
   load();
 })();

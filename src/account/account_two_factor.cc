@@ -299,6 +299,7 @@ void AccountService::UpgradeSession(const std::string& session_id, std::function
 
 // --- the second step of a login ---
 
+
 void AccountService::VerifySecondFactor(SecondFactorRequest request,
                                         std::function<void(SecondFactorOutcome)> done) {
   auto flow = std::make_shared<VerifyFlow>();
@@ -309,9 +310,29 @@ void AccountService::VerifySecondFactor(SecondFactorRequest request,
   }
   flow->token_hash = internal::RefreshTokens::HashOf(flow->request.mfa_token);
 
+  // A disable racing with the second step, as in Login: once the session exists the flag
+  // is read again; a disabled user's new session is revoked and the answer is
+  // kAccountDisabled, so no session issued to a disabled user outlives the revocation.
+  // (Best effort when the executor refuses the read or the database fails it: the
+  // refresh check is the backstop.)
+  auto recheck_disabled = [this](std::shared_ptr<VerifyFlow> flow) {
+    const bool submitted = deps_.blocking([this, flow] {
+      Result<User> now = deps_.users->FindById(flow->user.id);
+      if (!now.ok() || !now->disabled) return flow->Finish(TwoFactorResult::kDone);
+      const std::string session_id = flow->outcome.issued.session.id;
+      deps_.sessions->RevokeAsync(session_id, [this, flow, session_id](Result<bool>) {
+        ForgetRefreshTokens(session_id);
+        flow->outcome.issued.access_token.clear();
+        flow->outcome.issued.refresh_token.clear();
+        flow->Finish(TwoFactorResult::kAccountDisabled);
+      });
+    });
+    if (!submitted) flow->Finish(TwoFactorResult::kDone);
+  };
+
   // Accepted: take the token (single use), reset the user's failures, issue the session.
-  auto accept = [this, flow] {
-    deps_.auth_state->TakeMfaTokenAsync(flow->token_hash, Now(), [this, flow](Result<MfaTokenRecord> taken) {
+  auto accept = [this, flow, recheck_disabled] {
+    deps_.auth_state->TakeMfaTokenAsync(flow->token_hash, Now(), [this, flow, recheck_disabled](Result<MfaTokenRecord> taken) {
       if (!taken.ok()) {
         // Spent by a racing request (a recovery code and a TOTP code at once): this one
         // logs in no further. The reservation goes back.
@@ -321,11 +342,11 @@ void AccountService::VerifySecondFactor(SecondFactorRequest request,
               flow->Finish(TwoFactorResult::kStoreError, error);
             });
       }
-      flows_->throttle.SucceededAsync(flow->id_key, flow->ip_key, flow->ticket, [this, flow](Status) {
+      flows_->throttle.SucceededAsync(flow->id_key, flow->ip_key, flow->ticket, [this, flow, recheck_disabled](Status) {
         IssueSession(flow->user, "login", flow->request.client,
-                     [flow](Status error, IssueStep step, IssuedSession issued) {
+                     [flow, recheck_disabled](Status error, IssueStep step, IssuedSession issued) {
                        flow->outcome.issued = std::move(issued);
-                       if (error.ok()) return flow->Finish(TwoFactorResult::kDone);
+                       if (error.ok()) return recheck_disabled(flow);
                        flow->outcome.failed_step = step;
                        flow->Finish(TwoFactorResult::kSessionFailed, std::move(error));
                      },
@@ -383,6 +404,13 @@ void AccountService::VerifySecondFactor(SecondFactorRequest request,
           }
           flow->user = WithoutHash(std::move(user).value());
           flow->outcome.user = flow->user;
+          // Disabled since the password step (API.md §11): no session; the token dies.
+          // Login tells the password's holder the same, so this reveals nothing new.
+          if (flow->user.disabled) {
+            return deps_.auth_state->TakeMfaTokenAsync(
+                flow->token_hash, Now(),
+                [flow](Result<MfaTokenRecord>) { flow->Finish(TwoFactorResult::kAccountDisabled); });
+          }
           flow->id_key = internal::IdentifierKey(flow->user.username);
           flow->ip_key = internal::IpKey(flow->request.client.ip);
           flows_->throttle.ReserveAsync(

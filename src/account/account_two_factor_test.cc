@@ -56,7 +56,8 @@ class TwoFactorTest : public ::testing::Test {
                                                    .users = stores_.users.get(),
                                                    .jwt = &*jwt_,
                                                    .hasher = &*hasher_,
-                                                   .blocking = [](std::function<void()> job) {
+                                                   .blocking = [this](std::function<void()> job) {
+                                                     if (before_job_) before_job_();
                                                      job();
                                                      return true;
                                                    }});
@@ -131,6 +132,7 @@ class TwoFactorTest : public ::testing::Test {
   std::optional<JwtCodec> jwt_;
   std::optional<PasswordHasher> hasher_;
   std::unique_ptr<AccountService> accounts_;
+  std::function<void()> before_job_;  // runs before each blocking-executor job
 };
 
 TEST_F(TwoFactorTest, SetupGivesSecretUriAndQrAndConfirmTurnsItOn) {
@@ -194,6 +196,43 @@ TEST_F(TwoFactorTest, LoginWritesNoSessionAndVerifyIssuesAnAal2Session) {
   EXPECT_NE(Payload(plain.issued.access_token).find(R"("amr":["pwd"])"), std::string::npos);
   // The mfa_token is single use.
   EXPECT_EQ(Verify(login.mfa_token, Code(secret, 1)).result, TwoFactorResult::kInvalidToken);
+}
+
+// API.md §11: a user disabled between the password and the code gets no session, and
+// the mfa_token dies (enabled again, the user logs in from the start).
+TEST_F(TwoFactorTest, AUserDisabledAfterThePasswordGetsNoSessionFromTheCode) {
+  const std::string secret = Enrol("dora");
+  LoginOutcome login = Login("dora");
+  ASSERT_EQ(login.result, LoginResult::kSecondFactorRequired);
+  const std::uint64_t before = SessionCount();
+  ASSERT_TRUE(stores_.users->SetDisabled(login.user.id, true).ok());
+  SecondFactorOutcome refused = Verify(login.mfa_token, Code(secret));
+  EXPECT_EQ(refused.result, TwoFactorResult::kAccountDisabled);
+  EXPECT_TRUE(refused.issued.access_token.empty());
+  EXPECT_EQ(SessionCount(), before);
+  ASSERT_TRUE(stores_.users->SetDisabled(login.user.id, false).ok());
+  EXPECT_EQ(Verify(login.mfa_token, Code(secret)).result, TwoFactorResult::kInvalidToken);
+}
+
+// The disable lands while the code is being checked (after verify read the user): the
+// flag is read again once the session exists, and that session is revoked.
+TEST_F(TwoFactorTest, ADisableRacingWithTheCodeRevokesTheNewSession) {
+  const std::string secret = Enrol("ezra");
+  LoginOutcome login = Login("ezra");
+  ASSERT_EQ(login.result, LoginResult::kSecondFactorRequired);
+  const std::uint64_t before = SessionCount();
+  int jobs = 0;
+  before_job_ = [&] {  // job 1 reads the user, job 2 checks the code
+    if (++jobs == 2) {
+      ASSERT_TRUE(stores_.users->SetDisabled(login.user.id, true).ok());
+    }
+  };
+  SecondFactorOutcome raced = Verify(login.mfa_token, Code(secret));
+  before_job_ = nullptr;
+  EXPECT_EQ(raced.result, TwoFactorResult::kAccountDisabled);
+  EXPECT_TRUE(raced.issued.access_token.empty());
+  EXPECT_TRUE(raced.issued.refresh_token.empty());
+  EXPECT_EQ(SessionCount(), before);  // the session made meanwhile is gone
 }
 
 TEST_F(TwoFactorTest, StepsMinusOneAndPlusOneAcceptedMinusTwoRefusedReplayRefused) {

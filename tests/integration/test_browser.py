@@ -9,14 +9,19 @@ users. Screenshots of every page, desktop and phone width, go to the build tree
 (browser-screenshots/); the test fails if a page is wider than the phone's 375 px.
 """
 
+import base64
 import http.server
+import os
+import re
+import subprocess
 import threading
+import time
 import unittest
 import uuid
 
 from selenium.webdriver.common.keys import Keys
 
-from sk_browser import Browser
+from sk_browser import Browser, screenshot_dir
 from sk_harness import PASSWORD, RedisProcess, ServerProcess
 
 # The second device: a different browser and OS, so the list tells them apart.
@@ -26,10 +31,50 @@ ACCESS_COOKIE = "__Host-sk_access"
 REFRESH_COOKIE = "__Secure-sk_refresh"
 CSRF_COOKIE = "__Host-sk_csrf"
 MAX_FAILURES = 3
+TOTP_PERIOD = 30
+RECOVERY_CODE = r"\A[2-9a-hjkmnp-z]{5}-[2-9a-hjkmnp-z]{5}\Z"
 
 
 def unique(prefix):
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+class Authenticator:
+    """The user's authenticator app: the real `oathtool --totp` (Debian oathtool) on the
+    secret read from the page (through stdin, never on a command line).
+
+    The server accepts a code of the previous, current or next 30 s step, each step at
+    most once. So each code is of the step after the last one used, and at least of
+    the previous step: three codes in a row are then always accepted, whatever the
+    time, without waiting for a new step (the first is the previous step's; "now" is
+    taken 2 s late so that a request crossing a step boundary still lands in the window).
+    """
+
+    def __init__(self, secret):
+        self.secret = secret
+        self.last = None
+
+    @staticmethod
+    def now_step():
+        return int(time.time() + 2) // TOTP_PERIOD
+
+    def code_of(self, step):
+        out = subprocess.run(["oathtool", "--totp", "-b", "-", "-N", f"@{step * TOTP_PERIOD}"],
+                             input=self.secret + "\n", capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    def next_code(self):
+        now = self.now_step()
+        step = now - 1 if self.last is None else max(self.last + 1, now - 1)
+        assert step <= now + 1, "no step left in the window"
+        self.last = step
+        return self.code_of(step)
+
+    def wrong_code(self):
+        """A code that no step of the window has."""
+        now = self.now_step()
+        window = {self.code_of(now + d) for d in range(-2, 3)}
+        return next(c for c in (f"{n:06d}" for n in range(123456, 1000000, 7)) if c not in window)
 
 
 class CrossOriginSite:
@@ -352,6 +397,238 @@ class BrowserTest(unittest.TestCase):
         b.screenshot("login-throttled", sizes=[("phone", 375, True)])
         self.assertTrue(b.url.endswith("/account/login"))
 
+
+    # --- two-factor authentication (API.md §9) ---
+    @staticmethod
+    def shot(b, name, **kw):
+        """b.screenshot once the last change is painted (two animation frames): a
+        capture right after a click can show a region not yet repainted."""
+        b.driver.execute_async_script(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));")
+        b.screenshot(name, **kw)
+
+    def test_two_factor_enable_sign_in_with_code_and_recovery_code_then_disable(self):
+        b = self.browser()
+        name = self.register(b)
+
+        # Off: the security page offers to turn it on.
+        b.get(self.base + "/account/security")
+        b.wait_visible("#tfa-start")
+        self.assertEqual(b.find("#tfa-status").text, "Off")
+        self.assertFalse(b.find("#password-code").is_displayed())
+        self.shot(b, "security-2fa-off")
+
+        # Setup: the QR code (drawn as inline SVG: the CSP allows no data: image) and the
+        # key as text in groups of four.
+        b.find("#tfa-start").click()
+        b.wait_visible("#tfa-qr svg path")
+        shown = b.find("#tfa-secret").text
+        self.assertRegex(shown, r"\A([A-Z2-7]{4} ){7}[A-Z2-7]{4}\Z")
+        secret = shown.replace(" ", "")
+        self.assertEqual(b.js("return document.activeElement.id"), "tfa-confirm-code")
+        confirm_field = b.find("#tfa-confirm-code")
+        self.assertEqual(confirm_field.get_attribute("autocomplete"), "one-time-code")
+        self.assertEqual(confirm_field.get_attribute("inputmode"), "numeric")
+        self.shot(b, "security-2fa-setup")
+        # The QR code as drawn reads back, with the real zbarimg, as the otpauth URI of
+        # that key.
+        qr_png = os.path.join(screenshot_dir(), "security-2fa-qr-element.png")
+        box = b.js("const e = document.getElementById('tfa-qr'); e.scrollIntoView();"
+                   "const r = e.getBoundingClientRect();"
+                   "return [r.left + scrollX, r.top + scrollY, r.width, r.height]")
+        shot = b.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 2}})
+        with open(qr_png, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+        read = subprocess.run(["zbarimg", "--quiet", "--raw", qr_png], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        self.assertEqual(read, f"otpauth://totp/sessionkit:{name}?secret={secret}"
+                               "&issuer=sessionkit&algorithm=SHA1&digits=6&period=30")
+
+        app = Authenticator(secret)
+        b.fill("#tfa-confirm-code", app.wrong_code())
+        b.find("#tfa-confirm").click()
+        b.wait_text("#tfa-confirm-message", "That code is not right.")
+        self.shot(b, "security-2fa-setup-wrong-code", sizes=[("phone", 375, True)])
+        b.fill("#tfa-confirm-code", app.next_code())
+        b.find("#tfa-confirm").click()
+
+        # The recovery codes, once.
+        b.wait_visible("#tfa-code-list li")
+        codes = [li.text for li in b.find_all("#tfa-code-list li")]
+        self.assertEqual(len(codes), 10)
+        for code in codes:
+            self.assertRegex(code, RECOVERY_CODE)
+        self.assertIn("You will not see them again.", b.find("#tfa-codes").text)
+        for button in ("#tfa-copy", "#tfa-download", "#tfa-codes-done"):
+            self.assertTrue(b.find(button).is_displayed())
+        self.shot(b, "security-2fa-recovery-codes")
+        b.find("#tfa-copy").click()
+        b.wait_text("#tfa-message", "copied")
+        b.find("#tfa-codes-done").click()
+        b.wait_visible("#tfa-on")
+        self.assertEqual(b.find("#tfa-status").text, "On")
+        self.assertIn("10 unused codes left", b.find("#tfa-codes-left").text)
+        self.assertTrue(b.find("#password-code").is_displayed())  # password change needs a code
+        self.assertEqual(b.find_all("#tfa-code-list li"), [])  # gone from the page
+        self.shot(b, "security-2fa-on")
+        b.get(self.base + "/account/security")  # and never shown again
+        b.wait_visible("#tfa-on")
+        self.assertNotIn(codes[0], b.find("body").text)
+
+        # Sign in: password, then the code step in the same card.
+        b.find("#sign-out").click()
+        b.wait_url_path("/account/login")
+        self.login(b, name)
+        b.wait_visible("#code")
+        self.assertEqual(b.find("h1").text, "Two-step verification")
+        self.assertFalse(b.find("#password").is_displayed())
+        code_field = b.find("#code")
+        self.assertEqual(code_field.get_attribute("autocomplete"), "one-time-code")
+        self.assertEqual(code_field.get_attribute("inputmode"), "numeric")
+        self.assertEqual(b.js("return document.activeElement.id"), "code")
+        self.shot(b, "login-code-step")
+        b.fill("#code", app.wrong_code())
+        b.find("#code-submit").click()
+        b.wait_text("#form-message", "That code is not right.")
+        self.shot(b, "login-code-wrong", sizes=[("phone", 375, True)])
+        # By keyboard: the code and Enter.
+        b.find("#code").send_keys(app.next_code(), Keys.ENTER)
+        b.wait_url_path("/account")
+        b.wait_visible(".device")
+
+        # Sign in again with a recovery code.
+        b.find("#sign-out").click()
+        b.wait_url_path("/account/login")
+        self.login(b, name)
+        b.wait_visible("#use-recovery")
+        b.find("#use-recovery").click()
+        b.wait_visible("#recovery-code")
+        self.assertFalse(b.find("#code").is_displayed())
+        self.shot(b, "login-recovery-step")
+        b.fill("#recovery-code", codes[0])
+        b.find("#code-submit").click()
+        b.wait_url_path("/account")
+        b.wait_text("#page-message", "You signed in with a recovery code; 9 codes left.")
+        self.shot(b, "devices-after-recovery-code")
+        # The same recovery code does not work twice.
+        b.find("#sign-out").click()
+        b.wait_url_path("/account/login")
+        self.login(b, name)
+        b.wait_visible("#use-recovery")
+        b.find("#use-recovery").click()
+        b.fill("#recovery-code", codes[0])
+        b.find("#code-submit").click()
+        b.wait_text("#form-message", "That recovery code is not right, or it was used already.")
+        b.find("#start-over").click()  # back to the password
+        b.wait_visible("#password")
+        self.assertEqual(b.find("h1").text, "Sign in")
+        self.login(b, name)
+        b.wait_visible("#use-recovery")
+        b.find("#use-recovery").click()
+        b.fill("#recovery-code", codes[1])
+        b.find("#code-submit").click()
+        b.wait_url_path("/account")
+
+        # New recovery codes (with a code), the old ones dead; then turn it off with one.
+        b.get(self.base + "/account/security")
+        b.wait_visible("#tfa-on")
+        self.assertIn("8 unused codes left", b.find("#tfa-codes-left").text)
+        b.find("#tfa-regenerate-open").click()
+        b.wait_visible("#tfa-regenerate-code")
+        b.fill("#tfa-regenerate-code", app.next_code())
+        b.find("#tfa-regenerate").click()
+        b.wait_visible("#tfa-code-list li")
+        fresh = [li.text for li in b.find_all("#tfa-code-list li")]
+        self.assertEqual(len(fresh), 10)
+        self.assertFalse(set(fresh) & set(codes))
+        b.find("#tfa-codes-done").click()
+        b.wait_visible("#tfa-on")
+        b.find("#tfa-disable-open").click()
+        b.wait_visible("#tfa-disable-code")
+        self.assertEqual(b.find("#tfa-disable-code").get_attribute("autocomplete"), "one-time-code")
+        b.fill("#tfa-disable-code", codes[2])  # an old code: dead
+        b.find("#tfa-disable").click()
+        b.wait_text("#tfa-disable-message", "That code is not right.")
+        self.shot(b, "security-2fa-disable")
+        b.fill("#tfa-disable-code", fresh[0])
+        b.find("#tfa-disable").click()
+        b.wait_text("#tfa-message", "Two-factor authentication is off.")
+        self.assertEqual(b.find("#tfa-status").text, "Off")
+        self.assertTrue(b.find("#tfa-start").is_displayed())
+        self.assertFalse(b.find("#password-code").is_displayed())
+
+        # Off: the password alone signs in.
+        b.find("#sign-out").click()
+        b.wait_url_path("/account/login")
+        self.login(b, name)
+        b.wait_url_path("/account")
+        b.wait_visible(".device")
+
+    def enable_two_factor(self, b):
+        """Turns 2FA on from the security page; returns the Authenticator."""
+        b.get(self.base + "/account/security")
+        b.wait_visible("#tfa-start")
+        b.find("#tfa-start").click()
+        b.wait_visible("#tfa-qr svg path")
+        app = Authenticator(b.find("#tfa-secret").text.replace(" ", ""))
+        b.fill("#tfa-confirm-code", app.next_code())
+        b.find("#tfa-confirm").click()
+        b.wait_visible("#tfa-codes-done")
+        b.find("#tfa-codes-done").click()
+        b.wait_visible("#tfa-on")
+        return app
+
+    def test_password_change_asks_for_the_code_when_two_factor_is_on(self):
+        b = self.browser()
+        self.register(b)
+        app = self.enable_two_factor(b)
+        b.fill("#current-password", PASSWORD)
+        b.fill("#new-password", "a new passphrase 3")
+        b.fill("#confirm-password", "a new passphrase 3")
+        b.find("#password-submit").click()
+        b.wait_text("#password-message", "Enter the 6-digit code your authenticator app shows.")
+        self.assertEqual(b.js("return document.activeElement.id"), "password-code")
+        b.fill("#password-code", app.wrong_code())
+        b.find("#password-submit").click()
+        b.wait_text("#password-message", "That code is not right.")
+        self.shot(b, "security-password-wrong-code", sizes=[("phone", 375, True)])
+        b.fill("#password-code", app.next_code())
+        b.find("#password-submit").click()
+        b.wait_text("#password-message", "Your password was changed.")
+
+    def test_code_step_errors_are_shown_in_words(self):
+        b = self.browser()
+        name = self.register(b)
+        app = self.enable_two_factor(b)
+        b.find("#sign-out").click()
+        b.wait_url_path("/account/login")
+        self.login(b, name)
+        b.wait_visible("#code")
+        b.fill("#code", "12345")  # five digits: said before anything is sent
+        b.find("#code-submit").click()
+        b.wait_text("#form-message", "Enter the 6 digits your authenticator app shows.")
+        # Wrong codes are failed logins: past the limit, the wait is said in words.
+        for _ in range(MAX_FAILURES):
+            b.fill("#code", app.wrong_code())
+            b.find("#code-submit").click()
+            b.wait_text("#form-message", "That code is not right.")
+            b.wait(lambda d: b.find("#code-submit").is_enabled(), "the answer")
+            b.js("document.getElementById('form-message').textContent = ''")
+        b.fill("#code", app.next_code())
+        b.find("#code-submit").click()
+        b.wait(lambda d: b.find("#code-submit").is_enabled()
+               and b.find("#form-message").text.startswith("Too many"), "the throttled answer")
+        self.assertRegex(b.find("#form-message").text,
+                         r"^Too many failed attempts\. Try again in 1[45] minutes\.$")
+        self.shot(b, "login-code-throttled", sizes=[("phone", 375, True)])
+        self.assertTrue(b.url.endswith("/account/login"))
+        # Start again: back to the password, in the same card.
+        b.find("#start-over").click()
+        b.wait_visible("#password")
+        self.assertFalse(b.find("#code").is_displayed())
+        self.assertEqual(b.js("return document.activeElement.id"), "password")
 
 
 class BrowserStoreDownTest(unittest.TestCase):

@@ -9,17 +9,19 @@ in with the code of step S+1, which the server accepts while its own step is S..
 """
 
 import base64
+import http.client
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
-from sk_harness import PASSWORD, RedisProcess, ServerProcess, jwt_claims
+from sk_harness import PASSWORD, RedisProcess, Response, ServerProcess, jwt_claims
 
 STEP = 30
 
@@ -271,6 +273,97 @@ class TwoFactorTest(unittest.TestCase):
         plain = self.a.login("tfa_recover")
         self.assertEqual(plain.status, 200)
         self.assertIn("token", plain.data)
+
+    def raw_post(self, path, body, headers):
+        """POST on server a, keeping every Set-Cookie line."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.servers[0].port, timeout=30)
+        try:
+            conn.request("POST", path, body=json.dumps(body).encode(),
+                         headers=dict({"Content-Type": "application/json"}, **headers))
+            resp = conn.getresponse()
+            r = Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+            r.set_cookie_lines = [v for k, v in resp.getheaders() if k.lower() == "set-cookie"]
+            return r
+        finally:
+            conn.close()
+
+    def test_verify_in_cookie_mode_sets_the_cookies_and_no_tokens(self):
+        """API.md §8: 2fa/verify is a cookie-transport entry route like login."""
+        _, secret, codes, step, _ = self.enrol("tfa_cookie")
+        own = {"X-Auth-Transport": "cookie", "Origin": f"http://127.0.0.1:{self.servers[0].port}"}
+        mfa = self.password_login(self.a, "tfa_cookie")
+        r = self.raw_post("/api/auth/2fa/verify", {"mfa_token": mfa, "code": totp(secret, step + 1)},
+                          own)
+        self.assertEqual(r.status, 200, r)
+        self.assertNotIn("token", r.data)
+        self.assertNotIn("refresh_token", r.data)
+        self.assertFalse(r.data["requires_2fa"])
+        self.assertEqual(r.headers.get("cache-control"), "no-store")
+        cookies = {line.split("=", 1)[0]: line for line in r.set_cookie_lines}
+        self.assertEqual(set(cookies), {"__Host-sk_access", "__Secure-sk_refresh", "__Host-sk_csrf"})
+        self.assertIn("HttpOnly", cookies["__Host-sk_access"])
+        csrf_value = cookies["__Host-sk_csrf"].split(";")[0].split("=", 1)[1]
+        self.assertEqual(r.data["csrf_token"], csrf_value)
+        access = cookies["__Host-sk_access"].split(";")[0]
+        me = self.a.get("/api/users/me", headers={"Cookie": access})
+        self.assertEqual(me.status, 200, me)
+        self.assertEqual(me.data["session"]["aal"], 2)
+        # With a recovery code: the cookies, and recovery_codes_left beside csrf_token.
+        mfa = self.password_login(self.a, "tfa_cookie")
+        r = self.raw_post("/api/auth/2fa/verify", {"mfa_token": mfa, "recovery_code": codes[0]}, own)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.data["recovery_codes_left"], 9)
+        self.assertIn("csrf_token", r.data)
+        self.assertNotIn("token", r.data)
+        self.assertEqual(len(r.set_cookie_lines), 3)
+        # Login CSRF: a foreign Origin is refused before the code is looked at.
+        mfa = self.password_login(self.a, "tfa_cookie")
+        evil = dict(own, Origin="https://evil.example.net")
+        r = self.raw_post("/api/auth/2fa/verify", {"mfa_token": mfa, "recovery_code": codes[1]},
+                          evil)
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.code, "csrf_rejected")
+        self.assertEqual(r.set_cookie_lines, [])
+        # The body transport carries the tokens, never cached.
+        r = self.raw_post("/api/auth/2fa/verify", {"mfa_token": mfa, "recovery_code": codes[1]}, {})
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("token", r.data)
+        self.assertEqual(r.set_cookie_lines, [])
+        self.assertEqual(r.headers.get("cache-control"), "no-store")
+
+    def test_user_disabled_between_password_and_code_gets_no_session(self):
+        _, secret, _, step, _ = self.enrol("tfa_disabled")
+        mfa = self.password_login(self.a, "tfa_disabled")
+        before = self.session_keys()
+        db = sqlite3.connect(os.path.join(self.dir, "users.db"))
+        try:
+            db.execute("UPDATE users SET disabled = 1 WHERE username = 'tfa_disabled'")
+            db.commit()
+            r = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "code": totp(secret, step + 1)})
+            self.assertEqual(r.status, 403, r)
+            self.assertEqual(r.code, "account_disabled")
+            self.assertIsNone(r.data)
+            self.assertEqual(self.session_keys(), before)
+            # Enabled again, the spent mfa_token does not come back.
+            db.execute("UPDATE users SET disabled = 0 WHERE username = 'tfa_disabled'")
+            db.commit()
+        finally:
+            db.close()
+        r = self.a.post("/api/auth/2fa/verify", {"mfa_token": mfa, "code": totp(secret, step + 1)})
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(r.code, "unauthorized")
+
+    def test_status_tells_whether_two_factor_is_on(self):
+        r = self.a.register("tfa_status")
+        token = r.data["token"]
+        off = self.a.get("/api/auth/2fa", token=token)
+        self.assertEqual(off.status, 200, off)
+        self.assertEqual(off.data, {"available": True, "enabled": False})
+        token, _, codes, _, _ = self.enrol("tfa_status2")
+        on = self.a.get("/api/auth/2fa", token=token)
+        self.assertEqual(on.data, {"available": True, "enabled": True, "recovery_codes_left": 10})
+        self.assertNotIn("secret", on.body.decode())
+        self.assertEqual(self.a.get("/api/auth/2fa").status, 401)
 
     def test_new_recovery_codes_replace_the_old(self):
         token, secret, codes, step, _ = self.enrol("tfa_regen")
