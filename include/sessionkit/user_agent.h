@@ -37,7 +37,7 @@ enum class DeviceType : std::uint8_t { kUnknown, kDesktop, kMobile, kTablet, kBo
 // "unknown", "desktop", "mobile", "tablet", "bot".
 std::string_view DeviceTypeName(DeviceType type) noexcept;
 
-struct ClientInfo {
+struct UserAgentInfo {
   std::string browser;       // "Firefox 128", or "" when unknown
   std::string_view os;       // "Windows", ...: static storage; "" when unknown
   DeviceType device_type = DeviceType::kUnknown;
@@ -46,7 +46,7 @@ struct ClientInfo {
 // Real User-Agent headers are a few hundred bytes; beyond this the header is not read.
 inline constexpr std::size_t kMaxScannedUserAgentBytes = 1024;
 
-ClientInfo ParseUserAgent(std::string_view user_agent);
+UserAgentInfo ParseUserAgent(std::string_view user_agent);
 
 }  // namespace sessionkit
 

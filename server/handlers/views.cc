@@ -43,7 +43,7 @@ void WriteSession(internal::JsonWriter& w, const Session& s, bool current, Sessi
     return;
   }
   // API.md §8: what a person recognises of the User-Agent ("Firefox 128", "Windows").
-  ClientInfo client = ParseUserAgent(s.user_agent);
+  UserAgentInfo client = ParseUserAgent(s.user_agent);
   w.Key("client").BeginObject()
       .Key("browser").String(client.browser)
       .Key("os").String(client.os)

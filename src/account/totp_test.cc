@@ -67,7 +67,7 @@ TEST(Totp, MalformedCodesMatchNothing) {
   EXPECT_FALSE(MatchTotp(seed, good.substr(0, 5), now).has_value());
   EXPECT_FALSE(MatchTotp(seed, " " + good.substr(1), now).has_value());
   EXPECT_FALSE(MatchTotp(seed, "12345a", now).has_value());
-  EXPECT_FALSE(MatchTotp(seed, std::string("12\0456", 6), now).has_value());
+  EXPECT_FALSE(MatchTotp(seed, std::string("12\0" "456", 6), now).has_value());
 }
 
 TEST(Base32, Rfc4648VectorsUnpadded) {

@@ -154,9 +154,9 @@ std::string_view DeviceTypeName(DeviceType type) noexcept {
   return "unknown";
 }
 
-ClientInfo ParseUserAgent(std::string_view user_agent) {
+UserAgentInfo ParseUserAgent(std::string_view user_agent) {
   std::string_view ua = user_agent.substr(0, kMaxScannedUserAgentBytes);
-  ClientInfo info;
+  UserAgentInfo info;
   if (ua.empty()) return info;
 
   for (const ProductRule& rule : kCrawlers) {

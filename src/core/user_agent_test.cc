@@ -173,7 +173,7 @@ constexpr UaCase kCases[] = {
 TEST(ParseUserAgentTest, RealUserAgents) {
   static_assert(std::size(kCases) >= 40);
   for (const UaCase& c : kCases) {
-    ClientInfo info = ParseUserAgent(c.user_agent);
+    UserAgentInfo info = ParseUserAgent(c.user_agent);
     EXPECT_EQ(info.browser, c.browser) << c.user_agent;
     EXPECT_EQ(info.os, c.os) << c.user_agent;
     EXPECT_EQ(DeviceTypeName(info.device_type), c.device_type) << c.user_agent;
@@ -181,7 +181,7 @@ TEST(ParseUserAgentTest, RealUserAgents) {
 }
 
 TEST(ParseUserAgentTest, EmptyIsUnknown) {
-  ClientInfo info = ParseUserAgent("");
+  UserAgentInfo info = ParseUserAgent("");
   EXPECT_EQ(info.browser, "");
   EXPECT_EQ(info.os, "");
   EXPECT_EQ(info.device_type, DeviceType::kUnknown);
@@ -197,17 +197,17 @@ bool IsPrintableAscii(std::string_view s) {
 TEST(ParseUserAgentTest, NonUtf8BytesNeverReachTheResult) {
   const std::string ua = std::string("Mozilla/5.0 (Windows NT 10.0) Firefox/\xff\xfe\x80") +
                          std::string("\0\xc3", 2) + " Chrome/\xe2\x82";
-  ClientInfo info = ParseUserAgent(ua);
+  UserAgentInfo info = ParseUserAgent(ua);
   EXPECT_EQ(info.browser, "Firefox");  // no digits after the token: the bare name
   EXPECT_EQ(info.os, "Windows");
   EXPECT_TRUE(IsPrintableAscii(info.browser));
-  ClientInfo garbage = ParseUserAgent(std::string_view("\xff\xff\xff\x00\x01\x02", 6));
+  UserAgentInfo garbage = ParseUserAgent(std::string_view("\xff\xff\xff\x00\x01\x02", 6));
   EXPECT_EQ(garbage.browser, "");
   EXPECT_EQ(garbage.device_type, DeviceType::kUnknown);
 }
 
 TEST(ParseUserAgentTest, VersionsAreCappedAtFiveDigits) {
-  ClientInfo info = ParseUserAgent("Mozilla/5.0 (X11; Linux x86_64) Firefox/" +
+  UserAgentInfo info = ParseUserAgent("Mozilla/5.0 (X11; Linux x86_64) Firefox/" +
                                    std::string(10000, '9'));
   EXPECT_EQ(info.browser, "Firefox 99999");
   EXPECT_EQ(ParseUserAgent("Mozilla/5.0 (X11; Linux x86_64) Firefox/000128.0").browser,
@@ -218,7 +218,7 @@ TEST(ParseUserAgentTest, OnlyTheHeadOfAHugeHeaderIsRead) {
   const std::string firefox =
       "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
   std::string huge = firefox + std::string(1 << 20, 'A');
-  ClientInfo info = ParseUserAgent(huge);
+  UserAgentInfo info = ParseUserAgent(huge);
   EXPECT_EQ(info.browser, "Firefox 128");
   EXPECT_EQ(info.os, "Windows");
   // A product named past the scanned head is not seen.
