@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "server/process_metrics.h"
+#include "server/redis_node_metrics.h"
 #include "sessionkit/redis_store.h"
 
 namespace sessionkit::server {
@@ -124,6 +125,7 @@ std::string Metrics::Render() const {
                      "# TYPE sessionkit_redis_reconnects_total counter\n"
                      "sessionkit_redis_reconnects_total {}\n",
                  RedisReconnectAttempts());
+  if (redis_nodes_) AppendRedisNodeMetrics(out, redis_nodes_());
   store_.Render(out);
   AppendProcessMetrics(out);  // read from /proc now: nothing is kept between scrapes
   return out;

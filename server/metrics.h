@@ -17,7 +17,7 @@
 // redis_reconnects_total (RedisReconnectAttempts()), sessions_live (gauge, sampled: server/live_sessions_sampler.h),
 // sessions_live_sample_failures_total, and the standard process_* series (server/process_metrics.h), read at render time;
 // the store calls' latency and failures by operation (server/store_metrics.h, kept in
-// store_metrics()).
+// store_metrics()); on a Redis Cluster the per-node series (server/redis_node_metrics.h).
 // Routes are the ids of a Router (router.h) and their labels come from its table; an id
 // outside the labels given at construction is not counted.
 // Thread safety: every method may be called from any thread.
@@ -28,6 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@
 #include "server/http/http_handler.h"
 #include "server/router.h"
 #include "server/store_metrics.h"
+#include "sessionkit/redis_store.h"
 
 namespace sessionkit::server {
 
@@ -75,6 +77,9 @@ class Metrics {
     live_sessions_sampled_.store(true, std::memory_order_release);
   }
   void LiveSessionsSampleFailed() noexcept { Add(live_sessions_sample_failures_); }
+  // A Redis Cluster's nodes, read at each render for the per-node series
+  // (server/redis_node_metrics.h). Set once while wiring, before the first Render.
+  void SetRedisNodes(std::function<std::vector<RedisNodeHealth>()> nodes) { redis_nodes_ = std::move(nodes); }
   // Store calls by operation: the instrumented stores record here.
   StoreMetrics& store_metrics() noexcept { return store_; }
 
@@ -118,6 +123,7 @@ class Metrics {
   Counter live_sessions_{0};
   std::atomic<bool> live_sessions_sampled_{false};
   Counter live_sessions_sample_failures_{0};
+  std::function<std::vector<RedisNodeHealth>()> redis_nodes_;  // empty: not a cluster
 };
 
 }  // namespace sessionkit::server

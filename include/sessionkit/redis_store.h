@@ -71,10 +71,13 @@ struct RedisStoreOptions {
   // docs/redis.md, "Redis Cluster", says what holds for which session.
   std::vector<std::string> cluster_nodes;
   std::chrono::milliseconds cluster_refresh_interval{1000};  // slot map re-read
-  // Cluster only: a new session's writes are followed by WAIT wait_replicas wait_timeout
-  // on the same connection, and the insert fails (Unavailable) unless that many replicas
-  // acknowledged them, so an acknowledged session survives its master's failover. 0 (the
-  // default) = no WAIT: a session acknowledged just before its master died may be lost.
+  // A new session's writes are followed by WAIT wait_replicas wait_timeout on the same
+  // connection (one Redis: to that server, whose replicas count; a cluster: to the
+  // master of the session's slot), and the insert fails (Unavailable) unless that many
+  // replicas acknowledged them, so an acknowledged session survives the loss of its
+  // master. 0 (the default) = no WAIT: a session acknowledged just before its master
+  // died may be lost. wait_timeout > 0 when wait_replicas > 0 (InvalidArgument);
+  // docs/redis.md, "Failover and durability", states the guarantee.
   int wait_replicas = 0;
   std::chrono::milliseconds wait_timeout{100};
 };
@@ -83,11 +86,20 @@ struct RedisStoreOptions {
 // into options.cluster_nodes. InvalidArgument naming the bad entry.
 Status ParseRedisClusterNodes(std::string_view list, RedisStoreOptions& options);
 
-// One node as the cluster client sees it (health reports).
+// One node as the cluster client sees it (health reports and per-node metrics). The
+// counters run since the client started; the node list only grows (every node the
+// client has met: seeds, masters of the slot map, redirection targets; at most 256).
 struct RedisNodeHealth {
   std::string address;        // host:port
   bool serves_slots = false;  // a master in the client's slot map
   bool connected = false;     // the client has a ready connection to it
+  std::uint64_t commands = 0;       // sends to it (a command, pipeline or script; each retry counts)
+  std::uint64_t failures = 0;       // sends that failed there: connection lost, refused or timed out
+  std::uint64_t error_replies = 0;  // sends answered with an error reply other than MOVED/ASK/NOSCRIPT
+  std::uint64_t moved = 0;          // MOVED redirections it answered
+  std::uint64_t asked = 0;          // ASK redirections it answered
+  std::uint64_t reconnects = 0;     // reconnection attempts of the links to it
+  std::uint64_t map_reads = 0;      // slot maps read from it (CLUSTER SHARDS / SLOTS)
 };
 
 // Parses "host:port" (REDIS_ADDR; "[::1]:6379" for IPv6) into options.host/port.

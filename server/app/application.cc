@@ -58,6 +58,7 @@ std::optional<StartupError> Application::Build() {
   users_ = std::move(stores->users);
   services_.users_read_only = stores->users_read_only;
   services_.redis_nodes = std::move(stores->redis_nodes);
+  metrics_.SetRedisNodes(services_.redis_nodes);
 
   Result<std::unique_ptr<SessionManager>> manager =
       SessionManager::Open(ManagerOptionsOf(config), std::move(stores->sessions));

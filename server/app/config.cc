@@ -392,6 +392,14 @@ std::string CheckRedisClusterNodes(ServerConfig& c) {
   return {};
 }
 
+std::string CheckRedisWait(ServerConfig& c) {
+  if (c.redis_wait_replicas > 0 && c.redis_addr.empty() && c.redis_cluster_nodes.empty()) {
+    return "REDIS_WAIT_REPLICAS needs Redis: set REDIS_ADDR or REDIS_CLUSTER_NODES (the embedded "
+           "store has no replicas)";
+  }
+  return {};
+}
+
 // In --help order; the checks run in this order too (JWT_SECRET's, which depends on
 // --dev, runs last).
 constexpr Setting kSettings[] = {
@@ -547,6 +555,18 @@ constexpr Setting kSettings[] = {
              "(REDIS_CLUSTER_NODES)",
      .field = &ServerConfig::redis_cluster_nodes, .show_default = false,
      .check = CheckRedisClusterNodes},
+    // WAIT blocks the pipelined link it runs on, so its timeout stays well inside the
+    // 1 s command deadline (a 500 ms WAIT never fails the commands queued behind it).
+    {.env = "REDIS_WAIT_TIMEOUT_MS", .flag = "--redis-wait-timeout-ms",
+     .help = "how long a login waits for REDIS_WAIT_REPLICAS (REDIS_WAIT_TIMEOUT_MS)",
+     .field = &ServerConfig::redis_wait_timeout_ms, .min = 1, .max = 500,
+     .range_error = "REDIS_WAIT_TIMEOUT_MS must be between 1 and 500, got {}"},
+    {.env = "REDIS_WAIT_REPLICAS", .flag = "--redis-wait-replicas",
+     .help = "replicas that must acknowledge a new session before login answers (WAIT); "
+             "0 = off (REDIS_WAIT_REPLICAS)",
+     .field = &ServerConfig::redis_wait_replicas, .min = 0, .max = 16,
+     .range_error = "REDIS_WAIT_REPLICAS must be between 0 and 16, got {}",
+     .check = CheckRedisWait},
 };
 
 // The number in a numeric field, for the range check.

@@ -124,6 +124,10 @@ struct ServerConfig {
   int live_sessions_sample_seconds = 60;
   // REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (API.md §12); excludes REDIS_ADDR.
   std::string redis_cluster_nodes;
+  // REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: WAIT after a new session's writes
+  // (RedisStoreOptions::wait_replicas; docs/redis.md, "Failover and durability"). 0 = off.
+  int redis_wait_replicas = 0;
+  int redis_wait_timeout_ms = 100;
 };
 
 struct ConfigOutcome {

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "testing/temp_dir.h"
 
@@ -507,6 +509,46 @@ TEST(ConfigTest, RedisClusterNodesExcludeRedisAddrAndSatisfyMysql) {
   out = Load(env);
   ASSERT_TRUE(out.config) << out.message;
   ASSERT_TRUE(out.config->mysql_users);
+}
+
+TEST(ConfigTest, RedisWaitReplicasIsBoundedAndNeedsRedis) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}, {"REDIS_ADDR", "127.0.0.1:6379"}}};
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->redis_wait_replicas, 0);  // off by default
+  EXPECT_EQ(out.config->redis_wait_timeout_ms, 100);
+
+  env.vars["REDIS_WAIT_REPLICAS"] = "1";
+  env.vars["REDIS_WAIT_TIMEOUT_MS"] = "250";
+  out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->redis_wait_replicas, 1);
+  EXPECT_EQ(out.config->redis_wait_timeout_ms, 250);
+  EXPECT_TRUE(Load(env, {"--redis-wait-replicas", "2", "--redis-wait-timeout-ms", "500"}).config);
+
+  const std::pair<const char*, std::vector<const char*>> bad_values[] = {
+      {"REDIS_WAIT_REPLICAS", {"-1", "17", "two", "1.5"}}, {"REDIS_WAIT_TIMEOUT_MS", {"0", "501", "-5", "1s"}}};
+  for (const auto& [name, values] : bad_values) {
+    const std::string good = env.vars[name];
+    for (const char* bad : values) {
+      env.vars[name] = bad;
+      out = Load(env);
+      EXPECT_FALSE(out.config) << name << "=" << bad;
+      EXPECT_EQ(out.exit_code, 2) << name << "=" << bad;
+      EXPECT_NE(out.message.find(name), std::string::npos) << out.message;
+    }
+    env.vars[name] = good;
+  }
+  env.vars["REDIS_WAIT_TIMEOUT_MS"] = "100";
+
+  // The embedded store has no replica to wait for.
+  env.vars.erase("REDIS_ADDR");
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("REDIS_WAIT_REPLICAS needs Redis"), std::string::npos) << out.message;
+  env.vars["REDIS_CLUSTER_NODES"] = "10.0.0.1:7000";
+  EXPECT_TRUE(Load(env).config);
 }
 
 }  // namespace

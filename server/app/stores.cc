@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <utility>
 
 #include "sessionkit/mysql_store.h"
@@ -34,6 +35,12 @@ Result<ConfiguredStores> OpenSessionStores(const ServerConfig& config,
       spdlog::info("session store: Redis Cluster, seeds {}", config.redis_cluster_nodes);
     }
     options.password = config.redis_password;
+    options.wait_replicas = config.redis_wait_replicas;
+    options.wait_timeout = std::chrono::milliseconds(config.redis_wait_timeout_ms);
+    if (options.wait_replicas > 0) {
+      spdlog::info("session store: a new session waits for {} replica(s), up to {} ms", options.wait_replicas,
+                   config.redis_wait_timeout_ms);
+    }
     exit_code = 1;
     if (loops.empty()) {  // a tool: each store's client runs its own I/O thread
       options.connections = 1;

@@ -7,6 +7,10 @@ cluster, and a master killed under load (503 for its slots only, then recovery a
 replica's promotion without a restart). CTest label heavy."""
 
 import json
+import re
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -61,6 +65,99 @@ class ClusterApiTest(ApiContract, unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual({k: v for k, v in r.data.items() if k != "nodes"}, {"status": "ok", "store": "up"})
         self.assertEqual(len(r.data["nodes"]), 6)
+
+
+def node_series(client):
+    """{(name, node, kind): value} of the per-node series in a scrape, and the scrape."""
+    body = client.get("/metrics").body
+    body = body if isinstance(body, str) else body.decode()
+    out = {}
+    for m in re.finditer(r'(?m)^(sessionkit_redis_node_\w+)\{node="([^"]+)"(?:,kind="(\w+)")?\} (\d+)$', body):
+        out[(m.group(1), m.group(2), m.group(3))] = int(m.group(4))
+    return out, body
+
+
+def redirections(client):
+    series, _ = node_series(client)
+    return sum(v for (name, _, _), v in series.items() if name == "sessionkit_redis_node_redirections_total")
+
+
+def wait_calls():
+    """WAIT commands the current masters have run (INFO commandstats), all together."""
+    total = 0
+    for node in CLUSTER.masters_now():
+        m = re.search(r"(?m)^cmdstat_wait:calls=(\d+),", node.cmd("INFO", "commandstats"))
+        total += int(m.group(1)) if m else 0
+    return total
+
+
+class ClusterDurabilityTest(unittest.TestCase):
+    """REDIS_WAIT_REPLICAS (docs/redis.md, "Failover and durability"): a login answers
+    only once the new session reached that many replicas; when they cannot be reached in
+    REDIS_WAIT_TIMEOUT_MS the login answers 503 store_unavailable."""
+
+    def setUp(self):
+        wait_until(CLUSTER._replicated, 30, "every master's replicas online", interval=0.05)
+
+    def test_wait_one_replica_then_login_succeeds(self):
+        server = start_server({"REDIS_WAIT_REPLICAS": "1", "REDIS_WAIT_TIMEOUT_MS": "500"})
+        try:
+            self.assertIn("waits for 1 replica(s), up to 500 ms", server.log_text())
+            before = wait_calls()
+            tokens = []
+            for _ in range(6):
+                name = "w" + uuid.uuid4().hex[:12]
+                r = server.client.register(name)
+                self.assertEqual(r.status, 201, r)
+                r = server.client.login(name)
+                self.assertEqual(r.status, 200, r)
+                tokens.append(r.data["token"])
+            # Every new session waited (register and login each create one).
+            self.assertGreaterEqual(wait_calls() - before, 12)
+            for t in tokens:
+                self.assertEqual(server.client.verify(t).status, 200)
+                sid = jwt_claims(t)["session_id"]
+                # Acknowledged: the master's replica holds the record.
+                master = CLUSTER.master_of_slot(CLUSTER.keyslot(f"session:{sid}"))
+                replica = next(n for n in CLUSTER.running() if n is not master and
+                               f"master_port:{master.port}" in n.cmd("INFO", "replication"))
+                # READONLY and GET on one connection (redis-cli reads them from stdin).
+                out = subprocess.run([RedisCluster.CLI, "-p", str(replica.port)],
+                                     input=f"READONLY\nEXISTS session:{sid}\n", capture_output=True,
+                                     text=True, timeout=30).stdout.split()
+                self.assertEqual(out, ["OK", "1"], sid)
+            # Validation never waits.
+            before = wait_calls()
+            for t in tokens:
+                self.assertEqual(server.client.verify(t).status, 200)
+            self.assertEqual(wait_calls(), before)
+        finally:
+            stop_server(server)
+
+    def test_wait_that_cannot_be_met_answers_503(self):
+        # Each master has one replica: two can never acknowledge.
+        workdir = tempfile.mkdtemp(prefix="sk-e2e-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        env = {"REDIS_CLUSTER_NODES": CLUSTER.seed_list()}
+        plain = ServerProcess(env=env, workdir=workdir).start()
+        try:
+            name = "u" + uuid.uuid4().hex[:12]
+            self.assertEqual(plain.client.register(name).status, 201)
+        finally:
+            stop_server(plain)
+        env.update({"REDIS_WAIT_REPLICAS": "2", "REDIS_WAIT_TIMEOUT_MS": "50"})
+        strict = ServerProcess(env=env, workdir=workdir).start()
+        try:
+            before = wait_calls()
+            r = strict.client.login(name)
+            self.assertEqual(r.status, 503, r)
+            self.assertEqual(r.code, "store_unavailable", r)
+            self.assertNotIn(b"token", r.body if isinstance(r.body, bytes) else r.body.encode())
+            self.assertGreaterEqual(wait_calls() - before, 1)
+            # The server still serves: health is up, and so is validation.
+            self.assertEqual(strict.client.get("/healthz").status, 200)
+        finally:
+            stop_server(strict)
 
 
 class ClusterStoreTest(unittest.TestCase):
@@ -198,6 +295,7 @@ class ClusterStoreTest(unittest.TestCase):
         target_id = target.cmd("CLUSTER", "MYID")
         errors = []
         stop = threading.Event()
+        redirected_before = redirections(self.c)
 
         def load():
             client = self.server.client.__class__(self.server.port)
@@ -235,6 +333,35 @@ class ClusterStoreTest(unittest.TestCase):
         self.assertEqual(CLUSTER.master_of_slot(slot).port, target.port)
         for t in tokens:
             self.assertEqual(self.c.verify(t).status, 200)
+        # The redirections the client followed are counted per node (ASK while the slot
+        # moved, MOVED after).
+        self.assertGreater(redirections(self.c), redirected_before)
+
+    def test_z_metrics_per_node_pass_promtool(self):
+        # Named to run before the master kill (test_zz_), with every node up.
+        for _ in range(3):
+            self.new_login()
+        series, body = node_series(self.c)
+        nodes = sorted(CLUSTER.seeds())
+        self.assertEqual(sorted({node for (_, node, _) in series}), nodes)
+        for node in nodes:
+            self.assertEqual(series[("sessionkit_redis_node_up", node, None)], 1, node)
+            for kind in ("moved", "ask"):
+                self.assertIn(("sessionkit_redis_node_redirections_total", node, kind), series)
+        masters = [f"127.0.0.1:{n.port}" for n in CLUSTER.masters_now()]
+        for node in masters:
+            self.assertEqual(series[("sessionkit_redis_node_serves_slots", node, None)], 1, node)
+            self.assertGreater(series[("sessionkit_redis_node_commands_total", node, None)], 0, node)
+        self.assertEqual(sum(v for (name, _, _), v in series.items()
+                             if name == "sessionkit_redis_node_serves_slots"), 3)
+        self.assertGreater(sum(v for (name, _, _), v in series.items()
+                               if name == "sessionkit_redis_node_slot_map_reads_total"), 0)
+        promtool = shutil.which("promtool")
+        if promtool is None:
+            self.skipTest("promtool (Debian package prometheus) is not installed")
+        checked = subprocess.run([promtool, "check", "metrics"], input=body.encode(),
+                                 capture_output=True, timeout=60)
+        self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
 
     def test_zz_master_killed_under_load_503_for_its_slots_then_recovery(self):
         # Named to run last: it kills a master (the cluster heals; the node comes back
@@ -267,6 +394,9 @@ class ClusterStoreTest(unittest.TestCase):
                 break
             time.sleep(0.05)
         self.assertTrue(saw_503, "the dead master's slots never answered 503")
+        series, _ = node_series(self.c)
+        self.assertGreater(series[("sessionkit_redis_node_failures_total", f"127.0.0.1:{victim.port}", None)]
+                           + series[("sessionkit_redis_node_reconnects_total", f"127.0.0.1:{victim.port}", None)], 0)
         self.assertTrue(saw_degraded, "/healthz never reported the dead master")
         self.assertEqual(self.c.get("/healthz").data["store"], "up")
         for t in on_victim + elsewhere:

@@ -88,6 +88,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     return last_error_;
   }
 
+  std::uint64_t ReconnectAttempts() const noexcept { return reconnects_.load(std::memory_order_relaxed); }
+
   void Shutdown() {
     std::shared_ptr<RedisLink> link;
     {
@@ -154,6 +156,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
       backoff_ = std::min(backoff_ * 2, backoff_max_);
     }
     g_reconnect_attempts.fetch_add(1, std::memory_order_relaxed);
+    reconnects_.fetch_add(1, std::memory_order_relaxed);
     timer_.expires_after(delay);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->Connect();
@@ -170,6 +173,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   asio::io_context& io_;
   const RedisLinkOptions link_options_;
   const std::chrono::milliseconds backoff_min_;
+  std::atomic<std::uint64_t> reconnects_{0};  // ScheduleReconnect calls (metrics)
   const std::chrono::milliseconds backoff_max_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;  // on strand_
@@ -434,9 +438,58 @@ void RedisClient::Eval(const RedisScript& script, std::vector<std::string> keys,
          });
 }
 
+std::string EncodeWait(int replicas, std::chrono::milliseconds timeout) {
+  return FormatRedisCommand({"WAIT", std::to_string(replicas), std::to_string(timeout.count())});
+}
+
+RepliesCallback ScriptThenWaitReplies(int replicas, ReplyCallback done) {
+  return [replicas, done = std::move(done)](Result<std::vector<RedisReply>> replies) {
+    if (!replies.ok()) return done(replies.status());
+    if (replies->size() != 2) return done(Status::Internal("redis: WAIT reply missing"));
+    RedisReply& result = (*replies)[0];
+    const RedisReply& acked = (*replies)[1];
+    if (result.is_error()) return done(std::move(result));
+    if (!acked.is_integer() || acked.integer < replicas) {
+      return done(Status::Unavailable("redis: the write reached " +
+                                      (acked.is_integer() ? std::to_string(acked.integer) : std::string("no")) +
+                                      " of " + std::to_string(replicas) + " replicas in time"));
+    }
+    done(std::move(result));
+  };
+}
+
+void RedisClient::EvalAndWait(const RedisScript& script, std::vector<std::string> keys,
+                              std::vector<std::string> args, int replicas, std::chrono::milliseconds timeout,
+                              ReplyCallback done) {
+  std::string wait = EncodeWait(replicas, timeout);
+  std::string evalsha = EncodeEval("EVALSHA", script.sha1, keys, args) + wait;
+  std::weak_ptr<Core> weak_core = core_;
+  Submit(std::move(evalsha), 2,
+         [weak_core = std::move(weak_core), script = &script, keys = std::move(keys), args = std::move(args),
+          wait = std::move(wait), checked = ScriptThenWaitReplies(replicas, std::move(done))](
+             Result<std::vector<RedisReply>> replies) mutable {
+           if (!replies.ok() || replies->empty() || (*replies)[0].ErrorCode() != "NOSCRIPT") {
+             checked(std::move(replies));
+             return;
+           }
+           std::shared_ptr<Core> core = weak_core.lock();
+           if (!core) {
+             checked(Status::Unavailable("redis store is shutting down"));
+             return;
+           }
+           core->Submit(EncodeEval("EVAL", script->source, keys, args) + wait, 2, std::move(checked));
+         });
+}
+
 std::size_t RedisClient::ReadyConnections() const {
   std::size_t n = 0;
   for (const auto& c : core_->connections) n += c->ReadyLink() ? 1 : 0;
+  return n;
+}
+
+std::uint64_t RedisClient::ReconnectAttempts() const {
+  std::uint64_t n = 0;
+  for (const auto& c : core_->connections) n += c->ReconnectAttempts();
   return n;
 }
 

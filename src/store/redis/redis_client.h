@@ -98,13 +98,17 @@ class RedisCommands {
   virtual void After(std::chrono::milliseconds /*delay*/, std::function<void()> fn) { fn(); }
   // Eval, then WAIT `replicas` `timeout` on the same connection: the script's reply once
   // at least `replicas` replicas acknowledged it, else Unavailable (the write happened
-  // but is not known to be replicated). A single server has no replica to wait for:
-  // plain Eval.
+  // but is not known to be replicated). An error reply of the script is delivered as it
+  // is. RedisClient sends WAIT to its one server (its replicas count), the cluster client
+  // to the master of the script's slot.
   virtual void EvalAndWait(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
-                           int /*replicas*/, std::chrono::milliseconds /*timeout*/, ReplyCallback done) {
-    Eval(script, std::move(keys), std::move(args), std::move(done));
-  }
+                           int replicas, std::chrono::milliseconds timeout, ReplyCallback done) = 0;
 };
+
+// The WAIT of EvalAndWait, encoded ("WAIT <replicas> <timeout ms>").
+std::string EncodeWait(int replicas, std::chrono::milliseconds timeout);
+// Turns the two replies of "script, WAIT" into EvalAndWait's answer (see above).
+RepliesCallback ScriptThenWaitReplies(int replicas, ReplyCallback done);
 
 class RedisClient final : public RedisCommands {
  public:
@@ -133,12 +137,19 @@ class RedisClient final : public RedisCommands {
   void Eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
             ReplyCallback done) override;
 
+  // Eval followed by WAIT on the same connection (NOSCRIPT: EVAL + WAIT once more).
+  void EvalAndWait(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
+                   int replicas, std::chrono::milliseconds timeout, ReplyCallback done) override;
+
   // `count` commands already encoded as RESP, sent back to back on one connection (the
   // cluster client's retries resend the same bytes); the callback as for Pipeline.
   void SubmitEncoded(std::string_view commands, std::size_t count, RepliesCallback done);
 
   // Number of connections ready now (tests, health).
   std::size_t ReadyConnections() const;
+
+  // Reconnection attempts of this client's connections since it started (metrics).
+  std::uint64_t ReconnectAttempts() const;
 
   // Socket writes made so far, all connections together (pipelining tests).
   std::uint64_t WritesForTest() const;

@@ -156,6 +156,13 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
   struct Node {
     std::string address;
     std::shared_ptr<RedisClient> client;
+    // Counters for metrics (ClusterNodeHealth), relaxed: one increment per send.
+    std::atomic<std::uint64_t> sends{0};
+    std::atomic<std::uint64_t> failures{0};
+    std::atomic<std::uint64_t> error_replies{0};
+    std::atomic<std::uint64_t> moved{0};
+    std::atomic<std::uint64_t> asked{0};
+    std::atomic<std::uint64_t> map_reads{0};
   };
 
   // One command (or pipeline) on its way, with what a retry needs.
@@ -255,11 +262,13 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
       RequestRefresh();
       return op->done(Status::Unavailable("redis cluster: no master known for slot " + std::to_string(op->slot)));
     }
+    node->sends.fetch_add(1, std::memory_order_relaxed);
     std::weak_ptr<Core> weak = weak_from_this();
-    auto on_replies = [weak, op, asking](Result<std::vector<RedisReply>> replies) mutable {
+    // `node` lives as long as the core (the node table only grows).
+    auto on_replies = [weak, op, asking, node](Result<std::vector<RedisReply>> replies) mutable {
       std::shared_ptr<Core> core = weak.lock();
       if (!core) return op->done(Status::Unavailable("redis store is shutting down"));
-      core->OnReplies(op, asking, std::move(replies));
+      core->OnReplies(op, asking, *node, std::move(replies));
     };
     if (asking) {
       std::string bytes = FormatRedisCommand({"ASKING"});
@@ -270,17 +279,20 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
     }
   }
 
-  void OnReplies(const std::shared_ptr<Op>& op, bool asking, Result<std::vector<RedisReply>> result) {
+  void OnReplies(const std::shared_ptr<Op>& op, bool asking, Node& node, Result<std::vector<RedisReply>> result) {
     if (!result.ok()) {
+      node.failures.fetch_add(1, std::memory_order_relaxed);
       RequestRefresh();  // a master may be down: look for its replacement
       return op->done(result.status());
     }
     std::vector<RedisReply>& replies = *result;
     if (asking && !replies.empty()) replies.erase(replies.begin());
+    bool counted = false;  // an error reply already counted for this send
     for (const RedisReply& reply : replies) {
       if (!reply.is_error()) continue;
       const std::string_view code = reply.ErrorCode();
       if (code == "MOVED") {
+        node.moved.fetch_add(1, std::memory_order_relaxed);
         int slot = 0;
         std::string address;
         if (!ParseRedirect(reply.str, slot, address)) break;
@@ -295,6 +307,7 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
         return Send(op);
       }
       if (code == "ASK") {
+        node.asked.fetch_add(1, std::memory_order_relaxed);
         int slot = 0;
         std::string address;
         if (op->asked || !ParseRedirect(reply.str, slot, address)) break;
@@ -302,6 +315,8 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
         return Send(op);
       }
       if (code == "TRYAGAIN" || code == "CLUSTERDOWN") {
+        node.error_replies.fetch_add(1, std::memory_order_relaxed);
+        counted = true;
         if (code == "CLUSTERDOWN") RequestRefresh();
         const auto delay = kBusyBackoffFirst * (1 << std::min(op->busy, kBusyRetries));
         if (op->busy++ < kBusyRetries && std::chrono::steady_clock::now() + delay < op->deadline) {
@@ -317,6 +332,12 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
         op->bytes = EncodeEval("EVAL", op->script->source, op->keys, op->args) + op->wait;
         op->script = nullptr;
         return Send(op);
+      }
+    }
+    for (const RedisReply& reply : replies) {
+      if (!counted && reply.is_error()) {
+        node.error_replies.fetch_add(1, std::memory_order_relaxed);
+        break;
       }
     }
     op->done(std::move(result));
@@ -360,7 +381,7 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
     }
     Node* node = nodes[(start + attempt) % count].load(std::memory_order_acquire);
     std::weak_ptr<Core> weak = weak_from_this();
-    auto on_reply = [weak, start, attempt, use_slots](Result<RedisReply> reply) {
+    auto on_reply = [weak, start, attempt, use_slots, node](Result<RedisReply> reply) {
       std::shared_ptr<Core> core = weak.lock();
       if (!core) return;
       if (reply.ok() && reply->is_error() && !use_slots && reply->ErrorCode() == "ERR") {
@@ -369,6 +390,7 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
       std::optional<std::vector<SlotRange>> ranges;
       if (reply.ok() && !reply->is_error()) ranges = use_slots ? ParseSlots(*reply) : ParseShards(*reply);
       if (!ranges || ranges->empty()) return core->RefreshFrom(start, attempt + 1, false);
+      node->map_reads.fetch_add(1, std::memory_order_relaxed);
       core->Apply(*ranges);
       core->refreshing.store(false);
     };
@@ -601,7 +623,7 @@ void RedisClusterClient::EvalAndWait(const RedisScript& script, std::vector<std:
                                      std::vector<std::string> args, int replicas, std::chrono::milliseconds timeout,
                                      ReplyCallback done) {
   auto op = std::make_shared<Core::Op>();
-  op->wait = FormatRedisCommand({"WAIT", std::to_string(replicas), std::to_string(timeout.count())});
+  op->wait = EncodeWait(replicas, timeout);
   op->bytes = EncodeEval("EVALSHA", script.sha1, keys, args) + op->wait;
   op->count = 2;
   op->slot = keys.empty() ? -1 : KeySlot(keys[0]);
@@ -609,19 +631,7 @@ void RedisClusterClient::EvalAndWait(const RedisScript& script, std::vector<std:
   op->keys = std::move(keys);
   op->args = std::move(args);
   op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout + timeout;
-  op->done = [replicas, done = std::move(done)](Result<std::vector<RedisReply>> replies) {
-    if (!replies.ok()) return done(replies.status());
-    if (replies->size() != 2) return done(Status::Internal("redis: WAIT reply missing"));
-    RedisReply& result = (*replies)[0];
-    const RedisReply& acked = (*replies)[1];
-    if (result.is_error()) return done(std::move(result));
-    if (!acked.is_integer() || acked.integer < replicas) {
-      return done(Status::Unavailable("redis cluster: the write reached " +
-                                      (acked.is_integer() ? std::to_string(acked.integer) : std::string("no")) +
-                                      " of " + std::to_string(replicas) + " replicas in time"));
-    }
-    done(std::move(result));
-  };
+  op->done = ScriptThenWaitReplies(replicas, std::move(done));
   core_->Send(op);
 }
 
@@ -635,7 +645,18 @@ std::vector<ClusterNodeHealth> RedisClusterClient::Health() const {
   std::vector<bool> listed(core_->owned.size(), false);
   auto add = [&](std::size_t i, bool master) {
     const auto& node = core_->owned[i];
-    out.push_back({node->address, master, node->client->ReadyConnections() > 0});
+    ClusterNodeHealth h;
+    h.address = node->address;
+    h.serves_slots = master;
+    h.connected = node->client->ReadyConnections() > 0;
+    h.commands = node->sends.load(std::memory_order_relaxed);
+    h.failures = node->failures.load(std::memory_order_relaxed);
+    h.error_replies = node->error_replies.load(std::memory_order_relaxed);
+    h.moved = node->moved.load(std::memory_order_relaxed);
+    h.asked = node->asked.load(std::memory_order_relaxed);
+    h.reconnects = node->client->ReconnectAttempts();
+    h.map_reads = node->map_reads.load(std::memory_order_relaxed);
+    out.push_back(std::move(h));
     listed[i] = true;
   };
   for (int i : core_->scan_masters) add(static_cast<std::size_t>(i), true);

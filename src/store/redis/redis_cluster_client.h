@@ -20,7 +20,8 @@
 // master died is found without an error to provoke it. Refreshes are rate limited to
 // one per 100 ms.
 //
-// EvalAndWait sends WAIT right behind the script on the same connection (durable inserts,
+// EvalAndWait sends WAIT right behind the script on the same connection, to the script's
+// master, and resends both on MOVED/ASK/NOSCRIPT (durable inserts,
 // RedisStoreOptions::wait_replicas).
 //
 // Callbacks run on the loop that owns the answering connection (as for RedisClient).
@@ -30,6 +31,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -52,11 +54,14 @@ struct RedisClusterOptions {
   std::chrono::milliseconds refresh_interval{1000};
 };
 
-// One node as the client sees it, for health reports.
+// One node as the client sees it, for health reports and metrics. The counters run
+// since the client started (see RedisNodeHealth in sessionkit/redis_store.h).
 struct ClusterNodeHealth {
   std::string address;  // host:port
   bool serves_slots = false;  // a master in the current map
   bool connected = false;     // at least one ready connection
+  std::uint64_t commands = 0, failures = 0, error_replies = 0, moved = 0, asked = 0, reconnects = 0,
+                map_reads = 0;
 };
 
 class RedisClusterClient final : public RedisCommands {

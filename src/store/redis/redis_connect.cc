@@ -99,7 +99,10 @@ Result<RedisStores> OpenRedisStoresOnLoops(const RedisStoreOptions& options,
     stores.node_health = [weak] {
       std::vector<RedisNodeHealth> out;
       if (auto c = weak.lock()) {
-        for (const internal::ClusterNodeHealth& n : c->Health()) out.push_back({n.address, n.serves_slots, n.connected});
+        for (const internal::ClusterNodeHealth& n : c->Health()) {
+          out.push_back({n.address, n.serves_slots, n.connected, n.commands, n.failures, n.error_replies, n.moved,
+                         n.asked, n.reconnects, n.map_reads});
+        }
       }
       return out;
     };

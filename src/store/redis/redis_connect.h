@@ -37,7 +37,7 @@ Result<std::shared_ptr<RedisCommands>> ConnectRedisCommands(const RedisStoreOpti
 // The Redis session store of redis_store.h on a client the caller provides (defined in
 // redis_store.cc). `clock` nullptr = SystemClock(); not owned. InvalidArgument for a null
 // client.
-// `wait_replicas` > 0: see RedisStoreOptions::wait_replicas (a cluster's inserts).
+// `wait_replicas` > 0: see RedisStoreOptions::wait_replicas (WAIT after an insert).
 Result<std::shared_ptr<SessionStore>> OpenRedisStoreOn(std::shared_ptr<RedisCommands> client,
                                                       const Clock* clock, int wait_replicas = 0,
                                                       std::chrono::milliseconds wait_timeout = {});

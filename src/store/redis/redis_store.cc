@@ -151,10 +151,10 @@ void RedisStore::InsertAsync(const Session& s, std::uint32_t max_per_user,
   if (cluster_) return InsertOnCluster(s, max_per_user, std::move(done));
   const std::int64_t ttl = internal::TtlSeconds(s.expires_at, now);
   const internal::UnixParts at = internal::SplitUnix(now);
-  client_->Eval(internal::InsertScript(), {SessionKey(s.id), IndexKey(s.user_id)},
-                {EncodeSession(s), std::to_string(ttl), s.id,
-                 std::to_string(ttl + internal::kIndexTtlSlack.count()), std::to_string(max_per_user),
-                 at.seconds, at.nanos},
+  EvalDurable(internal::InsertScript(), {SessionKey(s.id), IndexKey(s.user_id)},
+              {EncodeSession(s), std::to_string(ttl), s.id,
+               std::to_string(ttl + internal::kIndexTtlSlack.count()), std::to_string(max_per_user),
+               at.seconds, at.nanos},
                 [done = std::move(done)](Result<RedisReply> reply) {
                   if (Status st = ReplyStatus(reply, "redis insert"); !st.ok()) return done(st);
                   const RedisReply& r = *reply;

@@ -730,5 +730,70 @@ TEST(ParseRedisAddressTest, RejectsEverythingElseAndLeavesOptionsAlone) {
   }
 }
 
+// --- WAIT (RedisStoreOptions::wait_replicas) on one Redis with a replica --------------
+
+TEST_F(RedisStoreTest, WaitReplicasOnOneRedisIsMetByItsReplicaAndRefusedWithout) {
+  // A master that syncs its replica at once, and one replica of it.
+  StartServer({.extra_args = {"--repl-diskless-sync-delay", "0"}});
+  auto replica = RedisServer::Start(
+      {.extra_args = {"--replicaof", server_->host(), std::to_string(server_->port())}});
+  ASSERT_TRUE(replica.ok()) << replica.status().ToString();
+  bool online = false;  // the replica's first sync (bounded poll, not a timing assertion)
+  for (int i = 0; i < 2000 && !online; ++i) {
+    online = Redis({"INFO", "replication"}).str.find("state=online") != std::string::npos;
+    if (!online) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(online) << Redis({"INFO", "replication"}).str;
+
+  RedisStoreOptions o = Options();
+  o.wait_replicas = 1;
+  o.wait_timeout = 5s;  // WAIT answers as soon as the replica acknowledges
+  auto store = Open(o);
+  ASSERT_TRUE(store);
+  const Session s = MakeTestSession(TestSessionId(1), "user-a", clock_.Now());
+  auto wait_calls = [&] {
+    const std::string stats = Redis({"INFO", "commandstats"}).str;
+    const std::size_t at = stats.find("cmdstat_wait:calls=");
+    return at == std::string::npos ? 0 : std::stoll(stats.substr(at + 19));
+  };
+  ASSERT_TRUE(store->Insert(s).ok());
+  // WAIT ran (twice when the script was not cached yet: behind the refused EVALSHA, and
+  // behind the EVAL that followed it).
+  const long long waited = wait_calls();
+  EXPECT_GE(waited, 1);
+  // Acknowledged means the replica has it.
+  auto on_replica = (*replica)->Command({"GET", internal::SessionKey(s.id)});
+  ASSERT_TRUE(on_replica.ok());
+  EXPECT_EQ(on_replica->str, EncodeSession(s));
+  // Only a new session waits: reads do not.
+  ASSERT_TRUE(store->Get(s.id).ok());
+  EXPECT_EQ(wait_calls(), waited);
+
+  // Two replicas cannot be met: the insert is Unavailable (never acknowledged), though
+  // the record was written (docs/redis.md says so).
+  o.wait_replicas = 2;
+  o.wait_timeout = 50ms;
+  auto strict = Open(o);
+  ASSERT_TRUE(strict);
+  const Session t = MakeTestSession(TestSessionId(2), "user-a", clock_.Now());
+  auto refused = strict->Insert(t);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().ToString();
+  EXPECT_THAT(refused.status().message(), HasSubstr("1 of 2 replicas"));
+  EXPECT_TRUE(Redis({"GET", internal::SessionKey(t.id)}).is_string());
+
+  // The replica gone: WAIT 1 is not met either.
+  ASSERT_TRUE((*replica)->Kill().ok());
+  o.wait_replicas = 1;
+  auto alone = Open(o);
+  ASSERT_TRUE(alone);
+  EXPECT_EQ(alone->Insert(MakeTestSession(TestSessionId(3), "user-b", clock_.Now())).status().code(),
+            Code::kUnavailable);
+
+  // Bad options are refused at open.
+  o.wait_timeout = 0ms;
+  EXPECT_EQ(OpenRedisStore(o).status().code(), Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace sessionkit
