@@ -277,11 +277,20 @@ struct RedisClient::Core {
     return false;
   }
 
+  template <class Callback>
+  static void FailWith(Callback& done, Status status) {
+    done(std::move(status));
+  }
+  static void FailWith(HandlerCallback& done, Status status) {
+    RedisReplyHandler& h = *done;
+    h.OnReply(std::move(done), std::move(status));
+  }
+
   // `commands` is copied before this returns; `done` may run inline (Unavailable).
   template <class Callback>
   void Submit(std::string_view commands, std::size_t count, Callback done) {
     if (commands.empty()) {
-      done(Status::Internal("redis command could not be encoded"));
+      FailWith(done, Status::Internal("redis command could not be encoded"));
       return;
     }
     if (!shut.load(std::memory_order_acquire)) {
@@ -298,7 +307,7 @@ struct RedisClient::Core {
       }
       if (SubmitTo(0, connections.size(), start, commands, count, deadline, done)) return;
     }
-    done(Status::Unavailable(shut.load() ? "redis store is shutting down" : UnavailableMessage()));
+    FailWith(done, Status::Unavailable(shut.load() ? "redis store is shutting down" : UnavailableMessage()));
   }
 
   const RedisClientOptions options;
@@ -380,28 +389,17 @@ void RedisClient::SubmitEncoded(std::string_view commands, std::size_t count, Re
   core_->Submit(commands, count, std::move(done));
 }
 
-namespace {
-
-// One command encoded into this thread's buffer (kept, unless a large command grew it):
-// the link copies it into its output before the submission returns.
-template <class Args>
-std::string_view EncodeHere(const Args& args) {
-  thread_local std::string buffer;
-  if (buffer.capacity() > 64 * 1024) std::string().swap(buffer);
-  buffer.clear();
-  AppendRedisCommand(buffer, args);
-  return buffer;
+void RedisClient::SubmitEncodedOne(std::string_view command, HandlerCallback done) {
+  core_->Submit(command, 1, std::move(done));
 }
-
-}  // namespace
 
 // A single command's reply goes straight to `done` (no vector, no wrapping callback).
 void RedisClient::Command(const std::vector<std::string_view>& args, ReplyCallback done) {
-  core_->Submit(EncodeHere(args), 1, std::move(done));
+  core_->Submit(EncodeInThreadBuffer(args), 1, std::move(done));
 }
 
 void RedisClient::Command(std::initializer_list<std::string_view> args, ReplyCallback done) {
-  core_->Submit(EncodeHere(args), 1, std::move(done));
+  core_->Submit(EncodeInThreadBuffer(args), 1, std::move(done));
 }
 
 void RedisClient::Pipeline(const std::vector<std::vector<std::string_view>>& commands, RepliesCallback done) {

@@ -144,6 +144,9 @@ class RedisClient final : public RedisCommands {
   // `count` commands already encoded as RESP, sent back to back on one connection (the
   // cluster client's retries resend the same bytes); the callback as for Pipeline.
   void SubmitEncoded(std::string_view commands, std::size_t count, RepliesCallback done);
+  // One command already encoded, its reply (or Unavailable, possibly inline) to `done`:
+  // nothing is allocated around the handler (the cluster client's hot path).
+  void SubmitEncodedOne(std::string_view command, HandlerCallback done);
 
   // Number of connections ready now (tests, health).
   std::size_t ReadyConnections() const;

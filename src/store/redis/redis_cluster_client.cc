@@ -44,9 +44,10 @@ bool IsKeyless(std::string_view verb) {
   return false;
 }
 
-int SlotOfCommand(const std::vector<std::string_view>& args) {
-  if (args.size() < 2 || IsKeyless(args[0])) return -1;
-  return KeySlot(args[1]);
+template <class Args>  // a vector or an initializer_list of string_views
+int SlotOfCommand(const Args& args) {
+  if (args.size() < 2 || IsKeyless(*args.begin())) return -1;
+  return KeySlot(*(args.begin() + 1));
 }
 
 bool SplitAddress(std::string_view address, std::string& host, int& port) {
@@ -165,9 +166,54 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
     std::atomic<std::uint64_t> map_reads{0};
   };
 
-  // One command (or pipeline) on its way, with what a retry needs.
-  struct Op {
+  // One command (or pipeline) on its way, with what a retry needs: the only allocation of
+  // a command on the cluster (a one-command reply comes back to it as a RedisReplyHandler,
+  // and a short command's bytes stay inside it).
+  struct Op final : RedisReplyHandler {
+    static constexpr std::size_t kInlineBytes = 192;
+
+    // The encoded command(s): inline when short (a GET of a session key), else `bytes`.
+    std::string_view Bytes() const {
+      return inline_size > 0 ? std::string_view(inline_bytes.data(), inline_size) : std::string_view(bytes);
+    }
+    void SetBytes(std::string_view encoded) {
+      if (encoded.size() <= kInlineBytes) {
+        std::copy(encoded.begin(), encoded.end(), inline_bytes.begin());
+        inline_size = encoded.size();
+      } else {
+        bytes.assign(encoded);
+        inline_size = 0;
+      }
+    }
+    void SetBytes(std::string&& encoded) {
+      bytes = std::move(encoded);
+      inline_size = 0;
+    }
+
+    // Delivers the outcome to whichever callback the op carries.
+    void Finish(Result<std::vector<RedisReply>> replies) {
+      if (!one) return done(std::move(replies));
+      if (!replies.ok()) return one(replies.status());
+      if (replies->empty()) return one(Status::Internal("redis: no reply"));
+      one(std::move((*replies)[0]));
+    }
+    void FinishOne(Result<RedisReply> reply) {
+      if (one) return one(std::move(reply));
+      if (!reply.ok()) return done(reply.status());
+      std::vector<RedisReply> replies;
+      replies.push_back(std::move(reply).value());
+      done(std::move(replies));
+    }
+
+    void OnReply(std::shared_ptr<RedisReplyHandler> self, Result<RedisReply> reply) override {
+      std::shared_ptr<Core> owner = core.lock();
+      if (!owner) return FinishOne(Status::Unavailable("redis store is shutting down"));
+      owner->OnOneReply(std::static_pointer_cast<Op>(std::move(self)), *node_sent, std::move(reply));
+    }
+
     std::string bytes;
+    std::array<char, kInlineBytes> inline_bytes;
+    std::size_t inline_size = 0;
     std::size_t count = 1;
     int slot = -1;   // -1: any master
     int node = -1;   // a fixed node (CommandOnNode), else -1
@@ -179,7 +225,10 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
     const RedisScript* script = nullptr;  // Eval: NOSCRIPT -> EVAL once
     std::vector<std::string> keys, args;
     std::string wait;  // an encoded WAIT sent right after the script (EvalAndWait)
-    RepliesCallback done;
+    RepliesCallback done;  // all replies, or
+    ReplyCallback one;     // the first reply (Command, Eval)
+    std::weak_ptr<Core> core;   // set by Send for a one-command send
+    Node* node_sent = nullptr;  // where that send went
   };
 
   explicit Core(RedisClusterOptions o) : options(std::move(o)) {
@@ -245,7 +294,7 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
 
   void Send(const std::shared_ptr<Op>& op) {
     if (shut.load(std::memory_order_acquire)) {
-      return op->done(Status::Unavailable("redis store is shutting down"));
+      return op->Finish(Status::Unavailable("redis store is shutting down"));
     }
     Node* node = nullptr;
     const bool asking = !op->ask_address.empty();
@@ -260,79 +309,99 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
     }
     if (node == nullptr) {
       RequestRefresh();
-      return op->done(Status::Unavailable("redis cluster: no master known for slot " + std::to_string(op->slot)));
+      return op->Finish(Status::Unavailable("redis cluster: no master known for slot " + std::to_string(op->slot)));
     }
     node->sends.fetch_add(1, std::memory_order_relaxed);
+    if (!asking && op->count == 1) {
+      // The hot path: the op itself is the reply handler; nothing is allocated here.
+      op->core = weak_from_this();
+      op->node_sent = node;
+      return node->client->SubmitEncodedOne(op->Bytes(), op);
+    }
     std::weak_ptr<Core> weak = weak_from_this();
     // `node` lives as long as the core (the node table only grows).
     auto on_replies = [weak, op, asking, node](Result<std::vector<RedisReply>> replies) mutable {
       std::shared_ptr<Core> core = weak.lock();
-      if (!core) return op->done(Status::Unavailable("redis store is shutting down"));
+      if (!core) return op->Finish(Status::Unavailable("redis store is shutting down"));
       core->OnReplies(op, asking, *node, std::move(replies));
     };
     if (asking) {
       std::string bytes = FormatRedisCommand({"ASKING"});
-      bytes += op->bytes;
+      bytes += op->Bytes();
       node->client->SubmitEncoded(bytes, op->count + 1, std::move(on_replies));
     } else {
-      node->client->SubmitEncoded(op->bytes, op->count, std::move(on_replies));
+      node->client->SubmitEncoded(op->Bytes(), op->count, std::move(on_replies));
     }
+  }
+
+  // What an error reply means for the op: kDeliver (give the replies to the caller) or
+  // kTaken (resent, scheduled, or finished here).
+  enum class Next { kDeliver, kTaken };
+  Next React(const std::shared_ptr<Op>& op, Node& node, const RedisReply& reply, bool& counted) {
+    const std::string_view code = reply.ErrorCode();
+    if (code == "MOVED") {
+      node.moved.fetch_add(1, std::memory_order_relaxed);
+      int slot = 0;
+      std::string address;
+      if (!ParseRedirect(reply.str, slot, address)) return Next::kDeliver;
+      if (Node* target = EnsureNode(address); target != nullptr) {
+        slots[static_cast<std::size_t>(slot)].store(IndexOf(target), std::memory_order_release);
+      }
+      RequestRefresh();
+      if (++op->redirects > kMaxRedirects || std::chrono::steady_clock::now() >= op->deadline) {
+        op->Finish(Status::Unavailable("redis cluster: too many redirections"));
+        return Next::kTaken;
+      }
+      if (op->node >= 0) op->node = -1, op->slot = slot;
+      Send(op);
+      return Next::kTaken;
+    }
+    if (code == "ASK") {
+      node.asked.fetch_add(1, std::memory_order_relaxed);
+      int slot = 0;
+      std::string address;
+      if (op->asked || !ParseRedirect(reply.str, slot, address)) return Next::kDeliver;
+      op->ask_address = std::move(address);
+      Send(op);
+      return Next::kTaken;
+    }
+    if (code == "TRYAGAIN" || code == "CLUSTERDOWN") {
+      node.error_replies.fetch_add(1, std::memory_order_relaxed);
+      counted = true;
+      if (code == "CLUSTERDOWN") RequestRefresh();
+      const auto delay = kBusyBackoffFirst * (1 << std::min(op->busy, kBusyRetries));
+      if (op->busy++ < kBusyRetries && std::chrono::steady_clock::now() + delay < op->deadline) {
+        std::weak_ptr<Core> weak = weak_from_this();
+        After(delay, [weak, op] {
+          if (std::shared_ptr<Core> core = weak.lock()) return core->Send(op);
+          op->Finish(Status::Unavailable("redis store is shutting down"));
+        });
+        return Next::kTaken;
+      }
+      return Next::kDeliver;  // delivered as it is: the stores map it to Unavailable
+    }
+    if (code == "NOSCRIPT" && op->script != nullptr) {
+      op->SetBytes(EncodeEval("EVAL", op->script->source, op->keys, op->args) + op->wait);
+      op->script = nullptr;
+      Send(op);
+      return Next::kTaken;
+    }
+    return Next::kDeliver;
   }
 
   void OnReplies(const std::shared_ptr<Op>& op, bool asking, Node& node, Result<std::vector<RedisReply>> result) {
     if (!result.ok()) {
       node.failures.fetch_add(1, std::memory_order_relaxed);
       RequestRefresh();  // a master may be down: look for its replacement
-      return op->done(result.status());
+      return op->Finish(result.status());
     }
     std::vector<RedisReply>& replies = *result;
     if (asking && !replies.empty()) replies.erase(replies.begin());
     bool counted = false;  // an error reply already counted for this send
     for (const RedisReply& reply : replies) {
       if (!reply.is_error()) continue;
-      const std::string_view code = reply.ErrorCode();
-      if (code == "MOVED") {
-        node.moved.fetch_add(1, std::memory_order_relaxed);
-        int slot = 0;
-        std::string address;
-        if (!ParseRedirect(reply.str, slot, address)) break;
-        if (Node* target = EnsureNode(address); target != nullptr) {
-          slots[static_cast<std::size_t>(slot)].store(IndexOf(target), std::memory_order_release);
-        }
-        RequestRefresh();
-        if (++op->redirects > kMaxRedirects || std::chrono::steady_clock::now() >= op->deadline) {
-          return op->done(Status::Unavailable("redis cluster: too many redirections"));
-        }
-        if (op->node >= 0) op->node = -1, op->slot = slot;
-        return Send(op);
-      }
-      if (code == "ASK") {
-        node.asked.fetch_add(1, std::memory_order_relaxed);
-        int slot = 0;
-        std::string address;
-        if (op->asked || !ParseRedirect(reply.str, slot, address)) break;
-        op->ask_address = std::move(address);
-        return Send(op);
-      }
-      if (code == "TRYAGAIN" || code == "CLUSTERDOWN") {
-        node.error_replies.fetch_add(1, std::memory_order_relaxed);
-        counted = true;
-        if (code == "CLUSTERDOWN") RequestRefresh();
-        const auto delay = kBusyBackoffFirst * (1 << std::min(op->busy, kBusyRetries));
-        if (op->busy++ < kBusyRetries && std::chrono::steady_clock::now() + delay < op->deadline) {
-          std::weak_ptr<Core> weak = weak_from_this();
-          return After(delay, [weak, op] {
-            if (std::shared_ptr<Core> core = weak.lock()) return core->Send(op);
-            op->done(Status::Unavailable("redis store is shutting down"));
-          });
-        }
-        break;  // delivered as it is: the stores map it to Unavailable
-      }
-      if (code == "NOSCRIPT" && op->script != nullptr) {
-        op->bytes = EncodeEval("EVAL", op->script->source, op->keys, op->args) + op->wait;
-        op->script = nullptr;
-        return Send(op);
-      }
+      if (React(op, node, reply, counted) == Next::kTaken) return;
+      break;
     }
     for (const RedisReply& reply : replies) {
       if (!counted && reply.is_error()) {
@@ -340,7 +409,22 @@ struct RedisClusterClient::Core : std::enable_shared_from_this<RedisClusterClien
         break;
       }
     }
-    op->done(std::move(result));
+    op->Finish(std::move(result));
+  }
+
+  // The reply of a one-command send (Send's hot path).
+  void OnOneReply(const std::shared_ptr<Op>& op, Node& node, Result<RedisReply> result) {
+    if (!result.ok()) {
+      node.failures.fetch_add(1, std::memory_order_relaxed);
+      RequestRefresh();  // a master may be down: look for its replacement
+      return op->FinishOne(result.status());
+    }
+    if (result->is_error()) {
+      bool counted = false;
+      if (React(op, node, *result, counted) == Next::kTaken) return;
+      if (!counted) node.error_replies.fetch_add(1, std::memory_order_relaxed);
+    }
+    op->FinishOne(std::move(result));
   }
 
   void After(std::chrono::milliseconds delay, std::function<void()> fn) {
@@ -543,42 +627,40 @@ bool RedisClusterClient::WaitForMap(std::chrono::milliseconds limit) {
 
 namespace {
 
-template <class Args>
-std::string EncodeArgs(const Args& args) {
-  std::string out;
-  AppendRedisCommand(out, args);
-  return out;
-}
 
-RepliesCallback FirstOf(ReplyCallback done) {
-  return [done = std::move(done)](Result<std::vector<RedisReply>> replies) {
-    if (!replies.ok()) return done(replies.status());
-    if (replies->empty()) return done(Status::Internal("redis: no reply"));
-    done(std::move((*replies)[0]));
-  };
+}  // namespace
+
+namespace {
+
+template <class Args>
+void SendOne(const std::shared_ptr<RedisClusterClient::Core>& core, const Args& args, ReplyCallback done) {
+  auto op = std::make_shared<RedisClusterClient::Core::Op>();
+  op->SetBytes(EncodeInThreadBuffer(args));
+  op->slot = SlotOfCommand(args);
+  op->deadline = std::chrono::steady_clock::now() + core->options.command_timeout;
+  op->one = std::move(done);
+  core->Send(op);
 }
 
 }  // namespace
 
 void RedisClusterClient::Command(const std::vector<std::string_view>& args, ReplyCallback done) {
-  auto op = std::make_shared<Core::Op>();
-  op->bytes = EncodeArgs(args);
-  op->slot = SlotOfCommand(args);
-  op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
-  op->done = FirstOf(std::move(done));
-  core_->Send(op);
+  SendOne(core_, args, std::move(done));
 }
 
+// No vector is built from the list (the store's GET comes this way).
 void RedisClusterClient::Command(std::initializer_list<std::string_view> args, ReplyCallback done) {
-  Command(std::vector<std::string_view>(args), std::move(done));
+  SendOne(core_, args, std::move(done));
 }
 
 void RedisClusterClient::Pipeline(const std::vector<std::vector<std::string_view>>& commands, RepliesCallback done) {
   auto op = std::make_shared<Core::Op>();
+  std::string encoded;
   for (const auto& args : commands) {
-    op->bytes += FormatRedisCommand(args);
+    encoded += FormatRedisCommand(args);
     if (op->slot < 0) op->slot = SlotOfCommand(args);
   }
+  op->SetBytes(std::move(encoded));
   op->count = commands.size();
   op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
   op->done = std::move(done);
@@ -588,13 +670,13 @@ void RedisClusterClient::Pipeline(const std::vector<std::vector<std::string_view
 void RedisClusterClient::Eval(const RedisScript& script, std::vector<std::string> keys,
                               std::vector<std::string> args, ReplyCallback done) {
   auto op = std::make_shared<Core::Op>();
-  op->bytes = EncodeEval("EVALSHA", script.sha1, keys, args);
+  op->SetBytes(EncodeEval("EVALSHA", script.sha1, keys, args));
   op->slot = keys.empty() ? -1 : KeySlot(keys[0]);
   op->script = &script;
   op->keys = std::move(keys);
   op->args = std::move(args);
   op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
-  op->done = FirstOf(std::move(done));
+  op->one = std::move(done);
   core_->Send(op);
 }
 
@@ -612,10 +694,10 @@ void RedisClusterClient::CommandOnNode(std::size_t node, const std::vector<std::
   }
   if (index < 0) return done(Status::Unavailable("redis cluster: no such master"));
   auto op = std::make_shared<Core::Op>();
-  op->bytes = EncodeArgs(args);
+  op->SetBytes(EncodeInThreadBuffer(args));
   op->node = index;
   op->deadline = std::chrono::steady_clock::now() + core_->options.command_timeout;
-  op->done = FirstOf(std::move(done));
+  op->one = std::move(done);
   core_->Send(op);
 }
 
@@ -624,7 +706,7 @@ void RedisClusterClient::EvalAndWait(const RedisScript& script, std::vector<std:
                                      ReplyCallback done) {
   auto op = std::make_shared<Core::Op>();
   op->wait = EncodeWait(replicas, timeout);
-  op->bytes = EncodeEval("EVALSHA", script.sha1, keys, args) + op->wait;
+  op->SetBytes(EncodeEval("EVALSHA", script.sha1, keys, args) + op->wait);
   op->count = 2;
   op->slot = keys.empty() ? -1 : KeySlot(keys[0]);
   op->script = &script;

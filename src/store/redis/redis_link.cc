@@ -153,14 +153,20 @@ bool RedisLink::Enqueue(std::string_view commands, Pending&& entry, Take take) {
 
 bool RedisLink::Submit(std::string_view commands, std::size_t count, SteadyTime deadline,
                        BatchCallback& done) {
-  Pending entry{count, deadline, nullptr, nullptr};
+  Pending entry{count, deadline, nullptr, nullptr, nullptr};
   return Enqueue(commands, std::move(entry), [&](Pending& queued) { queued.done = std::move(done); });
 }
 
 bool RedisLink::Submit(std::string_view command, std::size_t count, SteadyTime deadline,
                        SingleCallback& done) {
-  Pending entry{count, deadline, nullptr, nullptr};
+  Pending entry{count, deadline, nullptr, nullptr, nullptr};
   return Enqueue(command, std::move(entry), [&](Pending& queued) { queued.single = std::move(done); });
+}
+
+bool RedisLink::Submit(std::string_view command, std::size_t count, SteadyTime deadline,
+                       HandlerCallback& done) {
+  Pending entry{count, deadline, nullptr, nullptr, nullptr};
+  return Enqueue(command, std::move(entry), [&](Pending& queued) { queued.handler = std::move(done); });
 }
 
 // Writes everything queued so far in one write, then loops until the queue is empty.
@@ -273,11 +279,14 @@ void RedisLink::OnData(std::size_t n) {
 void RedisLink::Deliver(RedisReply reply) {
   BatchCallback batch;
   SingleCallback single;
+  HandlerCallback handler;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!pending_.empty()) {
       Pending& front = pending_.front();
-      if (front.single) {
+      if (front.handler) {
+        handler = std::move(front.handler);
+      } else if (front.single) {
         single = std::move(front.single);
       } else {
         partial_.push_back(std::move(reply));
@@ -286,6 +295,11 @@ void RedisLink::Deliver(RedisReply reply) {
       }
       pending_.pop_front();
     }
+  }
+  if (handler) {
+    RedisReplyHandler& h = *handler;
+    h.OnReply(std::move(handler), std::move(reply));
+    return;
   }
   if (single) {
     single(std::move(reply));
@@ -323,7 +337,10 @@ void RedisLink::Fail(const Status& status) {
   }
   on_ready_ = nullptr;
   for (Pending& p : failed) {
-    if (p.single) {
+    if (p.handler) {
+      RedisReplyHandler& h = *p.handler;
+      h.OnReply(std::move(p.handler), status);
+    } else if (p.single) {
       p.single(status);
     } else {
       p.done(status);

@@ -71,6 +71,9 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   // without a vector around it.
   bool Submit(std::string_view command, std::size_t count, SteadyTime deadline,
               SingleCallback& done);
+  // The same with a handler (`count` must be 1).
+  bool Submit(std::string_view command, std::size_t count, SteadyTime deadline,
+              HandlerCallback& done);
 
   // Closes the link from any thread; queued entries fail with `status`.
   void Close(Status status);
@@ -80,8 +83,9 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   struct Pending {
     std::size_t count;
     SteadyTime deadline;
-    BatchCallback done;     // a batch, or
-    SingleCallback single;  // one command's reply
+    BatchCallback done;      // a batch, or
+    SingleCallback single;   // one command's reply, or
+    HandlerCallback handler; // one command's reply to a handler
   };
   template <class Take>
   bool Enqueue(std::string_view commands, Pending&& entry, Take take);

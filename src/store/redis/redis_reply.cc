@@ -151,6 +151,27 @@ void AppendRedisCommand(std::string& out, std::initializer_list<std::string_view
 
 namespace {
 
+template <class Args>
+std::string_view EncodeInThreadBufferOf(const Args& args) {
+  thread_local std::string buffer;
+  if (buffer.capacity() > 64 * 1024) std::string().swap(buffer);
+  buffer.clear();
+  AppendRedisCommand(buffer, args);
+  return buffer;
+}
+
+}  // namespace
+
+std::string_view EncodeInThreadBuffer(const std::vector<std::string_view>& args) {
+  return EncodeInThreadBufferOf(args);
+}
+
+std::string_view EncodeInThreadBuffer(std::initializer_list<std::string_view> args) {
+  return EncodeInThreadBufferOf(args);
+}
+
+namespace {
+
 // hiredis's own reply constructors, with createArray refusing a count over kMaxElements:
 // returning null makes the reader fail ("Out of memory") instead of allocating what the
 // count asks for (a reply "*2000000000" asked for 16 GiB; reproduced with

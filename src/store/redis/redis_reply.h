@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,11 @@ std::string FormatRedisCommand(std::initializer_list<std::string_view> args);
 // has the room (the client's hot path encodes into a reused buffer).
 void AppendRedisCommand(std::string& out, const std::vector<std::string_view>& args);
 void AppendRedisCommand(std::string& out, std::initializer_list<std::string_view> args);
+// One command encoded into this thread's buffer (kept between calls, unless a large
+// command grew it past 64 KiB): valid until the thread's next call. For a submission that
+// copies the bytes before it returns (the links do).
+std::string_view EncodeInThreadBuffer(const std::vector<std::string_view>& args);
+std::string_view EncodeInThreadBuffer(std::initializer_list<std::string_view> args);
 
 // Incremental RESP parser over hiredis's redisReader: Feed() bytes as they arrive,
 // then call Next() until it yields nothing. A protocol error is sticky (Internal), and
@@ -91,6 +97,17 @@ class RedisReplyReader {
  private:
   void* reader_;  // redisReader*
 };
+
+// One command's reply handler held by a shared_ptr instead of a std::function: a caller
+// that already has a shared record (the cluster client's retry record) queues it as it
+// is, with no callback object allocated around it. OnReply gets the queued reference back
+// (`self`), exactly once, with the reply or the link's failure.
+class RedisReplyHandler {
+ public:
+  virtual ~RedisReplyHandler() = default;
+  virtual void OnReply(std::shared_ptr<RedisReplyHandler> self, Result<RedisReply> reply) = 0;
+};
+using HandlerCallback = std::shared_ptr<RedisReplyHandler>;
 
 }  // namespace sessionkit::internal
 
