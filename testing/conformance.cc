@@ -49,6 +49,55 @@ RedisStoreOptions RedisTestOptions(const RedisServer& server, const Clock* clock
   return options;
 }
 
+Result<FlushedRedis> FlushedRedis::Open(Kind kind) {
+  FlushedRedis redis;
+  if (kind == kServer) {
+    Result<RedisServer*> server = FlushedRedisServer();
+    if (!server.ok()) return server.status();
+    redis.server_ = *server;
+    return redis;
+  }
+  Result<RedisCluster*> cluster = RedisCluster::Shared();
+  if (!cluster.ok()) return cluster.status();
+  if (Status flushed = (*cluster)->FlushAll(); !flushed.ok()) return flushed;
+  redis.cluster_ = *cluster;
+  return redis;
+}
+
+bool FlushedRedis::OpenInto(Kind kind, FlushedRedis& out) {
+  Result<FlushedRedis> redis = Open(kind);
+  if (!redis.ok()) {
+    ADD_FAILURE() << "redis: " << redis.status().ToString();
+    return false;
+  }
+  out = *redis;
+  return true;
+}
+
+RedisStoreOptions FlushedRedis::Options(const Clock* clock) const {
+  if (server_ != nullptr) return RedisTestOptions(*server_, clock);
+  RedisStoreOptions options;
+  options.cluster_nodes = cluster_->Seeds();
+  options.command_timeout = std::chrono::seconds(10);  // sanitizer builds are slow
+  options.clock = clock;
+  return options;
+}
+
+RedisStoreOptions FlushedRedis::Unreachable(const Clock* clock, int port) const {
+  RedisStoreOptions options = Options(clock);
+  if (server_ != nullptr) {
+    options.port = port;
+  } else {
+    options.cluster_nodes = {"127.0.0.1:" + std::to_string(port)};
+  }
+  options.connect_timeout = std::chrono::milliseconds(200);
+  return options;
+}
+
+Result<internal::RedisReply> FlushedRedis::Command(const std::vector<std::string>& args) const {
+  return server_ != nullptr ? server_->Command(args) : cluster_->Command(args);
+}
+
 Result<int> UnusedLoopbackPort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return Status::Internal("socket failed");

@@ -16,8 +16,9 @@
 // temporary directory), BreakSqliteFile (takes a database away from the stores open on
 // it), FlushedRedisServer (one real redis-server per test binary,
 // started on first use), FlushedRedisServer (the same, emptied for the next test),
-// RedisTestOptions (store options pointing at it) and UnusedLoopbackPort (a port nobody
-// listens on, to take a backend away).
+// RedisTestOptions (store options pointing at it), FlushedRedis (either that server or
+// the binary's one Redis Cluster, emptied, with the options and commands a Redis harness
+// needs) and UnusedLoopbackPort (a port nobody listens on, to take a backend away).
 //
 // SK_EXPECT_CODE(status_or_result, code) and SK_ASSERT_OK(status) compare codes by name,
 // so a failure prints the status.
@@ -34,11 +35,13 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sessionkit/clock.h"
 #include "sessionkit/redis_store.h"
 #include "sessionkit/result.h"
 #include "sessionkit/status.h"
+#include "testing/redis_cluster.h"
 #include "testing/redis_server.h"
 #include "testing/temp_dir.h"
 
@@ -108,6 +111,30 @@ RedisStoreOptions RedisTestOptions(const RedisServer& server, const Clock* clock
 
 // A loopback port nobody listens on: bound to port 0 to learn a free one, then released.
 Result<int> UnusedLoopbackPort();
+
+// The binary's Redis for a Redis conformance harness, emptied for the next test: its one
+// redis-server (FlushedRedisServer) or, for `kCluster`, its one 3 masters + 3 replicas
+// Redis Cluster (RedisCluster::Shared, every master flushed).
+class FlushedRedis {
+ public:
+  enum Kind { kServer, kCluster };
+  // Unavailable (with the fixture's reason) when it cannot be started or flushed.
+  static Result<FlushedRedis> Open(Kind kind);
+  // Open for a harness's constructor: false after a test failure naming the reason.
+  static bool OpenInto(Kind kind, FlushedRedis& out);
+
+  const char* name() const { return cluster_ != nullptr ? "redis cluster" : "redis-server"; }
+  // Store options reaching it, time from `clock`, a command timeout sanitizer builds meet.
+  RedisStoreOptions Options(const Clock* clock) const;
+  // The same options aimed at loopback `port`, where nothing listens.
+  RedisStoreOptions Unreachable(const Clock* clock, int port) const;
+  // One command (on a cluster: on the master of args[1]'s slot).
+  Result<internal::RedisReply> Command(const std::vector<std::string>& args) const;
+
+ private:
+  RedisServer* server_ = nullptr;
+  RedisCluster* cluster_ = nullptr;
+};
 
 }  // namespace sessionkit::testing
 

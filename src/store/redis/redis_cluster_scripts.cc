@@ -40,57 +40,22 @@ local function key_slot(key)
 end
 )lua";
 
-// InsertScript's logic with two refusals up front: the cap lock is held (a locked insert
-// of this user is running), or a member's record is outside this slot.
+// InsertScript with two refusals up front: the cap lock is held (a locked insert of this
+// user is running), or, with a cap, a member's record is outside this slot.
 constexpr const char* kClusterInsert = R"lua(
 local now = {tonumber(ARGV[6]), tonumber(ARGV[7])}
 if redis.call('EXISTS', KEYS[3]) == 1 then return {2} end
 local existing = redis.call('GET', KEYS[1])
 if existing and alive(existing, now) ~= false then return {0} end
-
-local evicted = {1}
-local cap = tonumber(ARGV[5])
-if cap > 0 then
+local members = nil
+if tonumber(ARGV[5]) > 0 then
   local my_slot = key_slot(KEYS[2])
-  local members = redis.call('SMEMBERS', KEYS[2])
+  members = redis.call('SMEMBERS', KEYS[2])
   for _, id in ipairs(members) do
     if id ~= ARGV[3] and key_slot('session:' .. id) ~= my_slot then return {2} end
   end
-  local live = {}
-  for _, id in ipairs(members) do
-    if id ~= ARGV[3] then
-      local key = 'session:' .. id
-      local raw = redis.call('GET', key)
-      if not raw then
-        redis.call('SREM', KEYS[2], id)
-      else
-        local is_alive, rec = alive(raw, now)
-        if is_alive then
-          live[#live + 1] = {id = id, created = utc(rec['created_at']) or {0, 0}}
-        elseif is_alive == false then
-          redis.call('DEL', key)
-          redis.call('SREM', KEYS[2], id)
-        end
-      end
-    end
-  end
-  table.sort(live, function(a, b)
-    if a.created[1] ~= b.created[1] or a.created[2] ~= b.created[2] then
-      return earlier(a.created, b.created)
-    end
-    return a.id < b.id
-  end)
-  for i = 1, #live - (cap - 1) do
-    redis.call('DEL', 'session:' .. live[i].id)
-    redis.call('SREM', KEYS[2], live[i].id)
-    evicted[#evicted + 1] = live[i].id
-  end
 end
-
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
-raise_ttl(KEYS[2], tonumber(ARGV[4]))
-return evicted
+return insert_with_cap(now, members)
 )lua";
 
 constexpr const char* kInsertRecord = R"lua(
@@ -138,7 +103,7 @@ return 1
 
 const RedisScript& ClusterInsertScript() {
   static const RedisScript* script =
-      new RedisScript(std::string(ScriptTimeHelpers()) + kSlotHelper + kClusterInsert);
+      new RedisScript(std::string(ScriptTimeHelpers()) + ScriptInsertHelper() + kSlotHelper + kClusterInsert);
   return *script;
 }
 

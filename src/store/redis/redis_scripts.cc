@@ -61,49 +61,57 @@ local function raise_ttl(key, want)
 end
 )lua";
 
+// insert_with_cap(now, members): InsertScript's work once the id is known to be free:
+// the cap (members: the index's members, read here when nil), the record and its index
+// entry. KEYS and ARGV as InsertScript's. Shared with the cluster's insert.
+constexpr const char* kInsertHelper = R"lua(
+local function insert_with_cap(now, members)
+  local evicted = {1}
+  local cap = tonumber(ARGV[5])
+  if cap > 0 then
+    local live = {}
+    for _, id in ipairs(members or redis.call('SMEMBERS', KEYS[2])) do
+      if id ~= ARGV[3] then
+        local key = 'session:' .. id
+        local raw = redis.call('GET', key)
+        if not raw then
+          redis.call('SREM', KEYS[2], id)
+        else
+          local is_alive, rec = alive(raw, now)
+          if is_alive then
+            live[#live + 1] = {id = id, created = utc(rec['created_at']) or {0, 0}}
+          elseif is_alive == false then
+            redis.call('DEL', key)
+            redis.call('SREM', KEYS[2], id)
+          end
+        end
+      end
+    end
+    table.sort(live, function(a, b)
+      if a.created[1] ~= b.created[1] or a.created[2] ~= b.created[2] then
+        return earlier(a.created, b.created)
+      end
+      return a.id < b.id
+    end)
+    for i = 1, #live - (cap - 1) do
+      redis.call('DEL', 'session:' .. live[i].id)
+      redis.call('SREM', KEYS[2], live[i].id)
+      evicted[#evicted + 1] = live[i].id
+    end
+  end
+
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[3])
+  raise_ttl(KEYS[2], tonumber(ARGV[4]))
+  return evicted
+end
+)lua";
+
 constexpr const char* kInsert = R"lua(
 local now = {tonumber(ARGV[6]), tonumber(ARGV[7])}
 local existing = redis.call('GET', KEYS[1])
 if existing and alive(existing, now) ~= false then return {0} end
-
-local evicted = {1}
-local cap = tonumber(ARGV[5])
-if cap > 0 then
-  local live = {}
-  for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-    if id ~= ARGV[3] then
-      local key = 'session:' .. id
-      local raw = redis.call('GET', key)
-      if not raw then
-        redis.call('SREM', KEYS[2], id)
-      else
-        local is_alive, rec = alive(raw, now)
-        if is_alive then
-          live[#live + 1] = {id = id, created = utc(rec['created_at']) or {0, 0}}
-        elseif is_alive == false then
-          redis.call('DEL', key)
-          redis.call('SREM', KEYS[2], id)
-        end
-      end
-    end
-  end
-  table.sort(live, function(a, b)
-    if a.created[1] ~= b.created[1] or a.created[2] ~= b.created[2] then
-      return earlier(a.created, b.created)
-    end
-    return a.id < b.id
-  end)
-  for i = 1, #live - (cap - 1) do
-    redis.call('DEL', 'session:' .. live[i].id)
-    redis.call('SREM', KEYS[2], live[i].id)
-    evicted[#evicted + 1] = live[i].id
-  end
-end
-
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
-raise_ttl(KEYS[2], tonumber(ARGV[4]))
-return evicted
+return insert_with_cap(now, nil)
 )lua";
 
 constexpr const char* kTouch = R"lua(
@@ -158,8 +166,10 @@ return deleted
 
 const char* ScriptTimeHelpers() { return kTimeHelpers; }
 
+const char* ScriptInsertHelper() { return kInsertHelper; }
+
 const RedisScript& InsertScript() {
-  static const RedisScript* script = new RedisScript(std::string(kTimeHelpers) + kInsert);
+  static const RedisScript* script = new RedisScript(std::string(kTimeHelpers) + kInsertHelper + kInsert);
   return *script;
 }
 

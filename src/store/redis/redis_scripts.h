@@ -45,6 +45,9 @@ const RedisScript& DeleteBatchScript();
 // The Lua helpers the scripts above share (utc, earlier, alive, raise_ttl), for the
 // cluster's scripts (redis_cluster_scripts.h) to prepend too.
 const char* ScriptTimeHelpers();
+// insert_with_cap(now, members): InsertScript's cap and write (after ScriptTimeHelpers),
+// for the cluster's insert to run after its own checks.
+const char* ScriptInsertHelper();
 
 // Most ids per batch of a per-user operation (SSCAN COUNT, MGET, a delete script): no
 // single Redis call touches more than about this many keys, whatever the user holds.
