@@ -166,5 +166,46 @@ class RedisStoreTest(unittest.TestCase):
         self.assertEqual(self.c.verify(again.data["token"]).status, 200)
 
 
+class RedisWaitTest(unittest.TestCase):
+    """REDIS_WAIT_REPLICAS on one Redis (docs/redis.md, "Failover and durability"): WAIT
+    goes to that server and counts its replicas. None: a new session is refused with 503
+    store_unavailable; with one, logins succeed and each new session ran WAIT."""
+
+    def test_wait_for_a_replica_of_one_redis(self):
+        master = RedisProcess().start()
+        self.addCleanup(master.cleanup)
+        master.cmd("CONFIG", "SET", "repl-diskless-sync-delay", "0")
+        server = ServerProcess(env={"REDIS_ADDR": f"127.0.0.1:{master.port}",
+                                    "REDIS_WAIT_REPLICAS": "1", "REDIS_WAIT_TIMEOUT_MS": "50"}).start()
+        self.addCleanup(server.stop)
+        r = server.client.register("w" + uuid.uuid4().hex[:8])
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(r.code, "store_unavailable")
+
+        class Replica(RedisProcess):
+            def _persistence(self):
+                return super()._persistence() + ["--replicaof", "127.0.0.1", str(master.port)]
+
+        replica = Replica().start()
+        self.addCleanup(replica.cleanup)
+        wait_until(lambda: "state=online" in master.cmd("INFO", "replication"), 30, "the replica's sync")
+        before = master.cmd("INFO", "commandstats")
+        name = "w" + uuid.uuid4().hex[:8]
+        r = server.client.register(name)
+        self.assertEqual(r.status, 201, r)
+        login = server.client.login(name)
+        self.assertEqual(login.status, 200, login)
+        self.assertEqual(server.client.verify(login.data["token"]).status, 200)
+        sid = jwt_claims(login.data["token"])["session_id"]
+        self.assertEqual(replica.cmd("EXISTS", f"session:{sid}"), 1)
+
+        def wait_calls(stats):
+            for line in stats.splitlines():
+                if line.startswith("cmdstat_wait:calls="):
+                    return int(line.split("=", 1)[1].split(",", 1)[0])
+            return 0
+        self.assertGreaterEqual(wait_calls(master.cmd("INFO", "commandstats")) - wait_calls(before), 2)
+
+
 if __name__ == "__main__":
     unittest.main()
