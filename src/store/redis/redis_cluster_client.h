@@ -24,6 +24,11 @@
 // master, and resends both on MOVED/ASK/NOSCRIPT (durable inserts,
 // RedisStoreOptions::wait_replicas).
 //
+// Cost: a command allocates one record (what a retry needs); a one-command send queues
+// that record itself as the link's reply handler (RedisReplyHandler), so the hot path
+// (a session GET) allocates nothing else. Per node the client counts sends, failures,
+// error replies, MOVED, ASK and slot-map reads (Health(), for /metrics).
+//
 // Callbacks run on the loop that owns the answering connection (as for RedisClient).
 // Thread-safe. Destruction: as RedisClient (pending callbacks get Unavailable).
 #ifndef SESSIONKIT_STORE_REDIS_REDIS_CLUSTER_CLIENT_H_

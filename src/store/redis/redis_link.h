@@ -71,7 +71,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   // without a vector around it.
   bool Submit(std::string_view command, std::size_t count, SteadyTime deadline,
               SingleCallback& done);
-  // The same with a handler (`count` must be 1).
+  // The same with a handler (`count` must be 1; redis_reply.h): nothing allocated around it.
   bool Submit(std::string_view command, std::size_t count, SteadyTime deadline,
               HandlerCallback& done);
 
