@@ -232,7 +232,7 @@ TEST_P(UserStoreConformanceTest, SetEmailVerifiedIsSeenEverywhere) {
   ASSERT_TRUE(u.ok());
   EXPECT_FALSE(u->is_email_verified);
   SK_ASSERT_OK(store().SetEmailVerified(u->id, true));
-  SK_ASSERT_OK(store().SetEmailVerified(u->id, true)) << "setting it twice is fine";
+  SK_ASSERT_OK(store().SetEmailVerified(u->id, true));  // setting it twice is fine
   Result<UserStorePtr> other = harness().OpenAnother();
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   Result<User> seen = (*other)->FindByLogin("alice@example.com");
