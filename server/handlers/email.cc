@@ -116,6 +116,7 @@ void HandleEmailVerify(Services& s, const Request& req, Responder reply) {
     }
     if (ReplyEmailFailure(s, o, reply)) return;
     spdlog::info("email verified: user_id={}", o.user_id);
+    if (s.profiles != nullptr) s.profiles->ForgetAll();  // /me shows it at once
     SuccessBody body;
     body.data().BeginObject().Key("is_verified").Bool(true).EndObject();
     reply(body.Finish(200, "Email verified"));
@@ -166,6 +167,7 @@ void HandlePasswordReset(Services& s, const Request& req, Responder reply) {
     if (o.password_saved) spdlog::info("password reset: user_id={} ip={}", o.user_id, ip);
     if (ReplyEmailFailure(s, o, reply)) return;
     spdlog::info("sessions revoked: {} of user_id={} reason=password reset", o.revoked, o.user_id);
+    if (s.profiles != nullptr) s.profiles->ForgetAll();  // the reset verified the email
     SuccessBody body;
     body.data().BeginObject().Key("revoked").Int(static_cast<std::int64_t>(o.revoked)).EndObject();
     reply(body.Finish(200, "Password reset"));
