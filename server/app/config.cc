@@ -136,6 +136,8 @@ variables the environment does not set):
   JWT_SECRET            HS256 signing key, at least 32 bytes (required unless --dev)
   JWT_PREVIOUS_SECRETS  comma list of old keys, verification only
   REDIS_PASSWORD        AUTH password for REDIS_ADDR or REDIS_CLUSTER_NODES
+  SMTP_URL              smtp[s]://[user:password@]host:port for verification and reset
+                        mails (needs MAIL_FROM and PUBLIC_ORIGIN); unset: no mail
   and every variable named in the options above.
 Secrets are read from the environment only, never from flags; under systemd also from
 $CREDENTIALS_DIRECTORY/jwt_secret, jwt_previous_secrets, redis_password (LoadCredential=).
