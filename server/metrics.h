@@ -80,6 +80,15 @@ class Metrics {
   // A Redis Cluster's nodes, read at each render for the per-node series
   // (server/redis_node_metrics.h). Set once while wiring, before the first Render.
   void SetRedisNodes(std::function<std::vector<RedisNodeHealth>()> nodes) { redis_nodes_ = std::move(nodes); }
+  // The mail queue (API.md §13, server/mail/mail_outbox.h): mails sent, attempts that
+  // failed and were rescheduled, mails given up; the queue depth as last counted.
+  void MailSent() noexcept { Add(mail_sent_); }
+  void MailRetried() noexcept { Add(mail_retried_); }
+  void MailGivenUp() noexcept { Add(mail_given_up_); }
+  void SetMailQueueDepth(std::uint64_t n) noexcept {
+    mail_queue_depth_.store(n, std::memory_order_relaxed);
+    mail_queue_sampled_.store(true, std::memory_order_release);
+  }
   // Store calls by operation: the instrumented stores record here.
   StoreMetrics& store_metrics() noexcept { return store_; }
 
@@ -124,6 +133,11 @@ class Metrics {
   std::atomic<bool> live_sessions_sampled_{false};
   Counter live_sessions_sample_failures_{0};
   std::function<std::vector<RedisNodeHealth>()> redis_nodes_;  // empty: not a cluster
+  Counter mail_sent_{0};
+  Counter mail_retried_{0};
+  Counter mail_given_up_{0};
+  Counter mail_queue_depth_{0};
+  std::atomic<bool> mail_queue_sampled_{false};
 };
 
 }  // namespace sessionkit::server

@@ -1,6 +1,7 @@
 #include "server/app/config.h"
 
 #include "server/app/origin.h"
+#include "server/mail/smtp_url.h"
 #include "sessionkit/redis_store.h"
 
 #include <CLI/CLI.hpp>
@@ -135,6 +136,8 @@ variables the environment does not set):
   JWT_SECRET            HS256 signing key, at least 32 bytes (required unless --dev)
   JWT_PREVIOUS_SECRETS  comma list of old keys, verification only
   REDIS_PASSWORD        AUTH password for REDIS_ADDR or REDIS_CLUSTER_NODES
+  SMTP_URL              smtp[s]://[user:password@]host:port for verification and reset
+                        mails (needs MAIL_FROM and PUBLIC_ORIGIN); unset: no mail
   and every variable named in the options above.
 Secrets are read from the environment only, never from flags; under systemd also from
 $CREDENTIALS_DIRECTORY/jwt_secret, jwt_previous_secrets, redis_password (LoadCredential=).
@@ -400,6 +403,38 @@ std::string CheckRedisWait(ServerConfig& c) {
   return {};
 }
 
+std::string CheckSmtpUrl(ServerConfig& c) {
+  if (c.smtp_url.empty()) return {};
+  Result<SmtpUrl> url = ParseSmtpUrl(c.smtp_url);
+  if (!url.ok()) return std::string(url.status().message()) + " (got " + RedactSmtpUrl(c.smtp_url) + ")";
+  return {};
+}
+
+// MAIL_FROM's row comes after SMTP_URL's and PUBLIC_ORIGIN's: both are read by then.
+std::string CheckMailFrom(ServerConfig& c) {
+  if (c.mail_from.find_first_of("\r\n") != std::string::npos) {
+    return "MAIL_FROM must be one line, e.g. Example <no-reply@example.com>";
+  }
+  if (c.smtp_url.empty()) return {};
+  if (c.mail_from.empty()) {
+    return "SMTP_URL is set but MAIL_FROM is not: set MAIL_FROM, e.g. "
+           "'Example <no-reply@example.com>'";
+  }
+  std::string address = c.mail_from;
+  if (std::size_t open = address.rfind('<'); open != std::string::npos) {
+    const std::size_t close = address.find('>', open);
+    address = close == std::string::npos ? std::string() : address.substr(open + 1, close - open - 1);
+  }
+  if (address.find('@') == std::string::npos || address.find(' ') != std::string::npos) {
+    return "MAIL_FROM must be an address or Name <address>, got '" + c.mail_from + "'";
+  }
+  if (c.public_origin.empty()) {
+    return "SMTP_URL is set but PUBLIC_ORIGIN is not: the links in mails need it, e.g. "
+           "PUBLIC_ORIGIN=https://auth.example.com";
+  }
+  return {};
+}
+
 // In --help order; the checks run in this order too (JWT_SECRET's, which depends on
 // --dev, runs last).
 constexpr Setting kSettings[] = {
@@ -567,6 +602,12 @@ constexpr Setting kSettings[] = {
      .field = &ServerConfig::redis_wait_replicas, .min = 0, .max = 16,
      .range_error = "REDIS_WAIT_REPLICAS must be between 0 and 16, got {}",
      .check = CheckRedisWait},
+    // API.md §13. SMTP_URL may carry a password: environment or .env only.
+    {.env = "SMTP_URL", .field = &ServerConfig::smtp_url, .check = CheckSmtpUrl},
+    {.env = "MAIL_FROM", .flag = "--mail-from",
+     .help = "sender of verification and reset mails, e.g. 'Example <no-reply@example.com>'; "
+             "required with SMTP_URL (MAIL_FROM)",
+     .field = &ServerConfig::mail_from, .show_default = false, .check = CheckMailFrom},
 };
 
 // The number in a numeric field, for the range check.
@@ -801,6 +842,8 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServerConf
       text = text.empty() ? "(unset)" : "(set, redacted)";
     } else if (s.env == "DATABASE_URL") {
       text = IsMysqlUrl(text) ? RedactedUrl(text) : text;
+    } else if (s.env == "SMTP_URL" && !text.empty()) {
+      text = RedactSmtpUrl(text);
     }
     out.emplace_back(std::string(s.env), std::move(text));
   }

@@ -128,6 +128,10 @@ struct ServerConfig {
   // (RedisStoreOptions::wait_replicas; docs/redis.md, "Failover and durability"). 0 = off.
   int redis_wait_replicas = 0;
   int redis_wait_timeout_ms = 100;
+  // API.md §13: SMTP_URL (a secret inside: show RedactSmtpUrl() of it) and MAIL_FROM; both
+  // empty = no mail, the email routes answer 404.
+  std::string smtp_url;
+  std::string mail_from;
 };
 
 struct ConfigOutcome {

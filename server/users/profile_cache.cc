@@ -14,6 +14,7 @@ namespace {
 struct Entry {
   std::optional<User> user;  // nullopt: not in the database
   TimePoint expires;
+  std::uint64_t generation = 0;  // ProfileCache::generation_ read before the load
 };
 
 struct StringHash {
@@ -67,9 +68,10 @@ void TakeMail(Local& local, std::size_t max_entries, TimePoint now) {
   for (auto& [id, entry] : letters) Keep(local.table, max_entries, now, std::move(id), std::move(entry));
 }
 
-Entry EntryFor(const Result<User>& found, TimePoint expires) {
+Entry EntryFor(const Result<User>& found, TimePoint expires, std::uint64_t generation) {
   Entry entry;
   entry.expires = expires;
+  entry.generation = generation;
   if (found.ok()) entry.user = *found;
   return entry;
 }
@@ -87,11 +89,16 @@ ProfileCache::ProfileCache(UserStore& users, const Clock* clock, std::chrono::se
 ProfileCache::Hit ProfileCache::Cached(std::string_view id, const User*& user) {
   Local& local = LocalState(instance_);
   const TimePoint now = clock_.Now();
+  const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+  auto stale = [&](Table::const_iterator at) {
+    return at == local.table.end() || !(now < at->second.expires) ||
+           at->second.generation != generation;
+  };
   auto it = local.table.find(id);
-  if (it == local.table.end() || !(now < it->second.expires)) {
+  if (stale(it)) {
     TakeMail(local, max_entries_, now);  // a worker may have loaded it meanwhile
     it = local.table.find(id);
-    if (it == local.table.end() || !(now < it->second.expires)) return Hit::kMiss;
+    if (stale(it)) return Hit::kMiss;
   }
   if (!it->second.user) return Hit::kAbsent;
   user = &*it->second.user;
@@ -109,9 +116,10 @@ ProfileCache::PendingLoad::PendingLoad(ProfileCache& cache, std::string_view id,
     : cache_(&cache), id_(id), mailbox_(std::move(mailbox)) {}
 
 Result<User> ProfileCache::PendingLoad::Run() {
+  const std::uint64_t generation = cache_->generation_.load(std::memory_order_acquire);
   Result<User> found = cache_->Load(id_);
   if (!found.ok() && !found.status().IsNotFound()) return found;  // not cached
-  Entry entry = EntryFor(found, cache_->clock_.Now() + cache_->ttl_);
+  Entry entry = EntryFor(found, cache_->clock_.Now() + cache_->ttl_, generation);
   {
     std::lock_guard lock(mailbox_->mu);
     mailbox_->letters.emplace_back(id_, std::move(entry));
@@ -130,10 +138,12 @@ Result<User> ProfileCache::Find(std::string_view id) {
     case Hit::kMiss:
       break;
   }
+  const std::uint64_t generation = generation_.load(std::memory_order_acquire);
   Result<User> found = Load(id);
   if (!found.ok() && !found.status().IsNotFound()) return found;  // not cached
   const TimePoint now = clock_.Now();
-  Keep(LocalState(instance_).table, max_entries_, now, std::string(id), EntryFor(found, now + ttl_));
+  Keep(LocalState(instance_).table, max_entries_, now, std::string(id),
+       EntryFor(found, now + ttl_, generation));
   return found;
 }
 

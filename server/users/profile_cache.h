@@ -89,6 +89,10 @@ class ProfileCache {
   // Lookups that went to the database, on any thread (tests, metrics).
   std::uint64_t misses() const noexcept { return misses_.load(std::memory_order_relaxed); }
 
+  // Every thread's entries are stale from now on (their next Cached() misses): a cached
+  // field changed through the API (an email verified, API.md §13). Rare; never blocks.
+  void ForgetAll() noexcept { generation_.fetch_add(1, std::memory_order_acq_rel); }
+
  private:
   // FindById with the hash dropped; counts a miss.
   Result<User> Load(std::string_view id);
@@ -99,6 +103,8 @@ class ProfileCache {
   const std::size_t max_entries_;
   const std::uint64_t instance_;  // keys this cache's entries in each thread's table
   std::atomic<std::uint64_t> misses_{0};
+  // Bumped by ForgetAll; an entry made under another generation is stale.
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace sessionkit::server

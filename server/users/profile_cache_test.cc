@@ -71,6 +71,19 @@ TEST_F(ProfileCacheTest, AnEntryLivesAtMostTheTtl) {
   EXPECT_EQ(cache.misses(), 2u);
 }
 
+TEST_F(ProfileCacheTest, ForgetAllMakesEveryEntryStale) {
+  User vera = MustCreate("vera");
+  ProfileCache cache(*store_, &clock_, 60s);
+  ASSERT_FALSE(cache.Find(vera.id)->is_email_verified);
+  ASSERT_TRUE(store_->SetEmailVerified(vera.id, true).ok());
+  EXPECT_FALSE(cache.Find(vera.id)->is_email_verified) << "cached, not told yet";
+  cache.ForgetAll();
+  EXPECT_TRUE(cache.Find(vera.id)->is_email_verified);
+  EXPECT_EQ(cache.misses(), 2u);
+  EXPECT_TRUE(cache.Find(vera.id)->is_email_verified);
+  EXPECT_EQ(cache.misses(), 2u) << "cached again";
+}
+
 TEST_F(ProfileCacheTest, AbsentUsersAreCachedAsAbsent) {
   ProfileCache cache(*store_, &clock_, 60s);
   EXPECT_TRUE(cache.Find("42").status().IsNotFound());
