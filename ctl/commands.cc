@@ -302,14 +302,31 @@ int Ctl::SessionsStats(std::size_t top) {
   return kExitDone;
 }
 
-// Walks every live session in bounded pages, and the users database page by page, and
-// lists the sessions of each user found once: a user-index read drops the members whose
-// record is gone (Redis) and a record seen past its deadline is deleted with its index
-// entry (both stores). Expired records themselves go by their TTL (Redis) or by the
-// store's bounded purges (SQLite); an index left by a user in neither walk expires by its
-// own TTL.
+// Two walks. First every record in bounded pages (PurgeDead): the dead ones -- past their
+// expires_at whatever their TTL says, e.g. a record written by another service or by
+// hand with a long TTL or none -- are deleted with their index entries, each only if
+// unchanged since read. Then every live session in bounded pages, and the users database
+// page by page, and the sessions of each user found listed once: a user-index read drops
+// the members whose record is gone (Redis). An index left by a user in neither walk
+// expires by its own TTL.
 int Ctl::SessionsPurge() {
   if (int rc = Open(); rc != kExitDone) return rc;
+  PurgePage dead;
+  {
+    std::string cursor;
+    do {
+      Result<PurgePage> page = stores_->sessions->PurgeDead(cursor, kScanBatch);
+      if (!page.ok()) {
+        if (options_.progress) err_ << '\n';
+        return Fail(page.status(), "sessions purge");
+      }
+      dead.examined += page->examined;
+      dead.deleted += page->deleted;
+      cursor = std::move(page->next_cursor);
+      Progress("examined " + std::to_string(dead.examined) + " records, deleted " +
+               std::to_string(dead.deleted) + " dead ones");
+    } while (!cursor.empty());
+  }
   std::vector<std::string> users;
   {
     std::unordered_map<std::string, bool> seen;
@@ -348,9 +365,13 @@ int Ctl::SessionsPurge() {
   if (options_.json) {
     std::string line;
     JsonWriter(line).BeginObject().Key("users").Int(static_cast<std::int64_t>(users.size()))
-        .Key("live_sessions").Int(static_cast<std::int64_t>(live)).EndObject();
+        .Key("live_sessions").Int(static_cast<std::int64_t>(live))
+        .Key("examined").Int(static_cast<std::int64_t>(dead.examined))
+        .Key("dead_deleted").Int(static_cast<std::int64_t>(dead.deleted)).EndObject();
     out_ << line << '\n';
   } else {
+    out_ << "deleted " << dead.deleted << " dead session records (" << dead.examined
+         << " examined)\n";
     out_ << "tidied the session indexes of " << users.size() << " users (" << live
          << " live sessions kept)\n";
   }
