@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -119,8 +121,34 @@ Ctl::Ctl(const server::ServerConfig& config, CtlOptions options, std::ostream& o
          std::ostream& err)
     : config_(config), options_(options), out_(out), err_(err) {}
 
+namespace {
+
+// Drops `owner` once its reference is the last one, so that the object is destroyed, and
+// the threads it owns joined, on this thread. A blocking store call returns as soon as
+// its callback has run, while the store's I/O thread may still be unwinding that
+// callback's captures (which hold the store) for a moment; had that thread dropped the
+// last reference, the store's Redis client could not join its own thread and would leave
+// it running at exit. Bounded: past `limit` the reference is dropped anyway.
+template <typename T>
+void ReleaseOnThisThread(std::shared_ptr<T>& owner, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (owner && owner.use_count() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  owner.reset();
+}
+
+}  // namespace
+
 Ctl::~Ctl() {
-  manager_.reset();
+  manager_.reset();  // the manager holds the session store
+  if (stores_) {
+    constexpr std::chrono::milliseconds kLimit(2000);
+    stores_->redis_nodes = nullptr;
+    ReleaseOnThisThread(stores_->sessions, kLimit);
+    ReleaseOnThisThread(stores_->auth_state, kLimit);
+    ReleaseOnThisThread(stores_->users, kLimit);
+  }
   stores_.reset();
 }
 

@@ -1,7 +1,9 @@
 // The commands of sessionkit-ctl (API.md §11), each returning the exit status of §11
 // (exit_codes.h), on the stores of a server configuration opened as the server opens
 // them (server/app/stores.h). No HTTP listener, no event loop: a Redis store runs its
-// client's own I/O thread and the calls here use the stores' blocking forms.
+// client's own I/O thread and the calls here use the stores' blocking forms. Destroying
+// a Ctl destroys its stores on the calling thread, so every thread they started has been
+// joined when the destructor returns (nothing is left running at exit).
 //
 // Output goes to `out`: a table, or with `json` one JSON object per line (per row).
 // Messages and progress go to `err`; progress only when standard error is a terminal.

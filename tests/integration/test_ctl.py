@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from ctl_harness import bcrypt_hash, ctl_binary, ctl_env, run_ctl
+from ctl_harness import bcrypt_hash, ctl_binary, run_ctl
 from sk_harness import (PASSWORD, SECRET, Client, MariadbProcess, RedisProcess, ServerProcess,
                         free_port, jwt_claims, wait_until)
 
@@ -307,7 +307,7 @@ class CtlContract:
         """While ctl waits for the password on its standard input, no process of this test
         (ctl, the server, redis...) has it in /proc/<pid>/cmdline or its environment."""
         secret_password = "pw-on-stdin-" + os.urandom(6).hex()
-        env = ctl_env(self.server.env)
+        env = dict(self.server.env)
         proc = subprocess.Popen([ctl_binary(), "users", "add", "kim", "kim@example.com"],
                                 cwd=self.server.dir, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -20,7 +20,7 @@ import subprocess
 import time
 import unittest
 
-from ctl_harness import bcrypt_hash, ctl_binary, ctl_env, run_ctl
+from ctl_harness import bcrypt_hash, ctl_binary, run_ctl
 from sk_harness import PASSWORD, RedisProcess, ServerProcess
 
 SESSIONS = 200_000
@@ -130,7 +130,7 @@ class RedisStatsAtScaleTest(unittest.TestCase):
         # On a terminal, progress goes to standard error; the result is the same.
         master, slave = pty.openpty()
         try:
-            env = ctl_env(self.server.env)
+            env = dict(self.server.env)
             proc = subprocess.run([ctl_binary(), "--json", "sessions", "stats"], cwd=self.server.dir,
                                   env=env, stdout=subprocess.PIPE, stderr=slave, timeout=120)
             os.close(slave)
@@ -213,7 +213,7 @@ class ImportAtScaleTest(unittest.TestCase):
         master, slave = pty.openpty()
         try:
             proc = subprocess.run([ctl_binary(), "users", "import", path], cwd=self.server.dir,
-                                  env=ctl_env(self.server.env), stdout=subprocess.DEVNULL,
+                                  env=dict(self.server.env), stdout=subprocess.DEVNULL,
                                   stderr=slave, timeout=280)
             os.close(slave)
             slave = None
