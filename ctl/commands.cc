@@ -191,6 +191,14 @@ Result<User> Ctl::Resolve(const std::string& who) {
   return user;
 }
 
+Result<std::string> Ctl::HashOfNewPassword() {
+  Result<std::string> password = ReadNewPassword(options_.in_fd, STDERR_FILENO);
+  if (!password.ok()) return password.status();
+  Result<PasswordHasher> hasher = server::PasswordHasherOf(config_);
+  if (!hasher.ok()) return hasher.status();
+  return hasher->Hash(*password);
+}
+
 // --- sessions ---------------------------------------------------------------------------
 
 int Ctl::SessionsList(const std::string& user_id, const std::string& username) {
@@ -458,11 +466,7 @@ int Ctl::UsersAdd(const std::string& username, const std::string& email, const s
   if (Status free = stores_->users->CheckAvailable(username, email); !free.ok()) {
     return Fail(free, "users add");
   }
-  Result<std::string> password = ReadNewPassword(options_.in_fd, STDERR_FILENO);
-  if (!password.ok()) return Fail(password.status(), "users add");
-  Result<PasswordHasher> hasher = server::PasswordHasherOf(config_);
-  if (!hasher.ok()) return Fail(hasher.status(), "users add");
-  Result<std::string> hash = hasher->Hash(*password);
+  Result<std::string> hash = HashOfNewPassword();
   if (!hash.ok()) return Fail(hash.status(), "users add");
   User user;
   user.username = username;
@@ -483,11 +487,7 @@ int Ctl::UsersSetPassword(const std::string& who) {
   if (int rc = Open(); rc != kExitDone) return rc;
   Result<User> user = Resolve(who);
   if (!user.ok()) return Fail(user.status(), "users set-password");
-  Result<std::string> password = ReadNewPassword(options_.in_fd, STDERR_FILENO);
-  if (!password.ok()) return Fail(password.status(), "users set-password");
-  Result<PasswordHasher> hasher = server::PasswordHasherOf(config_);
-  if (!hasher.ok()) return Fail(hasher.status(), "users set-password");
-  Result<std::string> hash = hasher->Hash(*password);
+  Result<std::string> hash = HashOfNewPassword();
   if (!hash.ok()) return Fail(hash.status(), "users set-password");
   if (Status st = stores_->users->UpdatePasswordHash(user->id, *hash); !st.ok()) {
     return Fail(st, "users set-password");

@@ -62,6 +62,9 @@ class Ctl {
   // The user named by `who`: an id, else a username or email. NotFound / Unavailable.
   Result<User> Resolve(const std::string& who);
   int Fail(const Status& status, const std::string& what);
+  // A new password read from in_fd (password_input.h), hashed at the configuration's
+  // argon2id cost. The reading's refusal, or the hasher's error.
+  Result<std::string> HashOfNewPassword();
   void Progress(const std::string& text);
 
   const server::ServerConfig& config_;
