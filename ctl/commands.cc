@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -119,8 +121,34 @@ Ctl::Ctl(const server::ServerConfig& config, CtlOptions options, std::ostream& o
          std::ostream& err)
     : config_(config), options_(options), out_(out), err_(err) {}
 
+namespace {
+
+// Drops `owner` once its reference is the last one, so that the object is destroyed, and
+// the threads it owns joined, on this thread. A blocking store call returns as soon as
+// its callback has run, while the store's I/O thread may still be unwinding that
+// callback's captures (which hold the store) for a moment; had that thread dropped the
+// last reference, the store's Redis client could not join its own thread and would leave
+// it running at exit. Bounded: past `limit` the reference is dropped anyway.
+template <typename T>
+void ReleaseOnThisThread(std::shared_ptr<T>& owner, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (owner && owner.use_count() > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  owner.reset();
+}
+
+}  // namespace
+
 Ctl::~Ctl() {
-  manager_.reset();
+  manager_.reset();  // the manager holds the session store
+  if (stores_) {
+    constexpr std::chrono::milliseconds kLimit(2000);
+    stores_->redis_nodes = nullptr;
+    ReleaseOnThisThread(stores_->sessions, kLimit);
+    ReleaseOnThisThread(stores_->auth_state, kLimit);
+    ReleaseOnThisThread(stores_->users, kLimit);
+  }
   stores_.reset();
 }
 
@@ -161,6 +189,14 @@ Result<User> Ctl::Resolve(const std::string& who) {
   user = stores_->users->FindByLogin(who);
   if (!user.ok() && user.status().IsNotFound()) return Status::NotFound("no user '" + who + "'");
   return user;
+}
+
+Result<std::string> Ctl::HashOfNewPassword() {
+  Result<std::string> password = ReadNewPassword(options_.in_fd, STDERR_FILENO);
+  if (!password.ok()) return password.status();
+  Result<PasswordHasher> hasher = server::PasswordHasherOf(config_);
+  if (!hasher.ok()) return hasher.status();
+  return hasher->Hash(*password);
 }
 
 // --- sessions ---------------------------------------------------------------------------
@@ -302,14 +338,31 @@ int Ctl::SessionsStats(std::size_t top) {
   return kExitDone;
 }
 
-// Walks every live session in bounded pages, and the users database page by page, and
-// lists the sessions of each user found once: a user-index read drops the members whose
-// record is gone (Redis) and a record seen past its deadline is deleted with its index
-// entry (both stores). Expired records themselves go by their TTL (Redis) or by the
-// store's bounded purges (SQLite); an index left by a user in neither walk expires by its
-// own TTL.
+// Two walks. First every record in bounded pages (PurgeDead): the dead ones -- past their
+// expires_at whatever their TTL says, e.g. a record written by another service or by
+// hand with a long TTL or none -- are deleted with their index entries, each only if
+// unchanged since read. Then every live session in bounded pages, and the users database
+// page by page, and the sessions of each user found listed once: a user-index read drops
+// the members whose record is gone (Redis). An index left by a user in neither walk
+// expires by its own TTL.
 int Ctl::SessionsPurge() {
   if (int rc = Open(); rc != kExitDone) return rc;
+  PurgePage dead;
+  {
+    std::string cursor;
+    do {
+      Result<PurgePage> page = stores_->sessions->PurgeDead(cursor, kScanBatch);
+      if (!page.ok()) {
+        if (options_.progress) err_ << '\n';
+        return Fail(page.status(), "sessions purge");
+      }
+      dead.examined += page->examined;
+      dead.deleted += page->deleted;
+      cursor = std::move(page->next_cursor);
+      Progress("examined " + std::to_string(dead.examined) + " records, deleted " +
+               std::to_string(dead.deleted) + " dead ones");
+    } while (!cursor.empty());
+  }
   std::vector<std::string> users;
   {
     std::unordered_map<std::string, bool> seen;
@@ -348,9 +401,13 @@ int Ctl::SessionsPurge() {
   if (options_.json) {
     std::string line;
     JsonWriter(line).BeginObject().Key("users").Int(static_cast<std::int64_t>(users.size()))
-        .Key("live_sessions").Int(static_cast<std::int64_t>(live)).EndObject();
+        .Key("live_sessions").Int(static_cast<std::int64_t>(live))
+        .Key("examined").Int(static_cast<std::int64_t>(dead.examined))
+        .Key("dead_deleted").Int(static_cast<std::int64_t>(dead.deleted)).EndObject();
     out_ << line << '\n';
   } else {
+    out_ << "deleted " << dead.deleted << " dead session records (" << dead.examined
+         << " examined)\n";
     out_ << "tidied the session indexes of " << users.size() << " users (" << live
          << " live sessions kept)\n";
   }
@@ -409,11 +466,7 @@ int Ctl::UsersAdd(const std::string& username, const std::string& email, const s
   if (Status free = stores_->users->CheckAvailable(username, email); !free.ok()) {
     return Fail(free, "users add");
   }
-  Result<std::string> password = ReadNewPassword(options_.in_fd, STDERR_FILENO);
-  if (!password.ok()) return Fail(password.status(), "users add");
-  Result<PasswordHasher> hasher = server::PasswordHasherOf(config_);
-  if (!hasher.ok()) return Fail(hasher.status(), "users add");
-  Result<std::string> hash = hasher->Hash(*password);
+  Result<std::string> hash = HashOfNewPassword();
   if (!hash.ok()) return Fail(hash.status(), "users add");
   User user;
   user.username = username;
@@ -434,11 +487,7 @@ int Ctl::UsersSetPassword(const std::string& who) {
   if (int rc = Open(); rc != kExitDone) return rc;
   Result<User> user = Resolve(who);
   if (!user.ok()) return Fail(user.status(), "users set-password");
-  Result<std::string> password = ReadNewPassword(options_.in_fd, STDERR_FILENO);
-  if (!password.ok()) return Fail(password.status(), "users set-password");
-  Result<PasswordHasher> hasher = server::PasswordHasherOf(config_);
-  if (!hasher.ok()) return Fail(hasher.status(), "users set-password");
-  Result<std::string> hash = hasher->Hash(*password);
+  Result<std::string> hash = HashOfNewPassword();
   if (!hash.ok()) return Fail(hash.status(), "users set-password");
   if (Status st = stores_->users->UpdatePasswordHash(user->id, *hash); !st.ok()) {
     return Fail(st, "users set-password");

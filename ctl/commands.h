@@ -1,7 +1,9 @@
 // The commands of sessionkit-ctl (API.md §11), each returning the exit status of §11
 // (exit_codes.h), on the stores of a server configuration opened as the server opens
 // them (server/app/stores.h). No HTTP listener, no event loop: a Redis store runs its
-// client's own I/O thread and the calls here use the stores' blocking forms.
+// client's own I/O thread and the calls here use the stores' blocking forms. Destroying
+// a Ctl destroys its stores on the calling thread, so every thread they started has been
+// joined when the destructor returns (nothing is left running at exit).
 //
 // Output goes to `out`: a table, or with `json` one JSON object per line (per row).
 // Messages and progress go to `err`; progress only when standard error is a terminal.
@@ -60,6 +62,9 @@ class Ctl {
   // The user named by `who`: an id, else a username or email. NotFound / Unavailable.
   Result<User> Resolve(const std::string& who);
   int Fail(const Status& status, const std::string& what);
+  // A new password read from in_fd (password_input.h), hashed at the configuration's
+  // argon2id cost. The reading's refusal, or the hasher's error.
+  Result<std::string> HashOfNewPassword();
   void Progress(const std::string& text);
 
   const server::ServerConfig& config_;

@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   stats->add_option("--top", top, "users to list")->capture_default_str()->check(CLI::Range(1, 1000));
   stats->callback([&] { run = [&](ctl::Ctl& c) { return c.SessionsStats(top); }; });
   CLI::App* purge = sessions->add_subcommand(
-      "purge", "drop expired records and stale index members (bounded batches)");
+      "purge", "delete expired records (whatever their TTL) and stale index members (bounded batches)");
   purge->callback([&] { run = [&](ctl::Ctl& c) { return c.SessionsPurge(); }; });
 
   CLI::App* users = app.add_subcommand("users", "user accounts");

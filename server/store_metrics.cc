@@ -175,6 +175,11 @@ class InstrumentedSessionStore final : public SessionStore {
   void PingAsync(StatusCallback done) override {
     inner_->PingAsync(Timed(std::move(done), metrics_, StoreOp::kPing));
   }
+  // Admin only (sessionkit-ctl, whose stores are not instrumented): forwarded untimed.
+  void PurgeDeadAsync(std::string_view cursor, std::size_t limit,
+                      ResultCallback<PurgePage> done) override {
+    inner_->PurgeDeadAsync(cursor, limit, std::move(done));
+  }
 
  private:
   SessionStorePtr inner_;

@@ -57,6 +57,21 @@ TEST(StoreMetricsTest, EverySessionStoreCallIsTimedAndFailuresCountedByOperation
   EXPECT_EQ(text.find("op=\"touch\""), std::string::npos) << "operations never called are left out";
 }
 
+TEST(StoreMetricsTest, PurgeOfDeadSessionsIsForwarded) {
+  StoreMetrics metrics;
+  ManualClock clock;
+  SessionStorePtr store = InstrumentSessionStore(std::make_shared<MemoryStore>(&clock), metrics);
+  ASSERT_TRUE(store->Insert(MakeTestSession(TestSessionId(1), "7", clock.Now(), std::chrono::minutes(1))).ok());
+  ASSERT_TRUE(store->Insert(MakeTestSession(TestSessionId(2), "7", clock.Now(), std::chrono::hours(1))).ok());
+  clock.Advance(std::chrono::minutes(2));
+  Result<PurgePage> page = store->PurgeDead("", 100);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->deleted, 1u) << "the decorator must not answer with the interface's default";
+  EXPECT_EQ(page->examined, 2u);
+  EXPECT_TRUE(page->next_cursor.empty());
+  EXPECT_TRUE(store->Get(TestSessionId(2)).ok());
+}
+
 TEST(StoreMetricsTest, AccountStateFailuresAreCountedToo) {
   StoreMetrics metrics;
   auto switchable = std::make_shared<sessionkit::testing::SwitchableAuthState>(nullptr);

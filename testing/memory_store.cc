@@ -166,4 +166,21 @@ void MemoryStore::ScanAsync(std::string_view cursor, std::size_t limit, ResultCa
   done(std::move(page));
 }
 
+void MemoryStore::PurgeDeadAsync(std::string_view /*cursor*/, std::size_t /*limit*/,
+                                 ResultCallback<PurgePage> done) {
+  const TimePoint now = clock_.Now();
+  PurgePage page;
+  {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> dead;
+    for (const auto& [id, s] : sessions_) {
+      ++page.examined;
+      if (!LiveLocked(s, now)) dead.push_back(id);
+    }
+    for (const std::string& id : dead) EraseLocked(id);
+    page.deleted = dead.size();
+  }
+  done(std::move(page));
+}
+
 }  // namespace sessionkit::testing

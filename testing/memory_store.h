@@ -35,6 +35,9 @@ class MemoryStore final : public SessionStore {
   void CountAsync(ResultCallback<std::uint64_t> done) override;
   void ScanAsync(std::string_view cursor, std::size_t limit, ResultCallback<ScanPage> done) override;
   void PingAsync(StatusCallback done) override { done(Status::Ok()); }
+  // Every dead session in one page (the cursor is ignored).
+  void PurgeDeadAsync(std::string_view cursor, std::size_t limit,
+                      ResultCallback<PurgePage> done) override;
 
  private:
   bool LiveLocked(const Session& s, TimePoint now) const { return now < s.expires_at; }
@@ -103,6 +106,11 @@ class CountingStore final : public SessionStore {
   void PingAsync(StatusCallback done) override {
     if (down_) return done(Down());
     inner_->PingAsync(std::move(done));
+  }
+  void PurgeDeadAsync(std::string_view cursor, std::size_t limit,
+                      ResultCallback<PurgePage> done) override {
+    if (down_) return done(Down());
+    inner_->PurgeDeadAsync(cursor, limit, std::move(done));
   }
 
  private:

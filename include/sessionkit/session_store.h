@@ -51,6 +51,13 @@ struct ScanPage {
   std::string next_cursor;
 };
 
+// One page of an admin purge (SessionStore::PurgeDeadAsync).
+struct PurgePage {
+  std::uint64_t examined = 0;  // records looked at (SQLite: only the dead ones, by index)
+  std::uint64_t deleted = 0;   // dead records deleted, each with its user-index entry
+  std::string next_cursor;     // empty: the walk is complete
+};
+
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
@@ -118,6 +125,18 @@ class SessionStore {
   Result<std::uint64_t> Count();
   Result<ScanPage> Scan(std::string_view cursor, std::size_t limit);
   Status Ping();
+
+  // Admin (sessionkit-ctl `sessions purge`): one bounded step of deleting dead records,
+  // those past their expires_at by the store clock whatever their backing TTL says (a
+  // record written by another service or by hand may carry a longer TTL, or none), each
+  // with its user-index entry. Start with cursor "" and pass next_cursor back until it
+  // comes back empty; a page looks at about `limit` records. Each delete is a
+  // compare-and-delete of the record as read: one rewritten meanwhile (a slide) is kept.
+  // Records that do not parse, or are not stored under their own id, are left alone.
+  // The default answers InvalidArgument ("cannot purge"): a decorator must forward it.
+  virtual void PurgeDeadAsync(std::string_view cursor, std::size_t limit,
+                              ResultCallback<PurgePage> done);
+  Result<PurgePage> PurgeDead(std::string_view cursor, std::size_t limit);
 };
 
 using SessionStorePtr = std::shared_ptr<SessionStore>;

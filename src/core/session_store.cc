@@ -46,4 +46,13 @@ Status SessionStore::Ping() {
   return WaitForStatus([&](auto cb) { PingAsync(std::move(cb)); });
 }
 
+void SessionStore::PurgeDeadAsync(std::string_view /*cursor*/, std::size_t /*limit*/,
+                                  ResultCallback<PurgePage> done) {
+  done(Status::InvalidArgument("this session store cannot purge dead records"));
+}
+
+Result<PurgePage> SessionStore::PurgeDead(std::string_view cursor, std::size_t limit) {
+  return WaitFor<PurgePage>([&](auto cb) { PurgeDeadAsync(cursor, limit, std::move(cb)); });
+}
+
 }  // namespace sessionkit

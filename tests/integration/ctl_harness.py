@@ -33,19 +33,9 @@ def bcrypt_hash(password, prefix="$2b$"):
     return prefix + h[4:]
 
 
-def ctl_env(env):
-    """`env` for a sessionkit-ctl run; in the ASan pass with lsan-ctl.supp (see there)."""
-    env = dict(env)
-    if "ASAN_OPTIONS" in env:
-        env["LSAN_OPTIONS"] = "suppressions=" + os.path.join(
-            os.path.dirname(os.path.abspath(__file__)), "lsan-ctl.supp")
-    return env
-
-
 def run_ctl(server, *args, stdin=None, env=None, timeout=120):
     """Runs sessionkit-ctl with the server's environment in its directory."""
     full_env = dict(server.env)
     full_env.update(env or {})
-    full_env = ctl_env(full_env)
     return subprocess.run([ctl_binary()] + list(args), cwd=server.dir, env=full_env,
                           input=stdin, capture_output=True, text=True, timeout=timeout)

@@ -4,18 +4,33 @@ revokes or disables refused by the server on its next request, the exit codes 0/
 and no password on any command line.
 """
 
+import datetime
 import json
 import os
 import platform
+import sqlite3
 import subprocess
 import threading
+import time
 import unittest
 
-from ctl_harness import bcrypt_hash, ctl_binary, ctl_env, run_ctl
+from ctl_harness import bcrypt_hash, ctl_binary, run_ctl
 from sk_harness import (PASSWORD, SECRET, Client, MariadbProcess, RedisProcess, ServerProcess,
                         free_port, jwt_claims, wait_until)
 
 NEW_PASSWORD = "battery staple 9"
+
+
+def rfc3339(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def session_record(sid, user_id, created, expires):
+    """A session record as the Go service writes one (API.md §2)."""
+    return json.dumps({"id": sid, "user_id": user_id, "username": "planted", "purpose": "login",
+                       "ip_address": "203.0.113.9", "user_agent": "curl/8", "device_id": "",
+                       "created_at": rfc3339(created), "expires_at": rfc3339(expires),
+                       "last_seen": rfc3339(created)}, separators=(",", ":"))
 
 
 def json_lines(text):
@@ -260,13 +275,39 @@ class CtlContract:
         again = json_lines(self.ok("--json", "sessions", "stats").stdout)[0]
         self.assertEqual(again["total"], stats["total"], "purge keeps every live session")
 
+    def test_purge_deletes_dead_records_whatever_their_ttl(self):
+        """Records past their expires_at that the store would keep (Redis: planted with no
+        TTL, as by hand or by another service; SQLite: rows nobody reads) are deleted with
+        their index entries; live ones, planted or made by the server, are untouched."""
+        self.fresh_user("pia")
+        token = self.login("pia")["token"]
+        now = time.time()
+        dead = ["sess_" + f"{i:02x}" * 32 for i in range(0xd0, 0xd5)]
+        live = ["sess_" + f"{i:02x}" * 32 for i in range(0xe0, 0xe2)]
+        for sid in dead:
+            self.plant_record(sid, "planted-user", now - 7200, now - 60)
+        for sid in live:
+            self.plant_record(sid, "planted-user", now - 60, now + 7200)
+        r = self.ok("--json", "sessions", "purge")
+        purged = json_lines(r.stdout)[0]
+        self.assertEqual(purged["dead_deleted"], len(dead), r.stdout)
+        self.assertGreaterEqual(purged["examined"], len(dead))
+        for sid in dead:
+            self.assertFalse(self.record_exists(sid), sid)
+            self.assertFalse(self.indexed("planted-user", sid), sid)
+        for sid in live:
+            self.assertTrue(self.record_exists(sid), sid)
+        self.assertEqual(self.server.client.verify(token).status, 200)
+        text = self.ok("sessions", "purge").stdout
+        self.assertIn("deleted 0 dead session records", text)
+
     # --- secrets --------------------------------------------------------------------
 
     def test_no_password_on_any_command_line(self):
         """While ctl waits for the password on its standard input, no process of this test
         (ctl, the server, redis...) has it in /proc/<pid>/cmdline or its environment."""
         secret_password = "pw-on-stdin-" + os.urandom(6).hex()
-        env = ctl_env(self.server.env)
+        env = dict(self.server.env)
         proc = subprocess.Popen([ctl_binary(), "users", "add", "kim", "kim@example.com"],
                                 cwd=self.server.dir, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -318,11 +359,27 @@ class SqliteCtlTest(CtlContract, unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
+    def plant_record(self, sid, user_id, created, expires):
+        with sqlite3.connect(os.path.join(self.server.dir, "sessionkit.db"), timeout=10) as db:
+            db.execute("INSERT INTO sessions (id, user_id, created_at, expires_at, record) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       (sid, user_id, int(created * 1000), int(expires * 1000),
+                        session_record(sid, user_id, created, expires)))
+
+    def record_exists(self, sid):
+        with sqlite3.connect(os.path.join(self.server.dir, "sessionkit.db"), timeout=10) as db:
+            return db.execute("SELECT COUNT(*) FROM sessions WHERE id = ?", (sid,)).fetchone()[0] == 1
+
+    def indexed(self, user_id, sid):
+        return self.record_exists(sid)  # the index is the table's
+
     def test_an_unusable_database_is_unreachable_3(self):
         r = self.ctl("config", "check", env={"DATABASE_URL": "sqlite:///nonexistent-dir/x.db"})
         self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
         self.assertIn("UNREACHABLE", r.stdout)
         r = self.ctl("sessions", "stats", env={"DATABASE_URL": "sqlite:///nonexistent-dir/x.db"})
+        self.assertEqual(r.returncode, 3)
+        r = self.ctl("sessions", "purge", env={"DATABASE_URL": "sqlite:///nonexistent-dir/x.db"})
         self.assertEqual(r.returncode, 3)
 
 
@@ -343,9 +400,20 @@ class RedisCtlTest(CtlContract, unittest.TestCase):
         cls.server.stop()
         cls.redis.cleanup()
 
+    def plant_record(self, sid, user_id, created, expires):
+        self.redis.cmd("SET", f"session:{sid}", session_record(sid, user_id, created, expires))
+        self.redis.cmd("SADD", f"user_sessions:{user_id}", sid)  # no TTL on either
+
+    def record_exists(self, sid):
+        return self.redis.cmd("EXISTS", f"session:{sid}") == 1
+
+    def indexed(self, user_id, sid):
+        return self.redis.cmd("SISMEMBER", f"user_sessions:{user_id}", sid) == 1
+
     def test_a_redis_that_is_down_is_unreachable_3(self):
         down = {"REDIS_ADDR": f"127.0.0.1:{free_port()}"}
-        for args in (["config", "check"], ["sessions", "stats"], ["sessions", "revoke-user", "x"]):
+        for args in (["config", "check"], ["sessions", "stats"], ["sessions", "revoke-user", "x"],
+                     ["sessions", "purge"]):
             r = self.ctl(*args, env=down)
             self.assertEqual(r.returncode, 3, f"{args}: {r.stdout}\n{r.stderr}")
 

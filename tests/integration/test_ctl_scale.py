@@ -2,7 +2,8 @@
 
 - `sessions stats` over 200,000 sessions planted in a real redis-server (pipelined SETs
   over one socket) plus 1,000 records already past their expires_at (whose keys still
-  live): the count is exact, and INFO commandstats shows SCAN and not one KEYS;
+  live): the count is exact, and INFO commandstats shows SCAN and not one KEYS; then
+  `sessions purge` deletes exactly those 1,000;
 - `users import` of 10,000 JSON lines (bcrypt hashes, stored as given, never computed)
   with 100 malformed ones, then again (everything skipped), while a server runs on the
   same SQLite file and logs an imported user in.
@@ -19,7 +20,7 @@ import subprocess
 import time
 import unittest
 
-from ctl_harness import bcrypt_hash, ctl_binary, ctl_env, run_ctl
+from ctl_harness import bcrypt_hash, ctl_binary, run_ctl
 from sk_harness import PASSWORD, RedisProcess, ServerProcess
 
 SESSIONS = 200_000
@@ -129,7 +130,7 @@ class RedisStatsAtScaleTest(unittest.TestCase):
         # On a terminal, progress goes to standard error; the result is the same.
         master, slave = pty.openpty()
         try:
-            env = ctl_env(self.server.env)
+            env = dict(self.server.env)
             proc = subprocess.run([ctl_binary(), "--json", "sessions", "stats"], cwd=self.server.dir,
                                   env=env, stdout=subprocess.PIPE, stderr=slave, timeout=120)
             os.close(slave)
@@ -145,6 +146,24 @@ class RedisStatsAtScaleTest(unittest.TestCase):
         print(f"\nsessions stats: {SESSIONS + DEAD} keys in {elapsed:.2f} s = "
               f"{(SESSIONS + DEAD) / elapsed:,.0f} keys/s (ctl CPU {ctl_cpu:.2f} s; "
               f"redis-server user CPU so far {redis_cpu:.2f} s; planted in {planted_s:.1f} s)")
+
+        # purge: the 1,000 dead records (their keys would live another day) go, exactly.
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.monotonic()
+        r = run_ctl(self.server, "--json", "sessions", "purge", timeout=280)
+        purge_s = time.monotonic() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        purge_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        purged = json.loads(r.stdout)
+        self.assertEqual(purged["dead_deleted"], DEAD)
+        self.assertEqual(purged["examined"], SESSIONS + DEAD)
+        self.assertEqual(purged["users"], 5000, "every user of a live record: its index read")
+        self.assertEqual(self.redis.cmd("DBSIZE"), SESSIONS)
+        self.assertNotIn("cmdstat_keys:", self.redis.cmd("INFO", "commandstats"))
+        print(f"sessions purge: {SESSIONS + DEAD} keys examined, {DEAD} deleted, "
+              f"{purged['users']} user indexes read, in {purge_s:.2f} s = "
+              f"{(SESSIONS + DEAD) / purge_s:,.0f} keys/s (ctl CPU {purge_cpu:.2f} s)")
 
 
 class ImportAtScaleTest(unittest.TestCase):
@@ -194,7 +213,7 @@ class ImportAtScaleTest(unittest.TestCase):
         master, slave = pty.openpty()
         try:
             proc = subprocess.run([ctl_binary(), "users", "import", path], cwd=self.server.dir,
-                                  env=ctl_env(self.server.env), stdout=subprocess.DEVNULL,
+                                  env=dict(self.server.env), stdout=subprocess.DEVNULL,
                                   stderr=slave, timeout=280)
             os.close(slave)
             slave = None

@@ -144,6 +144,66 @@ TEST_P(StoreConformanceTest, DeadSessionsAreInvisibleToListCountAndScan) {
   EXPECT_THAT(IdsOf(page->sessions), ElementsAre(long_lived.id));
 }
 
+// --- admin purge -----------------------------------------------------------------------
+
+// Every page of a purge from the start; the sums of its pages.
+PurgePage PurgeAll(SessionStore& store, std::size_t limit) {
+  PurgePage total;
+  std::string cursor;
+  for (int pages = 0; pages < 100000; ++pages) {
+    Result<PurgePage> page = store.PurgeDead(cursor, limit);
+    if (!page.ok()) {
+      ADD_FAILURE() << page.status().ToString();
+      return total;
+    }
+    total.examined += page->examined;
+    total.deleted += page->deleted;
+    cursor = page->next_cursor;
+    if (cursor.empty()) return total;
+  }
+  ADD_FAILURE() << "the purge never ended";
+  return total;
+}
+
+TEST_P(StoreConformanceTest, PurgeDeletesDeadRecordsWithTheirIndexEntriesAndKeepsLiveOnes) {
+  std::vector<Session> live;
+  for (int i = 0; i < 7; ++i) {
+    const Session dying = MakeTestSession(TestSessionId(100 + i), i % 2 ? "user-a" : "user-b", now(), minutes(5));
+    ASSERT_TRUE(store().Insert(dying).ok());
+    live.push_back(MakeTestSession(TestSessionId(200 + i), i % 2 ? "user-a" : "user-c", now(), hours(1)));
+    ASSERT_TRUE(store().Insert(live.back()).ok());
+  }
+  clock().Advance(minutes(6));
+
+  const PurgePage purged = PurgeAll(store(), 3);  // small pages: the walk takes several
+  EXPECT_EQ(purged.deleted, 7u);
+  EXPECT_GE(purged.examined, 7u);
+  for (int i = 0; i < 7; ++i) {
+    // NotFound, not Expired: deleted by the purge, not left for a read to find dead.
+    SK_EXPECT_CODE(store().Get(TestSessionId(100 + i)).status(), Code::kNotFound);
+  }
+  for (const Session& s : live) EXPECT_TRUE(store().Get(s.id).ok()) << s.id;
+  auto count = store().Count();
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 7u);
+  auto listed = store().ListForUser("user-b");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(*listed, IsEmpty());
+  EXPECT_EQ(PurgeAll(store(), 100).deleted, 0u) << "nothing left to purge";
+}
+
+TEST_P(StoreConformanceTest, PurgeNeverDeletesASessionSlidPastItsOldDeadline) {
+  const Session s = MakeTestSession(TestSessionId(1), "user-a", now(), minutes(5));
+  ASSERT_TRUE(store().Insert(s).ok());
+  clock().Advance(minutes(4));
+  auto current = store().Get(s.id);
+  ASSERT_TRUE(current.ok());
+  ASSERT_TRUE(store().Touch(*current, now(), now() + hours(1)).ok());
+  clock().Advance(minutes(2));  // past the first deadline, within the slid one
+  EXPECT_EQ(PurgeAll(store(), 10).deleted, 0u);
+  EXPECT_TRUE(store().Get(s.id).ok());
+}
+
 // --- touch ---------------------------------------------------------------------------
 
 TEST_P(StoreConformanceTest, TouchUpdatesLastSeenAndExpiresAtOnly) {

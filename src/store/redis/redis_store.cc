@@ -78,6 +78,7 @@ class RedisStore final : public SessionStore, public std::enable_shared_from_thi
   void CountAsync(ResultCallback<std::uint64_t> done) override;
   void ScanAsync(std::string_view cursor, std::size_t limit, ResultCallback<ScanPage> done) override;
   void PingAsync(StatusCallback done) override;
+  void PurgeDeadAsync(std::string_view cursor, std::size_t limit, ResultCallback<PurgePage> done) override;
 
  private:
   void GetAttempt(std::string id, int retries, ResultCallback<Session> done);
@@ -96,6 +97,15 @@ class RedisStore final : public SessionStore, public std::enable_shared_from_thi
   // calls `then` (cleanup failures are not the caller's: the listing stays right).
   void Prune(const std::string& user_id, std::vector<std::string> missing,
              std::vector<std::pair<std::string, std::string>> dead, std::function<void()> then);
+  // SCAN one step from `cursor` (on a cluster the cursor names the master too), then
+  // MGET of the keys found: the next cursor ("0" at the end), the keys, their values
+  // (nil where deleted since; an empty array when no key was found).
+  struct RawPage {
+    std::string next;
+    std::vector<std::string> keys;
+    RedisReply values;
+  };
+  void ScanRaw(std::string cursor, std::size_t count, std::function<void(Result<RawPage>)> done);
   // SCAN one step from `cursor`, then MGET the keys found; live records only.
   void ScanStep(std::string cursor, std::size_t count,
                 std::function<void(Result<std::pair<std::string, std::vector<Session>>>)> done);
@@ -481,8 +491,7 @@ void RedisStore::Prune(const std::string& user_id, std::vector<std::string> miss
 
 // --- admin -------------------------------------------------------------------------
 
-void RedisStore::ScanStep(std::string cursor, std::size_t count,
-                          std::function<void(Result<std::pair<std::string, std::vector<Session>>>)> done) {
+void RedisStore::ScanRaw(std::string cursor, std::size_t count, std::function<void(Result<RawPage>)> done) {
   const std::string count_text = std::to_string(count);
   // On a cluster the cursor names the master too: redis cursor * kScanNodeSlots + the
   // master's place in the scan order (masters by their lowest slot).
@@ -493,51 +502,38 @@ void RedisStore::ScanStep(std::string cursor, std::size_t count,
     cursor = std::to_string(combined / kScanNodeSlots);
     const std::size_t masters = client_->ScanNodes();
     if (masters == 0) return done(Status::Unavailable("redis cluster: no slot map yet"));
-    if (node >= masters) return done(std::pair<std::string, std::vector<Session>>{"0", {}});
+    if (node >= masters) return done(RawPage{"0", {}, {}});
   }
   auto on_scan = [self = shared_from_this(), node, done = std::move(done)](Result<RedisReply> reply) mutable {
-        using Page = std::pair<std::string, std::vector<Session>>;
-        if (Status st = ReplyStatus(reply, "redis SCAN"); !st.ok()) return done(st);
-        const RedisReply& r = *reply;
-        if (!r.is_array() || r.elements.size() != 2 || !r.elements[1].is_array()) {
-          return done(UnexpectedReply("redis SCAN", r));
-        }
-        std::string next = r.elements[0].str;
-        if (self->cluster_) {
-          const std::uint64_t redis_next = std::strtoull(next.c_str(), nullptr, 10);
-          if (redis_next != 0) {
-            next = std::to_string(redis_next * kScanNodeSlots + node);
-          } else {
-            next = node + 1 < self->client_->ScanNodes() ? std::to_string(node + 1) : "0";
-          }
-        }
-        std::vector<std::string> args = {"MGET"};
-        for (const RedisReply& key : r.elements[1].elements) args.push_back(key.str);
-        if (args.size() == 1) return done(Page{std::move(next), {}});
-        RedisStore* store = self.get();
-        std::vector<std::string> keys(args.begin() + 1, args.end());
-        store->MultiGet(std::move(keys), [self = std::move(self), next = std::move(next), args,
-                                          done = std::move(done)](Result<RedisReply> values) mutable {
-          if (Status st = ReplyStatus(values, "redis MGET"); !st.ok()) return done(st);
-          if (!values->is_array() || values->elements.size() + 1 != args.size()) {
-            return done(UnexpectedReply("redis MGET", *values));
-          }
-          const TimePoint now = self->clock_.Now();
-          std::vector<Session> live;
-          for (std::size_t i = 0; i < values->elements.size(); ++i) {
-            const RedisReply& value = values->elements[i];
-            if (!value.is_string()) continue;  // deleted since the SCAN
-            Result<Session> s = DecodeSession(value.str);
-            // Served only under its own key (session:<id>).
-            if (!s.ok() || args[i + 1].size() != internal::kSessionKeyPrefix.size() + s->id.size() ||
-                std::string_view(args[i + 1]).substr(internal::kSessionKeyPrefix.size()) != s->id) {
-              continue;
-            }
-            if (now < s->expires_at) live.push_back(std::move(s).value());
-          }
-          done(Page{std::move(next), std::move(live)});
-        });
-      };
+    if (Status st = ReplyStatus(reply, "redis SCAN"); !st.ok()) return done(st);
+    RedisReply& r = *reply;
+    if (!r.is_array() || r.elements.size() != 2 || !r.elements[1].is_array()) {
+      return done(UnexpectedReply("redis SCAN", r));
+    }
+    RawPage page;
+    page.next = r.elements[0].str;
+    if (self->cluster_) {
+      const std::uint64_t redis_next = std::strtoull(page.next.c_str(), nullptr, 10);
+      if (redis_next != 0) {
+        page.next = std::to_string(redis_next * kScanNodeSlots + node);
+      } else {
+        page.next = node + 1 < self->client_->ScanNodes() ? std::to_string(node + 1) : "0";
+      }
+    }
+    for (RedisReply& key : r.elements[1].elements) page.keys.push_back(std::move(key.str));
+    if (page.keys.empty()) return done(std::move(page));
+    RedisStore* store = self.get();
+    std::vector<std::string> keys = page.keys;
+    store->MultiGet(std::move(keys), [page = std::move(page), done = std::move(done)](
+                                         Result<RedisReply> values) mutable {
+      if (Status st = ReplyStatus(values, "redis MGET"); !st.ok()) return done(st);
+      if (!values->is_array() || values->elements.size() != page.keys.size()) {
+        return done(UnexpectedReply("redis MGET", *values));
+      }
+      page.values = std::move(values).value();
+      done(std::move(page));
+    });
+  };
   const std::vector<std::string_view> scan = {"SCAN", cursor, "MATCH", internal::kSessionKeyPattern, "COUNT",
                                               count_text};
   if (cluster_) {
@@ -545,6 +541,33 @@ void RedisStore::ScanStep(std::string cursor, std::size_t count,
   } else {
     client_->Command(scan, std::move(on_scan));
   }
+}
+
+// The session a scanned value holds, if it is one stored under its own key.
+Result<Session> RecordUnderItsKey(std::string_view key, const RedisReply& value) {
+  if (!value.is_string()) return Status::NotFound("deleted since the SCAN");
+  Result<Session> s = DecodeSession(value.str);
+  if (!s.ok()) return s.status();
+  if (key.size() != internal::kSessionKeyPrefix.size() + s->id.size() ||
+      key.substr(internal::kSessionKeyPrefix.size()) != s->id) {
+    return Status::Malformed("not stored under its own id");
+  }
+  return s;
+}
+
+void RedisStore::ScanStep(std::string cursor, std::size_t count,
+                          std::function<void(Result<std::pair<std::string, std::vector<Session>>>)> done) {
+  ScanRaw(std::move(cursor), count, [self = shared_from_this(), done = std::move(done)](Result<RawPage> page) {
+    using Page = std::pair<std::string, std::vector<Session>>;
+    if (!page.ok()) return done(page.status());
+    const TimePoint now = self->clock_.Now();
+    std::vector<Session> live;
+    for (std::size_t i = 0; i < page->keys.size(); ++i) {
+      Result<Session> s = RecordUnderItsKey(page->keys[i], page->values.elements[i]);
+      if (s.ok() && now < s->expires_at) live.push_back(std::move(s).value());
+    }
+    done(Page{std::move(page->next), std::move(live)});
+  });
 }
 
 void RedisStore::CountAsync(ResultCallback<std::uint64_t> done) { CountFrom("0", 0, std::move(done)); }
@@ -909,6 +932,60 @@ void RedisStore::LockedInsertStep(std::shared_ptr<LockedInsert> run, int step) {
       return;
     }
   }
+}
+
+// --- admin purge -------------------------------------------------------------------
+
+// One SCAN step; each record seen dead by the store clock is deleted if it still holds
+// the bytes read (DeleteIfUnchanged: with its index entry, record first on a cluster
+// when the two are in different slots). On a cluster an empty step of one master goes
+// on to the next one, as ScanAsync does.
+void RedisStore::PurgeDeadAsync(std::string_view cursor, std::size_t limit, ResultCallback<PurgePage> done) {
+  std::string start = cursor.empty() ? "0" : std::string(cursor);
+  if (!IsDecimal(start)) return done(Status::InvalidArgument("malformed purge cursor"));
+  const std::size_t count = std::clamp<std::size_t>(limit, 1, kMaxScanLimit);
+  ScanRaw(std::move(start), count, [self = shared_from_this(), count, done = std::move(done)](
+                                       Result<RawPage> page) mutable {
+    if (!page.ok()) return done(page.status());
+    if (self->cluster_ && page->keys.empty() && page->next != "0") {
+      return self->PurgeDeadAsync(page->next, count, std::move(done));
+    }
+    struct Run {
+      PurgePage result;
+      std::atomic<std::uint64_t> deleted{0};
+      std::mutex mu;
+      Status failure = Status::Ok();
+      ResultCallback<PurgePage> done;
+    };
+    auto run = std::make_shared<Run>();
+    run->result.examined = page->keys.size();
+    if (page->next != "0") run->result.next_cursor = std::move(page->next);
+    run->done = std::move(done);
+    const TimePoint now = self->clock_.Now();
+    std::vector<std::pair<Session, std::string>> dead;  // the record, its bytes as read
+    for (std::size_t i = 0; i < page->keys.size(); ++i) {
+      Result<Session> s = RecordUnderItsKey(page->keys[i], page->values.elements[i]);
+      if (!s.ok() || now < s->expires_at) continue;
+      std::string raw = std::move(page->values.elements[i].str);
+      dead.emplace_back(std::move(s).value(), std::move(raw));
+    }
+    auto step = JoinAfter(dead.size(), [run] {
+      if (!run->failure.ok()) return run->done(run->failure);
+      run->result.deleted = run->deleted.load();
+      run->done(std::move(run->result));
+    });
+    for (auto& [session, raw] : dead) {
+      self->DeleteIfUnchanged(session.id, session.user_id, std::move(raw), [run, step](Result<RedisReply> reply) {
+        if (Status st = ReplyStatus(reply, "redis purge"); !st.ok()) {
+          std::lock_guard<std::mutex> lock(run->mu);
+          if (run->failure.ok()) run->failure = std::move(st);
+        } else if (reply->is_integer() && reply->integer == 1) {
+          run->deleted.fetch_add(1);
+        }
+        step();
+      });
+    }
+  });
 }
 }  // namespace
 

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <functional>
 #include <future>
 #include <set>
 #include <string>
@@ -417,6 +419,84 @@ TEST_F(RedisStoreTest, GetOfADeadRecordDeletesItAndItsIndexEntry) {
   EXPECT_EQ(store->Get(s.id).status().code(), Code::kExpired);
   EXPECT_EQ(Redis({"EXISTS", internal::SessionKey(s.id)}).integer, 0);
   EXPECT_THAT(Members("u"), ElementsAre(other.id));
+}
+
+TEST_F(RedisStoreTest, PurgeDeletesDeadRecordsThatCarryNoTtl) {
+  auto store = Open(Options());
+  ASSERT_TRUE(store);
+  // Planted by hand or by another service: no TTL on the records nor on the index.
+  const std::string dead_id = TestSessionId(1), live_id = TestSessionId(2), go_id = TestSessionId(3);
+  Redis({"SET", internal::SessionKey(dead_id),
+         EncodeSession(MakeTestSession(dead_id, "u", clock_.Now(), 10min))});
+  Redis({"SET", internal::SessionKey(live_id),
+         EncodeSession(MakeTestSession(live_id, "u", clock_.Now(), 1h))});
+  Redis({"SET", internal::SessionKey(go_id), GoRecord(go_id)});  // expires 12:00:00.5Z
+  Redis({"SADD", internal::IndexKey("u"), dead_id, live_id});
+  Redis({"SADD", internal::IndexKey("90071992547409931"), go_id});
+  Redis({"SET", "session:not-a-record", "{oops"});  // not ours to judge: left alone
+  clock_.Advance(30min);
+  ASSERT_EQ(Ttl(internal::SessionKey(dead_id)), -1);
+
+  auto page = store->PurgeDead("", 100);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->deleted, 1u);
+  EXPECT_EQ(page->examined, 4u);
+  EXPECT_TRUE(page->next_cursor.empty());
+  EXPECT_EQ(Redis({"EXISTS", internal::SessionKey(dead_id)}).integer, 0);
+  EXPECT_THAT(Members("u"), ElementsAre(live_id));
+  EXPECT_EQ(Redis({"EXISTS", internal::SessionKey(go_id)}).integer, 1) << "live until 12:00";
+  EXPECT_EQ(Redis({"EXISTS", "session:not-a-record"}).integer, 1);
+
+  clock_.Advance(2h);  // 12:30: the Go record is dead too
+  page = store->PurgeDead("", 100);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->deleted, 2u);
+  EXPECT_EQ(Redis({"EXISTS", internal::SessionKey(go_id)}).integer, 0);
+  EXPECT_THAT(Members("90071992547409931"), IsEmpty()) << "a numeric user's index entry goes too";
+  EXPECT_THAT(Members("u"), IsEmpty());
+}
+
+// A clock that runs `action` once, inside the first Now() after Arm(): the store reads
+// the time right after reading the records of a page, so the action lands between the
+// read and the delete.
+class InterposingClock final : public Clock {
+ public:
+  explicit InterposingClock(const ManualClock& base) : base_(base) {}
+  void Arm(std::function<void()> action) {
+    action_ = std::move(action);
+    armed_ = true;
+  }
+  TimePoint Now() const noexcept override {
+    if (armed_.exchange(false)) action_();
+    return base_.Now();
+  }
+
+ private:
+  const ManualClock& base_;
+  std::function<void()> action_;
+  mutable std::atomic<bool> armed_{false};
+};
+
+TEST_F(RedisStoreTest, PurgeKeepsARecordRewrittenBetweenItsReadAndItsDelete) {
+  InterposingClock clock(clock_);
+  RedisStoreOptions options = Options();
+  options.clock = &clock;
+  auto store = Open(options);
+  ASSERT_TRUE(store);
+  const Session s = MakeTestSession(TestSessionId(1), "u", clock_.Now(), 10min);
+  ASSERT_TRUE(store->Insert(s).ok());
+  clock_.Advance(11min);
+  // Another server slides the session after the purge read it dead.
+  auto slid = RewriteSessionTimes(EncodeSession(s), clock_.Now(), clock_.Now() + 1h);
+  ASSERT_TRUE(slid.ok());
+  clock.Arm([&] { Redis({"SET", internal::SessionKey(s.id), *slid, "EX", "3600"}); });
+
+  auto page = store->PurgeDead("", 100);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->deleted, 0u) << "compare-and-delete: the rewritten record is not the one read";
+  EXPECT_EQ(Redis({"GET", internal::SessionKey(s.id)}).str, *slid);
+  EXPECT_THAT(Members("u"), ElementsAre(s.id));
+  EXPECT_TRUE(store->Get(s.id).ok());
 }
 
 TEST_F(RedisStoreTest, ListPrunesMembersWithoutRecordsAndDeletesDeadOnes) {

@@ -374,8 +374,13 @@ void SqliteStore::MaybePurge(SqliteConnection& connection, std::int64_t now_ms) 
 }
 
 Result<std::uint64_t> SqliteStore::PurgeBatch(SqliteConnection& connection, std::int64_t now_ms) {
+  return PurgeRows(connection, now_ms, options_.purge_batch);
+}
+
+Result<std::uint64_t> SqliteStore::PurgeRows(SqliteConnection& connection, std::int64_t now_ms,
+                                             std::size_t rows) {
   const auto batch = static_cast<std::int64_t>(
-      std::min<std::size_t>(options_.purge_batch, std::numeric_limits<std::int64_t>::max()));
+      std::min<std::size_t>(rows, std::numeric_limits<std::int64_t>::max()));
   StatementRun purge(connection, Sql::kPurgeExpired);
   purge.Bind(1, now_ms).Bind(2, batch);
   if (Status st = purge.Run(); !st.ok()) return st;
@@ -391,6 +396,24 @@ Result<std::uint64_t> SqliteStore::PurgeExpired() {
     if (!writer.ok()) return writer.status();
     return PurgeBatch(**connection, now_ms);
   });
+}
+
+void SqliteStore::PurgeDeadAsync(std::string_view /*cursor*/, std::size_t limit,
+                                 ResultCallback<PurgePage> done) {
+  done(Guarded([&]() -> Result<PurgePage> {
+    const std::size_t rows = std::clamp<std::size_t>(limit, 1, kMaxScanLimit);
+    const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    Result<std::uint64_t> deleted = PurgeRows(**connection, now_ms, rows);
+    if (!deleted.ok()) return deleted.status();
+    PurgePage page;
+    page.examined = page.deleted = *deleted;
+    if (*deleted == rows) page.next_cursor = "more";
+    return page;
+  }));
 }
 
 }  // namespace sessionkit

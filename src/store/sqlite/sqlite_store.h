@@ -71,6 +71,11 @@ class SqliteStore final : public SessionStore {
   void CountAsync(ResultCallback<std::uint64_t> done) override;
   void ScanAsync(std::string_view cursor, std::size_t limit, ResultCallback<ScanPage> done) override;
   void PingAsync(StatusCallback done) override;
+  // Dead rows, oldest expiry first, at most min(limit, kMaxScanLimit) per page; the
+  // index on user_id goes with each row. A row slid meanwhile is no longer dead, so the
+  // DELETE's own condition is the compare. next_cursor is non-empty while pages are full.
+  void PurgeDeadAsync(std::string_view cursor, std::size_t limit,
+                      ResultCallback<PurgePage> done) override;
 
   // Deletes up to purge_batch dead rows now, whatever the interval. Returns how many.
   Result<std::uint64_t> PurgeExpired();
@@ -96,6 +101,8 @@ class SqliteStore final : public SessionStore {
   // Both run with the writer mutex held. MaybePurge runs a batch when one is due.
   void MaybePurge(internal::SqliteConnection& connection, std::int64_t now_ms);
   Result<std::uint64_t> PurgeBatch(internal::SqliteConnection& connection, std::int64_t now_ms);
+  Result<std::uint64_t> PurgeRows(internal::SqliteConnection& connection, std::int64_t now_ms,
+                                  std::size_t rows);
 
   const internal::SqliteDatabasePtr database_;
   const SqliteStoreOptions& options_;  // database_'s
