@@ -77,6 +77,16 @@ struct RedisStoreOptions {
   // default) = no WAIT: a session acknowledged just before its master died may be lost.
   int wait_replicas = 0;
   std::chrono::milliseconds wait_timeout{100};
+
+  // Near-cache (SESSION_CACHE=tracking; docs/redis.md, "Near-cache"): with
+  // OpenRedisStoresOnLoops on one Redis (never a cluster: InvalidArgument), each loop
+  // caches the session records it read, dropped as soon as Redis reports a change
+  // (CLIENT TRACKING), and none served more than near_cache_max_staleness (1..60000 ms,
+  // by `clock`) after it was read. A revocation by another client is then seen by this
+  // process when Redis's invalidation message arrives (about a millisecond on one
+  // network), and never later than near_cache_max_staleness. Off by default.
+  bool near_cache = false;
+  std::chrono::milliseconds near_cache_max_staleness{2000};
 };
 
 // Parses REDIS_CLUSTER_NODES ("host:port,host:port,..."; spaces around commas allowed)
