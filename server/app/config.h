@@ -124,6 +124,12 @@ struct ServerConfig {
   int live_sessions_sample_seconds = 60;
   // REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (API.md §12); excludes REDIS_ADDR.
   std::string redis_cluster_nodes;
+  // SESSION_CACHE: off, or tracking (the Redis near-cache, docs/redis.md "Near-cache";
+  // one Redis only). SESSION_CACHE_MAX_STALENESS_MS: the longest a cached record is served
+  // after it was read from Redis.
+  std::string session_cache = "off";
+  bool session_cache_tracking = false;  // parsed from session_cache
+  int session_cache_max_staleness_ms = 2000;
 };
 
 struct ConfigOutcome {
