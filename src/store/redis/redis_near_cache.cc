@@ -189,14 +189,14 @@ class LoopCache : public std::enable_shared_from_this<LoopCache> {
     raw->Submit(commands, 2, Deadline(command_timeout_), subscribed);
   }
 
-  // A PING unanswered within the ping interval closes the link (its deadline).
+  // A PING unanswered within command_timeout closes the link (its deadline).
   void SchedulePing(RedisLink* raw) {
     ping_timer_.expires_after(ping_interval_);
     ping_timer_.async_wait([self = shared_from_this(), raw](const boost::system::error_code& ec) {
       if (ec || self->current_ != raw) return;
       SingleCallback pong = [](Result<RedisReply>) {};
       static const std::string ping = FormatRedisCommand({"PING"});
-      if (!raw->Submit(ping, 1, Deadline(self->ping_interval_), pong)) return;
+      if (!raw->Submit(ping, 1, Deadline(self->command_timeout_), pong)) return;
       self->SchedulePing(raw);
     });
   }

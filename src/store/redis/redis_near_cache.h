@@ -16,8 +16,8 @@
 // `session:` key, by any client, to that subscriber whichever connection read the key,
 // so the data connections need no tracking of their own. An invalidation drops that
 // key's entry on that loop; a flush (nil payload) drops the loop's cache. The subscriber
-// PINGs every ping interval (max_staleness / 4, 10..500 ms) and a PING unanswered within
-// the same interval closes it. When the subscriber closes (killed, Redis gone, PING
+// PINGs every max_staleness / 4 (10..500 ms) and a PING unanswered within the Redis
+// command timeout closes it. When the subscriber closes (killed, Redis gone, PING
 // unanswered) the loop's cache is dropped and not filled again until a new subscriber
 // has tracking on; a data command that fails Unavailable drops it too. Get hits only on
 // a loop's thread (any other caller goes to Redis); a write through this store (touch,

@@ -5,6 +5,8 @@
 #include "src/store/redis/redis_near_cache.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/types.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -314,6 +316,31 @@ TEST_F(NearCacheStoreTest, AKilledSubscriberDropsTheCacheUntilTrackingIsBack) {
   ASSERT_TRUE(GetOn(loops, 0, store, t.id).ok());
   ASSERT_TRUE(GetOn(loops, 0, store, t.id).ok());
   EXPECT_EQ(NearCacheCountersOf(*store, 0).hits, 1u);
+}
+
+TEST_F(NearCacheStoreTest, APausedRedisDropsTheCacheWhenItsPingGoesUnanswered) {
+  Loops loops(1);
+  SessionStorePtr store = Open(loops);
+  ASSERT_TRUE(store);
+  const Session s = SessionOf(1);
+  ASSERT_TRUE(store->Insert(s).ok());
+  ASSERT_TRUE(GetOn(loops, 0, store, s.id).ok());
+  Result<RedisReply> info = server_->Command({"INFO", "server"});
+  ASSERT_TRUE(info.ok());
+  const std::size_t at = info->str.find("process_id:");
+  ASSERT_NE(at, std::string::npos);
+  const pid_t pid = static_cast<pid_t>(std::stol(info->str.substr(at + 11)));
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  // The clock stands still, so the cap cannot be what drops it: the unanswered PING is.
+  const bool dropped = Eventually([&] {
+    NearCacheCounters c = NearCacheCountersOf(*store, 0);
+    return c.drops >= 1 && !c.tracking;
+  });
+  ::kill(pid, SIGCONT);
+  EXPECT_TRUE(dropped);
+  ASSERT_TRUE(Eventually([&] { return NearCacheCountersOf(*store, 0).tracking; }));
+  ASSERT_TRUE(GetOn(loops, 0, store, s.id).ok());
+  EXPECT_EQ(NearCacheCountersOf(*store, 0).hits, 0u) << "refilled from Redis, not served from before";
 }
 
 TEST_F(NearCacheStoreTest, ADeleteThroughTheStoreIsSeenByEveryLoopBeforeItReturns) {
