@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "sessionkit/redis_store.h"
+#include "sessionkit/session_manager.h"
 #include "testing/redis_server.h"
 #include "testing/session_factory.h"
 
@@ -388,6 +389,43 @@ TEST_F(NearCacheStoreTest, ATouchThroughTheStoreDropsTheEntrySoTheNextReadSeesTh
   Result<Session> after = GetOn(loops, 0, store, s.id);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->expires_at, slid);
+}
+
+TEST_F(NearCacheStoreTest, AHitStillSlidesTheSessionOnTheTouchSchedule) {
+  Loops loops(1);
+  RedisStoreOptions o = Options();
+  o.near_cache_max_staleness = 60000ms;
+  auto loop_pointers = loops.pointers();
+  auto stores = OpenRedisStoresOnLoops(o, loop_pointers);
+  ASSERT_TRUE(stores.ok()) << stores.status().ToString();
+  SessionStorePtr store = stores->sessions;
+  ASSERT_TRUE(Eventually([&] { return NearCacheCountersOf(*store, 0).tracking; }));
+  ManagerOptions mo;
+  mo.touch_interval = 5s;
+  mo.clock = &clock_;
+  auto manager = SessionManager::Open(mo, store);
+  ASSERT_TRUE(manager.ok());
+  std::shared_ptr<SessionManager> shared_manager(std::move(*manager));
+  NewSession request;
+  request.user_id = "7";
+  Result<CreatedSession> created = shared_manager->Create(request);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const std::string id = created->session.id;
+  Warm(loops, 0, store, id);
+  const std::uint64_t hits = NearCacheCountersOf(*store, 0).hits;
+
+  clock_.Advance(5s);  // the touch is due; the cached entry is well inside its cap
+  Result<Validation> validated = loops.On<Validation>(0, [shared_manager, id](auto cb) {
+    shared_manager->ValidateAsync({.session_id = id}, std::move(cb));
+  });
+  ASSERT_TRUE(validated.ok()) << validated.status().ToString();
+  EXPECT_EQ(NearCacheCountersOf(*store, 0).hits, hits + 1) << "served from the cache";
+  EXPECT_TRUE(validated->touched) << "and slid all the same";
+  Result<RedisReply> stored = server_->Command({"GET", "session:" + id});
+  ASSERT_TRUE(stored.ok() && stored->is_string());
+  Result<Session> record = DecodeSession(stored->str);
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->last_seen, kT0 + 5s);
 }
 
 TEST_F(NearCacheStoreTest, Refusals) {
