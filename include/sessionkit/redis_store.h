@@ -135,6 +135,17 @@ Result<RedisStores> OpenRedisStoresOnLoops(const RedisStoreOptions& options,
 // monitoring (sessionkit_redis_reconnects_total); thread-safe.
 std::uint64_t RedisReconnectAttempts() noexcept;
 
+// The near-cache of this process (RedisStoreOptions::near_cache), all stores and loops
+// together, since start: reads answered from a cache, reads that went to Redis, and
+// whole-cache drops (subscriber lost, flush, a failed read). For monitoring
+// (sessionkit_session_cache_*_total); all zero with the cache off. Thread-safe.
+struct RedisNearCacheCounts {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t drops = 0;
+};
+RedisNearCacheCounts RedisNearCacheTotals() noexcept;
+
 }  // namespace sessionkit
 
 #endif  // SESSIONKIT_REDIS_STORE_H_

@@ -16,6 +16,16 @@ import uuid
 from sk_harness import RedisProcess, ServerProcess, jwt_claims, wait_until
 from test_api import ApiContract
 
+def metric(client, name):
+    """The value of an unlabelled series in a scrape, or None."""
+    body = client.get("/metrics").body
+    body = body if isinstance(body, str) else body.decode()
+    for line in body.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 LONG_CAP_MS = 60000  # only an invalidation or a drop can refuse within the tests' waits
 
 
@@ -114,9 +124,11 @@ class NearCacheTest(unittest.TestCase):
         try:
             for _ in range(20):
                 self.assertEqual(self.c.verify(token).status, 200)
+            hits_before = metric(self.c, "sessionkit_session_cache_hits_total")
             reads = [l for l in monitor.lines_until_marker() if f'"GET" "session:{sid}"' in l]
         finally:
             monitor.close()
+        self.assertGreaterEqual(hits_before, 20, "the hits are counted in /metrics")
         # Every loop had it cached: no GET (a few allowed: a loop of a very busy machine may
         # miss a PING deadline and drop its cache once); the cache off reads all 20.
         self.assertLessEqual(len(reads), 2, reads)
@@ -240,6 +252,8 @@ class CacheOffTest(unittest.TestCase):
         finally:
             monitor.close()
         self.assertEqual(len(reads), 10)
+        self.assertEqual(metric(c, "sessionkit_session_cache_hits_total"), 0)
+        self.assertEqual(metric(c, "sessionkit_session_cache_misses_total"), 0)
         self.assertEqual(self.redis.cmd("CLIENT", "LIST", "TYPE", "pubsub"), "", "no subscriber")
         self.assertNotIn("near-cache", self.server.log_text())
         self.redis.cmd("DEL", f"session:{sid}")

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <new>
 #include <utility>
 
@@ -87,6 +88,22 @@ std::uint64_t NextStoreSerial() {
   return serial.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
+class LoopCache;
+
+// Every live loop cache, and the counts of those gone, for RedisNearCacheTotals. The list
+// is locked only when caches are made and when the totals are read (a scrape); a cache's
+// destructor only adds to the atomics (it may run while a scrape holds a reference).
+struct CacheRegistry {
+  std::mutex mu;
+  std::vector<std::weak_ptr<LoopCache>> live;  // guarded by mu
+  std::atomic<std::uint64_t> retired_hits{0}, retired_misses{0}, retired_drops{0};
+};
+
+CacheRegistry& Registry() {
+  static CacheRegistry* registry = new CacheRegistry;  // never destroyed: used at exit
+  return *registry;
+}
+
 // Everything of one loop. The cache and the subscriber state are touched only on the
 // loop's thread (the link's strand runs there too: one thread runs the loop).
 class LoopCache : public std::enable_shared_from_this<LoopCache> {
@@ -105,6 +122,13 @@ class LoopCache : public std::enable_shared_from_this<LoopCache> {
         backoff_(backoff_min),
         reconnect_timer_(loop),
         ping_timer_(loop) {}
+
+  ~LoopCache() {
+    CacheRegistry& r = Registry();
+    r.retired_hits.fetch_add(hits.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    r.retired_misses.fetch_add(misses.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    r.retired_drops.fetch_add(drops.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  }
 
   asio::io_context& loop() const noexcept { return loop_; }
   bool OnThisThread() const noexcept { return loop_.get_executor().running_in_this_thread(); }
@@ -410,6 +434,12 @@ Result<SessionStorePtr> OpenNearCachedSessionStore(SessionStorePtr inner, const 
       caches.push_back(std::make_shared<LoopCache>(*loop, link, options, redis.reconnect_backoff_min,
                                                    redis.reconnect_backoff_max, redis.command_timeout));
     }
+    {
+      CacheRegistry& r = Registry();
+      std::lock_guard<std::mutex> lock(r.mu);
+      std::erase_if(r.live, [](const std::weak_ptr<LoopCache>& w) { return w.expired(); });
+      for (auto& c : caches) r.live.push_back(c);
+    }
     for (auto& c : caches) c->Start();
     return SessionStorePtr(
         std::make_shared<NearCachedSessionStore>(std::move(inner), ClockOrSystem(redis.clock), std::move(caches)));
@@ -417,6 +447,34 @@ Result<SessionStorePtr> OpenNearCachedSessionStore(SessionStorePtr inner, const 
     return Status::Internal("out of memory creating the near-cache");
   }
 }
+
+}  // namespace sessionkit::internal
+
+namespace sessionkit {
+
+RedisNearCacheCounts RedisNearCacheTotals() noexcept {
+  internal::CacheRegistry& r = internal::Registry();
+  std::vector<std::weak_ptr<internal::LoopCache>> live;
+  {
+    std::lock_guard<std::mutex> lock(r.mu);
+    live = r.live;
+  }
+  RedisNearCacheCounts total{r.retired_hits.load(std::memory_order_relaxed),
+                             r.retired_misses.load(std::memory_order_relaxed),
+                             r.retired_drops.load(std::memory_order_relaxed)};
+  for (const auto& weak : live) {
+    if (auto c = weak.lock()) {
+      total.hits += c->hits.load(std::memory_order_relaxed);
+      total.misses += c->misses.load(std::memory_order_relaxed);
+      total.drops += c->drops.load(std::memory_order_relaxed);
+    }
+  }
+  return total;
+}
+
+}  // namespace sessionkit
+
+namespace sessionkit::internal {
 
 NearCacheCounters NearCacheCountersOf(const SessionStore& store, std::size_t loop) {
   const auto* cached = dynamic_cast<const NearCachedSessionStore*>(&store);

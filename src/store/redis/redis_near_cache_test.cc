@@ -250,6 +250,7 @@ TEST_F(NearCacheStoreTest, ASecondGetOnTheLoopIsAHit) {
   EXPECT_EQ(NearCacheCountersOf(*store, 0).hits, warm.hits + 1);
   EXPECT_EQ(NearCacheCountersOf(*store, 0).misses, warm.misses);
   EXPECT_EQ(NearCacheCountersOf(*store, 1).hits, 0u) << "each loop has its own cache";
+  EXPECT_GE(RedisNearCacheTotals().hits, warm.hits + 1) << "the process totals (/metrics) count them";
   // Off the loops: straight to Redis.
   ASSERT_TRUE(store->Get(s.id).ok());
   EXPECT_EQ(NearCacheCountersOf(*store, 0).hits, warm.hits + 1);
