@@ -138,6 +138,16 @@ std::string Metrics::Render() const {
                        "# TYPE sessionkit_mail_queue_depth gauge\nsessionkit_mail_queue_depth {}\n",
                    load(mail_queue_depth_));
   }
+  const RedisNearCacheCounts cache = RedisNearCacheTotals();  // all zero with SESSION_CACHE=off
+  fmt::format_to(it, "# HELP sessionkit_session_cache_hits_total Session reads answered by the near-cache.\n"
+                     "# TYPE sessionkit_session_cache_hits_total counter\nsessionkit_session_cache_hits_total {}\n"
+                     "# HELP sessionkit_session_cache_misses_total Session reads of an event loop that went to Redis "
+                     "with the near-cache on.\n"
+                     "# TYPE sessionkit_session_cache_misses_total counter\nsessionkit_session_cache_misses_total {}\n"
+                     "# HELP sessionkit_session_cache_drops_total Whole near-cache drops (invalidation connection "
+                     "lost or unanswered, flush, failed read).\n"
+                     "# TYPE sessionkit_session_cache_drops_total counter\nsessionkit_session_cache_drops_total {}\n",
+                 cache.hits, cache.misses, cache.drops);
   store_.Render(out);
   AppendProcessMetrics(out);  // read from /proc now: nothing is kept between scrapes
   return out;

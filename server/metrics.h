@@ -14,7 +14,8 @@
 //   sessions_created_total, auth_rejected_total, busy_rejections_total  counters
 //   connections_open, requests_in_flight        gauges (kept by the HTTP layer in
 //                                               http_gauges(), read here)
-// redis_reconnects_total (RedisReconnectAttempts()), sessions_live (gauge, sampled: server/live_sessions_sampler.h),
+// redis_reconnects_total (RedisReconnectAttempts()), session_cache_{hits,misses,drops}_total
+// (RedisNearCacheTotals()), sessions_live (gauge, sampled: server/live_sessions_sampler.h),
 // sessions_live_sample_failures_total, and the standard process_* series (server/process_metrics.h), read at render time;
 // the store calls' latency and failures by operation (server/store_metrics.h, kept in
 // store_metrics()); on a Redis Cluster the per-node series (server/redis_node_metrics.h).

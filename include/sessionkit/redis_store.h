@@ -80,6 +80,16 @@ struct RedisStoreOptions {
   // docs/redis.md, "Failover and durability", states the guarantee.
   int wait_replicas = 0;
   std::chrono::milliseconds wait_timeout{100};
+
+  // Near-cache (SESSION_CACHE=tracking; docs/redis.md, "Near-cache"): with
+  // OpenRedisStoresOnLoops on one Redis (never a cluster: InvalidArgument), each loop
+  // caches the session records it read, dropped as soon as Redis reports a change
+  // (CLIENT TRACKING), and none served more than near_cache_max_staleness (1..60000 ms,
+  // by `clock`) after it was read. A revocation by another client is then seen by this
+  // process when Redis's invalidation message arrives (about a millisecond on one
+  // network), and never later than near_cache_max_staleness. Off by default.
+  bool near_cache = false;
+  std::chrono::milliseconds near_cache_max_staleness{2000};
 };
 
 // Parses REDIS_CLUSTER_NODES ("host:port,host:port,..."; spaces around commas allowed)
@@ -136,6 +146,17 @@ Result<RedisStores> OpenRedisStoresOnLoops(const RedisStoreOptions& options,
 // lost or refused, retried after its backoff), all clients together, since start. For
 // monitoring (sessionkit_redis_reconnects_total); thread-safe.
 std::uint64_t RedisReconnectAttempts() noexcept;
+
+// The near-cache of this process (RedisStoreOptions::near_cache), all stores and loops
+// together, since start: reads answered from a cache, reads that went to Redis, and
+// whole-cache drops (subscriber lost, flush, a failed read). For monitoring
+// (sessionkit_session_cache_*_total); all zero with the cache off. Thread-safe.
+struct RedisNearCacheCounts {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t drops = 0;
+};
+RedisNearCacheCounts RedisNearCacheTotals() noexcept;
 
 }  // namespace sessionkit
 

@@ -435,6 +435,26 @@ std::string CheckMailFrom(ServerConfig& c) {
   return {};
 }
 
+std::string CheckSessionCache(ServerConfig& c) {
+  if (c.session_cache == "off") {
+    c.session_cache_tracking = false;
+    return {};
+  }
+  if (c.session_cache != "tracking") {
+    return "SESSION_CACHE must be off or tracking, got '" + c.session_cache + "'";
+  }
+  if (!c.redis_cluster_nodes.empty()) {
+    return "SESSION_CACHE=tracking works on one Redis (REDIS_ADDR) only, not with "
+           "REDIS_CLUSTER_NODES: set SESSION_CACHE=off for a Redis Cluster";
+  }
+  if (c.redis_addr.empty()) {
+    return "SESSION_CACHE=tracking needs REDIS_ADDR (the near-cache caches Redis; the embedded "
+           "store has no use for it)";
+  }
+  c.session_cache_tracking = true;
+  return {};
+}
+
 // In --help order; the checks run in this order too (JWT_SECRET's, which depends on
 // --dev, runs last).
 constexpr Setting kSettings[] = {
@@ -608,6 +628,14 @@ constexpr Setting kSettings[] = {
      .help = "sender of verification and reset mails, e.g. 'Example <no-reply@example.com>'; "
              "required with SMTP_URL (MAIL_FROM)",
      .field = &ServerConfig::mail_from, .show_default = false, .check = CheckMailFrom},
+    {.env = "SESSION_CACHE", .flag = "--session-cache",
+     .help = "near-cache of session records on one Redis: off or tracking (SESSION_CACHE)",
+     .field = &ServerConfig::session_cache, .check = CheckSessionCache},
+    {.env = "SESSION_CACHE_MAX_STALENESS_MS", .flag = "--session-cache-max-staleness-ms",
+     .help = "a cached session is served at most this long after it was read from Redis "
+             "(SESSION_CACHE_MAX_STALENESS_MS)",
+     .field = &ServerConfig::session_cache_max_staleness_ms, .min = 1, .max = 60000,
+     .range_error = "SESSION_CACHE_MAX_STALENESS_MS must be between 1 and 60000, got {}"},
 };
 
 // The number in a numeric field, for the range check.

@@ -132,6 +132,12 @@ struct ServerConfig {
   // empty = no mail, the email routes answer 404.
   std::string smtp_url;
   std::string mail_from;
+  // SESSION_CACHE: off, or tracking (the Redis near-cache, docs/redis.md "Near-cache";
+  // one Redis only). SESSION_CACHE_MAX_STALENESS_MS: the longest a cached record is served
+  // after it was read from Redis.
+  std::string session_cache = "off";
+  bool session_cache_tracking = false;  // parsed from session_cache
+  int session_cache_max_staleness_ms = 2000;
 };
 
 struct ConfigOutcome {

@@ -793,5 +793,54 @@ TEST(ConfigTest, MailSettingsAreCheckedAndTheSmtpPasswordNeverShown) {
   EXPECT_TRUE(load({}).config) << "no mail settings: no mail, no refusal";
 }
 
+TEST(ConfigTest, SessionCacheIsOffByDefaultAndTrackingNeedsOneRedis) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}, {"REDIS_ADDR", "127.0.0.1:6379"}}};
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->session_cache, "off");
+  EXPECT_FALSE(out.config->session_cache_tracking);
+  EXPECT_EQ(out.config->session_cache_max_staleness_ms, 2000);
+
+  env.vars["SESSION_CACHE"] = "tracking";
+  env.vars["SESSION_CACHE_MAX_STALENESS_MS"] = "250";
+  out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_TRUE(out.config->session_cache_tracking);
+  EXPECT_EQ(out.config->session_cache_max_staleness_ms, 250);
+
+  for (const char* bad : {"0", "60001", "-5"}) {
+    env.vars["SESSION_CACHE_MAX_STALENESS_MS"] = bad;
+    out = Load(env);
+    EXPECT_FALSE(out.config) << bad;
+    EXPECT_EQ(out.exit_code, 2);
+    EXPECT_NE(out.message.find("SESSION_CACHE_MAX_STALENESS_MS must be between 1 and 60000"), std::string::npos)
+        << out.message;
+  }
+  env.vars.erase("SESSION_CACHE_MAX_STALENESS_MS");
+
+  env.vars["SESSION_CACHE"] = "on";
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("SESSION_CACHE must be off or tracking, got 'on'"), std::string::npos) << out.message;
+
+  env.vars["SESSION_CACHE"] = "tracking";
+  env.vars.erase("REDIS_ADDR");
+  env.vars["REDIS_CLUSTER_NODES"] = "10.0.0.1:7000";
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("SESSION_CACHE=tracking works on one Redis (REDIS_ADDR) only, not with "
+                             "REDIS_CLUSTER_NODES"),
+            std::string::npos)
+      << out.message;
+
+  env.vars.erase("REDIS_CLUSTER_NODES");  // the embedded store
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_NE(out.message.find("SESSION_CACHE=tracking needs REDIS_ADDR"), std::string::npos) << out.message;
+}
+
 }  // namespace
 }  // namespace sessionkit::server

@@ -54,6 +54,13 @@ Result<ConfiguredStores> OpenSessionStores(const ServerConfig& config,
     // One client serves both stores on the server's event loops: a validation's command
     // goes out, and its reply comes back, on the loop of the connection that asked.
     options.connections = 1;  // per loop (and per master on a cluster): one pipeline each
+    if (config.session_cache_tracking) {
+      options.near_cache = true;
+      options.near_cache_max_staleness = std::chrono::milliseconds(config.session_cache_max_staleness_ms);
+      spdlog::info("session near-cache: on (CLIENT TRACKING), a cached session is served at most {} ms "
+                   "after it was read from Redis",
+                   config.session_cache_max_staleness_ms);
+    }
     Result<RedisStores> redis = OpenRedisStoresOnLoops(options, loops);
     if (!redis.ok()) return redis.status();
     ConfiguredStores stores{std::move(redis->sessions), std::move(redis->auth_state), nullptr};

@@ -2,6 +2,7 @@
 
 #include "src/store/redis/redis_auth_state.h"
 #include "src/store/redis/redis_cluster_client.h"
+#include "src/store/redis/redis_near_cache.h"
 
 #include <algorithm>
 #include <chrono>
@@ -85,12 +86,22 @@ namespace sessionkit {
 Result<RedisStores> OpenRedisStoresOnLoops(const RedisStoreOptions& options,
                                            std::span<boost::asio::io_context* const> loops) {
   if (loops.empty()) return Status::InvalidArgument("no event loop given for the redis client");
+  if (options.near_cache && !options.cluster_nodes.empty()) {
+    return Status::InvalidArgument("the near-cache is for one Redis only, not a Redis Cluster");
+  }
   Result<std::shared_ptr<internal::RedisCommands>> client = internal::ConnectRedisCommands(
       options, std::vector<boost::asio::io_context*>(loops.begin(), loops.end()));
   if (!client.ok()) return client.status();
   Result<SessionStorePtr> sessions =
       internal::OpenRedisStoreOn(*client, options.clock, options.wait_replicas, options.wait_timeout);
   if (!sessions.ok()) return sessions.status();
+  if (options.near_cache) {
+    internal::NearCacheOptions cache;
+    cache.max_staleness = options.near_cache_max_staleness;
+    sessions = internal::OpenNearCachedSessionStore(std::move(sessions).value(), options, cache,
+                                                    std::vector<boost::asio::io_context*>(loops.begin(), loops.end()));
+    if (!sessions.ok()) return sessions.status();
+  }
   Result<AuthStateStorePtr> auth_state = internal::OpenRedisAuthStateStoreOn(*client, options.clock);
   if (!auth_state.ok()) return auth_state.status();
   RedisStores stores{std::move(sessions).value(), std::move(auth_state).value(), {}};

@@ -277,6 +277,11 @@ void RedisLink::OnData(std::size_t n) {
 }
 
 void RedisLink::Deliver(RedisReply reply) {
+  if (options_.on_message && reply.is_array() && reply.elements.size() == 3 &&
+      reply.elements[0].str == "message") {
+    options_.on_message(std::move(reply));
+    return;
+  }
   BatchCallback batch;
   SingleCallback single;
   HandlerCallback handler;

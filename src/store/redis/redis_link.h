@@ -48,6 +48,10 @@ struct RedisLinkOptions {
   int db = 0;            // SELECT when non-zero
   std::chrono::milliseconds connect_timeout{1000};
   std::shared_ptr<std::atomic<std::uint64_t>> write_counter;  // counts socket writes (tests)
+  // A subscriber link (redis_near_cache.h): RESP2 pub/sub messages (["message", channel,
+  // payload]) go here, on the strand, instead of being matched to a queued command.
+  // Unset on every other link.
+  std::function<void(RedisReply)> on_message;
 };
 
 class RedisLink : public std::enable_shared_from_this<RedisLink> {

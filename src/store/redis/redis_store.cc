@@ -990,6 +990,9 @@ void RedisStore::PurgeDeadAsync(std::string_view cursor, std::size_t limit, Resu
 }  // namespace
 
 Result<std::shared_ptr<SessionStore>> OpenRedisStore(const RedisStoreOptions& options) {
+  if (options.near_cache) {
+    return Status::InvalidArgument("the near-cache needs event loops: use OpenRedisStoresOnLoops");
+  }
   Result<std::shared_ptr<RedisCommands>> client = internal::ConnectRedisCommands(options, {});
   if (!client.ok()) return client.status();
   return internal::OpenRedisStoreOn(std::move(client).value(), options.clock, options.wait_replicas,
