@@ -372,6 +372,11 @@ class NearCachedSessionStore final : public SessionStore,
     inner_->ScanAsync(cursor, limit, std::move(done));
   }
   void PingAsync(StatusCallback done) override { inner_->PingAsync(std::move(done)); }
+  // Purged records are past expires_at: a cached copy is refused on a hit already, and
+  // the delete's invalidation drops it.
+  void PurgeDeadAsync(std::string_view cursor, std::size_t limit, ResultCallback<PurgePage> done) override {
+    inner_->PurgeDeadAsync(cursor, limit, std::move(done));
+  }
 
  private:
   // The calling thread's loop, or nullptr. Remembered per thread (one loop per thread).
