@@ -547,6 +547,12 @@ constexpr Setting kSettings[] = {
              "(REDIS_CLUSTER_NODES)",
      .field = &ServerConfig::redis_cluster_nodes, .show_default = false,
      .check = CheckRedisClusterNodes},
+    {.env = "SQLITE_READ_CACHE_ENTRIES", .flag = "--sqlite-read-cache-entries",
+     .help = "session records the embedded store keeps in memory between reads, each served "
+             "only while nothing has committed to the file since; 0 = off "
+             "(SQLITE_READ_CACHE_ENTRIES)",
+     .field = &ServerConfig::sqlite_read_cache_entries, .min = 0, .max = 10000000,
+     .range_error = "SQLITE_READ_CACHE_ENTRIES must be between 0 and 10000000, got {}"},
 };
 
 // The number in a numeric field, for the range check.

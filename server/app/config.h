@@ -124,6 +124,9 @@ struct ServerConfig {
   int live_sessions_sample_seconds = 60;
   // REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (API.md §12); excludes REDIS_ADDR.
   std::string redis_cluster_nodes;
+  // SQLITE_READ_CACHE_ENTRIES: live session records the embedded store keeps between
+  // reads (SqliteStoreOptions::read_cache_entries); 0 = off.
+  int sqlite_read_cache_entries = 8192;
 };
 
 struct ConfigOutcome {
