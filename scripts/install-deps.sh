@@ -15,6 +15,7 @@ packages=(
   prometheus dpkg-dev systemd
   chromium chromium-driver python3-selenium
   libcurl4-openssl-dev python3-aiosmtpd
+  sqlite3
 )
 
 missing=()

@@ -40,6 +40,10 @@ struct SqliteStoreOptions {
   std::chrono::seconds purge_interval{60};
   // nullptr = SystemClock(); not owned.
   const Clock* clock = nullptr;
+  // Live session records kept in this process between reads (about 1 KiB each), served
+  // only while no connection of any process has committed to the file since they were
+  // read (docs/performance.md, "embedded store"). 0 = every Get reads the file.
+  std::size_t read_cache_entries = 8192;
 };
 
 class SqliteStore;

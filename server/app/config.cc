@@ -636,6 +636,12 @@ constexpr Setting kSettings[] = {
              "(SESSION_CACHE_MAX_STALENESS_MS)",
      .field = &ServerConfig::session_cache_max_staleness_ms, .min = 1, .max = 60000,
      .range_error = "SESSION_CACHE_MAX_STALENESS_MS must be between 1 and 60000, got {}"},
+    {.env = "SQLITE_READ_CACHE_ENTRIES", .flag = "--sqlite-read-cache-entries",
+     .help = "session records the embedded store keeps in memory between reads, each served "
+             "only while nothing has committed to the file since; 0 = off "
+             "(SQLITE_READ_CACHE_ENTRIES)",
+     .field = &ServerConfig::sqlite_read_cache_entries, .min = 0, .max = 10000000,
+     .range_error = "SQLITE_READ_CACHE_ENTRIES must be between 0 and 10000000, got {}"},
 };
 
 // The number in a numeric field, for the range check.

@@ -138,6 +138,9 @@ struct ServerConfig {
   std::string session_cache = "off";
   bool session_cache_tracking = false;  // parsed from session_cache
   int session_cache_max_staleness_ms = 2000;
+  // SQLITE_READ_CACHE_ENTRIES: live session records the embedded store keeps between
+  // reads (SqliteStoreOptions::read_cache_entries); 0 = off.
+  int sqlite_read_cache_entries = 8192;
 };
 
 struct ConfigOutcome {

@@ -842,5 +842,23 @@ TEST(ConfigTest, SessionCacheIsOffByDefaultAndTrackingNeedsOneRedis) {
   EXPECT_NE(out.message.find("SESSION_CACHE=tracking needs REDIS_ADDR"), std::string::npos) << out.message;
 }
 
+// The embedded store's read cache: on by default, bounded, 0 turns it off.
+TEST(ConfigTest, SqliteReadCacheEntriesDefaultsOnAndIsRangeChecked) {
+  Env env{{{"JWT_SECRET", std::string(kSecret)}}};
+  ConfigOutcome out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->sqlite_read_cache_entries, 8192);
+  env.vars["SQLITE_READ_CACHE_ENTRIES"] = "0";
+  out = Load(env);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->sqlite_read_cache_entries, 0);
+  env.vars["SQLITE_READ_CACHE_ENTRIES"] = "-1";
+  out = Load(env);
+  EXPECT_FALSE(out.config);
+  EXPECT_NE(out.message.find("SQLITE_READ_CACHE_ENTRIES must be between 0 and 10000000"),
+            std::string::npos)
+      << out.message;
+}
+
 }  // namespace
 }  // namespace sessionkit::server

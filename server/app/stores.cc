@@ -69,6 +69,7 @@ Result<ConfiguredStores> OpenSessionStores(const ServerConfig& config,
   }
   SqliteStoreOptions options;
   options.path = config.database_path;
+  options.read_cache_entries = static_cast<std::size_t>(config.sqlite_read_cache_entries);
   spdlog::info("session store: embedded SQLite at {}", options.path);
   exit_code = 1;
   // One database for the file's three stores: one pool, one writer lock.

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <climits>
+#include <string>
 
 #include "src/store/sqlite/sqlite_error.h"
 
@@ -73,7 +74,13 @@ Status SqliteConnection::Configure(const std::string& path, std::chrono::millise
     return Status::Unavailable("sqlite: open " + path +
                                ": WAL journal mode is not available (got '" + *mode + "')");
   }
-  return Exec(db_, "PRAGMA synchronous = NORMAL", "set synchronous");
+  if (Status s = Exec(db_, "PRAGMA synchronous = NORMAL", "set synchronous"); !s.ok()) return s;
+  // Memory per connection, whatever the library's build defaults: a page cache of at most
+  // kPageCacheKib, and no memory-mapped I/O (mapped pages of a large file would count in
+  // the process's resident set beyond that bound).
+  const std::string cache = "PRAGMA cache_size = -" + std::to_string(kPageCacheKib);
+  if (Status s = Exec(db_, cache.c_str(), "set cache_size"); !s.ok()) return s;
+  return Exec(db_, "PRAGMA mmap_size = 0", "set mmap_size");
 }
 
 Status SqliteConnection::PrepareStatements() {

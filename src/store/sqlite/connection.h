@@ -2,9 +2,10 @@
 //
 // SqliteConnection::Open configures a connection the way the store needs it: WAL
 // journal, synchronous=NORMAL (durable across process crashes; a power cut may lose the
-// last commits, never corrupt), busy_timeout, extended result codes, the schema checked
-// or created, then every statement of schema.h prepared once (SQLITE_PREPARE_PERSISTENT)
-// for the life of the connection. A StatementRun is one use of such a statement: it binds,
+// last commits, never corrupt), busy_timeout, a page cache of at most kPageCacheKib and no
+// memory-mapped I/O (the memory bound of docs/performance.md), extended result codes,
+// the schema checked or created, then every statement of schema.h prepared once
+// (SQLITE_PREPARE_PERSISTENT) for the life of the connection. A StatementRun is one use of such a statement: it binds,
 // steps and reads, and resets the statement and clears its bindings when it goes away.
 // WriteTransaction wraps BEGIN IMMEDIATE / COMMIT and rolls back if not committed.
 // A component that keeps its own tables in the same file (the auth-state store) runs its
@@ -43,6 +44,9 @@ struct ExtraSql {
 
 class SqliteConnection {
  public:
+  // Page cache per connection, KiB (SQLite's usual default, made explicit).
+  static constexpr int kPageCacheKib = 2048;
+
   // Unavailable when the file cannot be opened read-write or is not an SQLite database
   // (the message says which and names the path), or when WAL cannot be enabled.
   static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path,

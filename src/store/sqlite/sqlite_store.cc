@@ -87,7 +87,14 @@ SqliteStore::SqliteStore(internal::SqliteDatabasePtr database)
     : database_(std::move(database)),
       options_(database_->options()),
       clock_(database_->clock()),
-      next_purge_ms_(std::numeric_limits<std::int64_t>::min()) {}
+      read_cache_(options_.read_cache_entries),
+      next_purge_ms_(std::numeric_limits<std::int64_t>::min()) {
+  if (read_cache_.enabled()) {
+    Result<std::unique_ptr<internal::WalChangeWatch>> watch =
+        internal::WalChangeWatch::Open(options_.path, options_.busy_timeout);
+    if (watch.ok()) watch_ = std::move(watch).value();  // else: no cache, reads as before
+  }
+}
 
 Result<std::shared_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
   Result<internal::SqliteDatabasePtr> database =
@@ -188,6 +195,13 @@ Result<std::vector<std::string>> SqliteStore::RunInsert(const Session& s,
 
 Result<Session> SqliteStore::RunGet(std::string_view session_id) {
   const std::int64_t now_ms = UnixMillisFloor(clock_.Now());
+  // Read before the database: an entry read now is valid only while nothing commits.
+  internal::WalVersion version;
+  if (watch_ != nullptr) {
+    version = watch_->Read();
+    Result<Session> cached = Session();
+    if (read_cache_.Find(session_id, version, now_ms, *cached)) return cached;
+  }
   Result<ConnectionPool::Lease> connection = database_->Acquire();
   if (!connection.ok()) return connection.status();
   {
@@ -196,11 +210,17 @@ Result<Session> SqliteStore::RunGet(std::string_view session_id) {
     Result<bool> row = get.Step();
     if (!row.ok()) return row.status();
     if (!*row) return Status::NotFound("no such session");
-    if (get.Int(1) > now_ms) {
+    const std::int64_t expires_ms = get.Int(1);
+    if (expires_ms > now_ms) {
       Result<Session> session = DecodeSession(get.Text(0));
       if (!session.ok()) {
         return Status::Malformed("sqlite: the stored record for " + ShortSessionId(session_id) +
                                  " is not a valid session");
+      }
+      // Cached under its key only when the record names the same id (a row edited by
+      // hand to say otherwise is answered as before, just never from the cache).
+      if (watch_ != nullptr && session->id == session_id) {
+        read_cache_.Store(*session, expires_ms, version);
       }
       return session;
     }

@@ -23,6 +23,13 @@
 // background thread, and no write pays for more than one batch. PurgeExpired() runs a
 // batch on demand (tools, tests).
 //
+// Read cache. Get answers from a per-process SessionReadCache (session_read_cache.h)
+// while the file's wal-index header (wal_change_watch.h) is unchanged since the entry was
+// read: any commit by any connection of any process -- a revocation here, a delete by
+// sessionkit-ctl, another server or the sqlite3 shell -- makes every entry a miss at the
+// next Get. options.read_cache_entries bounds it (0 = off); when the wal-index cannot be
+// mapped the store runs without it.
+//
 // Errors: SQLite failures map as in sqlite_error.h (Unavailable for the environment,
 // Internal for bugs); messages never contain record contents. A stored record that no
 // longer parses is Malformed on Get and skipped by List and Scan (still counted by Count).
@@ -42,6 +49,8 @@
 #include "sessionkit/sqlite_store.h"
 #include "src/store/sqlite/connection_pool.h"
 #include "src/store/sqlite/database.h"
+#include "src/store/sqlite/session_read_cache.h"
+#include "src/store/sqlite/wal_change_watch.h"
 
 namespace sessionkit {
 
@@ -81,6 +90,8 @@ class SqliteStore final : public SessionStore {
   Result<std::uint64_t> PurgeExpired();
 
   const SqliteStoreOptions& options() const noexcept { return options_; }
+  // Entries in the read cache now (tests, benchmarks).
+  std::size_t read_cache_size() const { return read_cache_.size(); }
 
  private:
   explicit SqliteStore(internal::SqliteDatabasePtr database);
@@ -107,6 +118,9 @@ class SqliteStore final : public SessionStore {
   const internal::SqliteDatabasePtr database_;
   const SqliteStoreOptions& options_;  // database_'s
   const Clock& clock_;                 // database_'s
+  // Both null/off when options.read_cache_entries is 0 or the wal-index is not mappable.
+  std::unique_ptr<internal::WalChangeWatch> watch_;
+  internal::SessionReadCache read_cache_;
   std::int64_t next_purge_ms_;  // guarded by the database's writer lock
 };
 
