@@ -78,6 +78,13 @@ constexpr RouteRow kApiRoutes[] = {
      CsrfClass::kNone, RouteTo<HandleSecurityPage>},
     {Method::kGet, PathMatch::kParam, "/account/assets", "page_asset", false, CsrfClass::kNone,
      RouteTo<HandleWebAsset>},
+    // The pages of the mailed links (API.md §13); 404 without SMTP_URL.
+    {Method::kGet, PathMatch::kExact, "/account/forgot", "page_forgot_password", false,
+     CsrfClass::kNone, RouteTo<HandleForgotPasswordPage>},
+    {Method::kGet, PathMatch::kExact, "/account/reset", "page_reset_password", false,
+     CsrfClass::kNone, RouteTo<HandleResetPasswordPage>},
+    {Method::kGet, PathMatch::kExact, "/account/verify-email", "page_verify_email", false,
+     CsrfClass::kNone, RouteTo<HandleVerifyEmailPage>},
     {Method::kGet, PathMatch::kExact, "/healthz", "healthz", false, CsrfClass::kNone,
      RouteTo<HandleHealthz>},
     {Method::kGet, PathMatch::kExact, "/metrics", "metrics", false, CsrfClass::kNone,
