@@ -198,14 +198,17 @@
     const resend = document.getElementById('email-resend');
     const emailMessage = document.getElementById('email-message');
 
+    // /me: {user, session, is_verified}.
     sk.me().then(function (answer) {
-      const user = answer.ok && answer.data ? answer.data.user : null;
-      if (!user || typeof user.is_verified !== 'boolean' || !user.email) return;
+      const data = answer.ok ? answer.data : null;
+      const user = data ? data.user : null;
+      if (!user || !user.email || typeof data.is_verified !== 'boolean') return;
+      const verified = data.is_verified;
       address.textContent = user.email;
-      status.textContent = user.is_verified ? 'Verified' : 'Not verified';
-      status.className = 'status-pill ' + (user.is_verified ? 'on' : 'warn');
-      hint.hidden = user.is_verified;
-      resend.hidden = user.is_verified;
+      status.textContent = verified ? 'Verified' : 'Not verified';
+      status.className = 'status-pill ' + (verified ? 'on' : 'warn');
+      hint.hidden = verified;
+      resend.hidden = verified;
       emailCard.hidden = false;
     });
 

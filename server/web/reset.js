@@ -1,8 +1,8 @@
 // Reset password (API.md §13): the token of the mailed link (taken out of the address bar
 // at once), a new password twice, and the authenticator code when the server answers that
 // this account has two-factor authentication on (401 invalid_code, as for a password
-// change, §9). Success revokes every session of the user: the page says so and links to
-// the sign-in page.
+// change, §9; a recovery code is taken too). Success revokes every session of the user:
+// the page says so and links to the sign-in page.
 'use strict';
 
 (function () {
@@ -46,11 +46,12 @@
     if (next.value !== confirm.value) return invalid(confirm, 'The two passwords are not the same.');
     const body = { token: token, new_password: next.value };
     if (needsCode) {
-      const digits = code.value.replace(/\s+/g, '');
-      if (!/^[0-9]{6}$/.test(digits)) {
-        return invalid(code, 'Enter the 6-digit code your authenticator app shows.');
+      // A TOTP code as typed ("123 456" too), or a recovery code (abcde-23456).
+      const typed = code.value.replace(/\s+/g, '');
+      if (/^[0-9]*$/.test(typed) ? typed.length !== 6 : typed.length < 10) {
+        return invalid(code, 'Enter the 6-digit code your authenticator app shows, or a recovery code.');
       }
-      body.code = digits;
+      body.code = typed;
     }
     sk.setBusy(submit, true, 'Saving\u2026');
     const result = await sk.api('POST', '/api/auth/password/reset', body, { retry: false });
@@ -71,12 +72,13 @@
         codeField.hidden = false;
         code.required = true;
         sk.showMessage(message, 'Two-factor authentication is on for this account. ' +
-          'Enter the code your authenticator app shows, then set the password again.', 'info');
+          'Enter the code your authenticator app shows (or a recovery code), then set the ' +
+          'password again.', 'info');
         code.focus();
         return;
       }
-      return invalid(code, 'That code is not right. Codes change every 30 seconds: ' +
-        'enter the one your app shows now.');
+      return invalid(code, 'That code is not right, or that recovery code was used already. ' +
+        'Authenticator codes change every 30 seconds: enter the one your app shows now.');
     }
     sk.showMessage(message, sk.describe(result));
   });

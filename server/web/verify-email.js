@@ -24,9 +24,8 @@
     if (section !== checking) section.focus();
   }
 
+  // /me: {user, session, is_verified}; null when it does not say.
   function isVerified(answer) {
-    const user = answer.data && answer.data.user;
-    if (user && typeof user.is_verified === 'boolean') return user.is_verified;
     return answer.data && typeof answer.data.is_verified === 'boolean' ? answer.data.is_verified : null;
   }
 
