@@ -14,6 +14,7 @@ packages=(
   libqrencode-dev oathtool zbar-tools python3-pil
   prometheus dpkg-dev systemd
   chromium chromium-driver python3-selenium
+  libcurl4-openssl-dev python3-aiosmtpd
 )
 
 missing=()

@@ -22,6 +22,7 @@ int HttpStatusOf(ApiError error) noexcept {
     case ApiError::kAal2Required: return 403;
     case ApiError::kAccountDisabled: return 403;
     case ApiError::kCsrfRejected: return 403;
+    case ApiError::kInvalidToken: return 400;
   }
   return 500;
 }
@@ -44,6 +45,7 @@ std::string_view ApiErrorName(ApiError error) noexcept {
     case ApiError::kAal2Required: return "aal2_required";
     case ApiError::kAccountDisabled: return "account_disabled";
     case ApiError::kCsrfRejected: return "csrf_rejected";
+    case ApiError::kInvalidToken: return "invalid_token";
   }
   return "internal";
 }

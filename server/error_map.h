@@ -38,6 +38,7 @@ enum class ApiError : std::uint8_t {
   kAal2Required,   // API.md §9: X-Require-AAL: 2 and an aal 1 session (403)
   kAccountDisabled,  // API.md §11: the right password for a disabled account
   kCsrfRejected,   // API.md §8: a cookie-authenticated request failed the CSRF checks (403)
+  kInvalidToken,   // API.md §13: a bad, used or expired email token (400)
 };
 
 // The HTTP status of an error code (400, 401, 401, 401, 404, 405, 409, 413, 429, 503, 500,

@@ -23,6 +23,7 @@ TEST(ErrorMapTest, EveryApiErrorHasTheContractStatusAndName) {
       {ApiError::kInternal, 500, "internal"},
       {ApiError::kAccountDisabled, 403, "account_disabled"},
       {ApiError::kCsrfRejected, 403, "csrf_rejected"},
+      {ApiError::kInvalidToken, 400, "invalid_token"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(HttpStatusOf(c.error), c.status) << c.name;

@@ -124,6 +124,18 @@ std::string Metrics::Render() const {
                      "# TYPE sessionkit_redis_reconnects_total counter\n"
                      "sessionkit_redis_reconnects_total {}\n",
                  RedisReconnectAttempts());
+  fmt::format_to(it, "# HELP sessionkit_mail_total Mail delivery attempts by outcome: sent, "
+                     "retried (failed, rescheduled), given_up.\n"
+                     "# TYPE sessionkit_mail_total counter\n"
+                     "sessionkit_mail_total{{outcome=\"sent\"}} {}\n"
+                     "sessionkit_mail_total{{outcome=\"retried\"}} {}\n"
+                     "sessionkit_mail_total{{outcome=\"given_up\"}} {}\n",
+                 load(mail_sent_), load(mail_retried_), load(mail_given_up_));
+  if (mail_queue_sampled_.load(std::memory_order_acquire)) {
+    fmt::format_to(it, "# HELP sessionkit_mail_queue_depth Mails in the queue, as last counted.\n"
+                       "# TYPE sessionkit_mail_queue_depth gauge\nsessionkit_mail_queue_depth {}\n",
+                   load(mail_queue_depth_));
+  }
   store_.Render(out);
   AppendProcessMetrics(out);  // read from /proc now: nothing is kept between scrapes
   return out;

@@ -75,6 +75,15 @@ class Metrics {
     live_sessions_sampled_.store(true, std::memory_order_release);
   }
   void LiveSessionsSampleFailed() noexcept { Add(live_sessions_sample_failures_); }
+  // The mail queue (API.md §13, server/mail/mail_outbox.h): mails sent, attempts that
+  // failed and were rescheduled, mails given up; the queue depth as last counted.
+  void MailSent() noexcept { Add(mail_sent_); }
+  void MailRetried() noexcept { Add(mail_retried_); }
+  void MailGivenUp() noexcept { Add(mail_given_up_); }
+  void SetMailQueueDepth(std::uint64_t n) noexcept {
+    mail_queue_depth_.store(n, std::memory_order_relaxed);
+    mail_queue_sampled_.store(true, std::memory_order_release);
+  }
   // Store calls by operation: the instrumented stores record here.
   StoreMetrics& store_metrics() noexcept { return store_; }
 
@@ -118,6 +127,11 @@ class Metrics {
   Counter live_sessions_{0};
   std::atomic<bool> live_sessions_sampled_{false};
   Counter live_sessions_sample_failures_{0};
+  Counter mail_sent_{0};
+  Counter mail_retried_{0};
+  Counter mail_given_up_{0};
+  Counter mail_queue_depth_{0};
+  std::atomic<bool> mail_queue_sampled_{false};
 };
 
 }  // namespace sessionkit::server

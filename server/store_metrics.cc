@@ -40,6 +40,13 @@ constexpr std::array<OpLabel, kStoreOpCount> kLabels = {{
     {"account_state", "get_mfa_token"},
     {"account_state", "count_mfa_failure"},
     {"account_state", "take_mfa_token"},
+    {"account_state", "put_email_token"},
+    {"account_state", "take_email_token"},
+    {"account_state", "enqueue_mail"},
+    {"account_state", "claim_mail"},
+    {"account_state", "finish_mail"},
+    {"account_state", "retry_mail"},
+    {"account_state", "count_mail"},
 }};
 
 // kBuckets in whole nanoseconds: no floating point on the recording path.
@@ -237,6 +244,35 @@ class InstrumentedAuthStateStore final : public AuthStateStore {
                          ResultCallback<MfaTokenRecord> done) override {
     inner_->TakeMfaTokenAsync(token_hash, now,
                               Timed(std::move(done), metrics_, StoreOp::kTakeMfaToken));
+  }
+  void PutEmailTokenAsync(const EmailTokenRecord& record, TimePoint now,
+                          StatusCallback done) override {
+    inner_->PutEmailTokenAsync(record, now,
+                               Timed(std::move(done), metrics_, StoreOp::kPutEmailToken));
+  }
+  void TakeEmailTokenAsync(std::string_view token_hash, EmailTokenPurpose purpose, TimePoint now,
+                           ResultCallback<EmailTokenRecord> done) override {
+    inner_->TakeEmailTokenAsync(token_hash, purpose, now,
+                                Timed(std::move(done), metrics_, StoreOp::kTakeEmailToken));
+  }
+  void EnqueueMailAsync(const QueuedMail& mail, StatusCallback done) override {
+    inner_->EnqueueMailAsync(mail, Timed(std::move(done), metrics_, StoreOp::kEnqueueMail));
+  }
+  void ClaimMailAsync(TimePoint now, std::chrono::milliseconds lease_for,
+                      std::string_view lease_id, ResultCallback<QueuedMail> done) override {
+    inner_->ClaimMailAsync(now, lease_for, lease_id,
+                           Timed(std::move(done), metrics_, StoreOp::kClaimMail));
+  }
+  void FinishMailAsync(std::string_view id, std::string_view lease, StatusCallback done) override {
+    inner_->FinishMailAsync(id, lease, Timed(std::move(done), metrics_, StoreOp::kFinishMail));
+  }
+  void RetryMailAsync(std::string_view id, std::string_view lease, TimePoint due_at,
+                      StatusCallback done) override {
+    inner_->RetryMailAsync(id, lease, due_at,
+                           Timed(std::move(done), metrics_, StoreOp::kRetryMail));
+  }
+  void CountMailAsync(ResultCallback<std::uint64_t> done) override {
+    inner_->CountMailAsync(Timed(std::move(done), metrics_, StoreOp::kCountMail));
   }
 
  private:

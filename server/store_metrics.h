@@ -44,8 +44,10 @@ enum class StoreOp : std::uint8_t {
   kIssueRefresh, kGetRefresh, kRotateRefresh, kRevokeRefreshForSession, kRecordFailure,
   kPeekFailures, kResetFailures, kReserveAttempt, kReleaseAttempt, kPutMfaToken, kGetMfaToken,
   kCountMfaFailure, kTakeMfaToken,
+  // AuthStateStore, email (API.md §13)
+  kPutEmailToken, kTakeEmailToken, kEnqueueMail, kClaimMail, kFinishMail, kRetryMail, kCountMail,
 };
-inline constexpr std::size_t kStoreOpCount = 22;
+inline constexpr std::size_t kStoreOpCount = 29;
 
 class StoreMetrics {
  public:

@@ -82,6 +82,37 @@ class SwitchableAuthState final : public AuthStateStore {
     if (down_) return done(Status::Unavailable("down"));
     inner_->TakeMfaTokenAsync(h, now, std::move(done));
   }
+  void PutEmailTokenAsync(const EmailTokenRecord& r, TimePoint now, StatusCallback done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->PutEmailTokenAsync(r, now, std::move(done));
+  }
+  void TakeEmailTokenAsync(std::string_view h, EmailTokenPurpose p, TimePoint now,
+                           ResultCallback<EmailTokenRecord> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->TakeEmailTokenAsync(h, p, now, std::move(done));
+  }
+  void EnqueueMailAsync(const QueuedMail& m, StatusCallback done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->EnqueueMailAsync(m, std::move(done));
+  }
+  void ClaimMailAsync(TimePoint now, std::chrono::milliseconds lease_for, std::string_view lease,
+                      ResultCallback<QueuedMail> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->ClaimMailAsync(now, lease_for, lease, std::move(done));
+  }
+  void FinishMailAsync(std::string_view id, std::string_view lease, StatusCallback done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->FinishMailAsync(id, lease, std::move(done));
+  }
+  void RetryMailAsync(std::string_view id, std::string_view lease, TimePoint due,
+                      StatusCallback done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->RetryMailAsync(id, lease, due, std::move(done));
+  }
+  void CountMailAsync(ResultCallback<std::uint64_t> done) override {
+    if (down_) return done(Status::Unavailable("down"));
+    inner_->CountMailAsync(std::move(done));
+  }
 
  private:
   AuthStateStorePtr inner_;

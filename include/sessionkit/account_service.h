@@ -90,6 +90,16 @@ struct AccountOptions {
   std::vector<TotpEncryptionKey> totp_keys;
   std::chrono::seconds mfa_token_lifetime{300};  // a login waiting for its code
   std::uint32_t mfa_max_failures = 5;            // wrong codes that kill an mfa_token
+
+  // Email (API.md §13): verification and recovery mails, queued in the AuthStateStore.
+  struct Email {
+    bool enabled = false;       // SMTP_URL set; off: every email flow answers kDisabled
+    std::string public_origin;  // PUBLIC_ORIGIN: links are <origin>/account/...
+    std::string mail_from;      // MAIL_FROM
+    std::chrono::seconds verify_token_lifetime{24 * 3600};
+    std::chrono::seconds reset_token_lifetime{30 * 60};
+    std::chrono::seconds verify_request_interval{60};  // at most one verification mail per
+  } email;
 };
 
 // A tidy-up that failed without changing any answer, for the caller to log.
@@ -341,6 +351,38 @@ struct SecondFactorOutcome {
   IssuedSession issued;             // kDone: a `login` session with aal 2
 };
 
+// --- email (API.md §13) ---
+
+enum class EmailResult : std::uint8_t {
+  kDone,          // mail queued / address verified / password reset (or, for forgot, the
+                  // same answer whether or not the address is known)
+  kDisabled,      // email is off (no SMTP_URL)
+  kInvalidToken,  // bad, used or expired token (400 invalid_token)
+  kUserNotFound,  // request: the user is not in this database
+  kThrottled,     // `retry_after_seconds`
+  kInvalidCode,   // reset with 2FA on: `code` missing or wrong (a failed login)
+  kBusy,
+  kStoreError,    // `error`
+  kHashFailed,
+};
+
+struct EmailOutcome {
+  EmailResult result = EmailResult::kDone;
+  Status error;
+  std::int64_t retry_after_seconds = 0;
+  std::string user_id;       // whose token / mail (empty for an unknown forgot address)
+  std::string mail_id;       // the queued mail, when one was queued
+  std::uint64_t revoked = 0;  // reset: sessions revoked
+  bool password_saved = false;
+};
+
+struct PasswordResetRequest {
+  std::string token;
+  std::string new_password;  // already checked against the input rules by the caller
+  std::string code;          // TOTP or recovery code; needed when the user has 2FA on
+  std::string client_ip;
+};
+
 class AccountService {
  public:
   // InvalidArgument for a missing dependency, an empty refresh_secret, a non-positive
@@ -406,6 +448,27 @@ class AccountService {
   // Drops the refresh tokens of a session that is gone (logout, revoke): tidy-up only,
   // since a token whose session is gone is refused anyway. A failure is a notice.
   void ForgetRefreshTokens(std::string_view session_id);
+
+  // --- email (API.md §13; account_email.cc). Tokens: 256 random bits, base64url, stored
+  // as SHA-256 with their purpose and user (AuthStateStore::PutEmailToken); mails go to
+  // the AuthStateStore's queue (EnqueueMail), never out from here. ---
+
+  // A verification mail for the user: at most one per verify_request_interval per user
+  // (kThrottled with Retry-After), a fresh 24 h token, queued.
+  void RequestEmailVerification(std::string user_id, std::function<void(EmailOutcome)> done);
+  // Takes the verification token (single use) and marks the user's email verified.
+  void VerifyEmail(std::string token, std::function<void(EmailOutcome)> done);
+  // Throttled per email and per client IP like failed logins (every request counts);
+  // then the same store work whether or not the address is known: a known, enabled
+  // user gets a 30 min reset token (older ones die) and a queued mail; an unknown one a
+  // token stored and taken again for no one. The outcome is kDone either way.
+  void ForgotPassword(std::string email, std::string client_ip,
+                      std::function<void(EmailOutcome)> done);
+  // Takes the reset token; with 2FA on the code is checked first (reserved in the login
+  // throttle like a password; missing or wrong -> kInvalidCode and the token is put back
+  // for another try); then the new hash is stored, the email counts as verified, and
+  // every session of the user is revoked (`revoked`).
+  void ResetPassword(PasswordResetRequest request, std::function<void(EmailOutcome)> done);
 
   // The claims of `user` in `session` issued at `issued_at` (Unix seconds).
   AccessClaims ClaimsFor(const User& user, const Session& session,

@@ -139,6 +139,32 @@ struct MfaTokenRecord {
   std::uint32_t failures = 0;  // wrong codes so far
 };
 
+// --- email (API.md §13) ---
+// A link mailed to a user: the client holds 256 random bits (base64url); the store keeps
+// only the SHA-256 (64 lowercase hex).
+enum class EmailTokenPurpose : std::uint8_t {
+  kVerifyEmail = 1,    // 24 h; proves the address
+  kResetPassword = 2,  // 30 min; only the user's newest one is live
+};
+
+struct EmailTokenRecord {
+  std::string token_hash;
+  std::string user_id;
+  EmailTokenPurpose purpose = EmailTokenPurpose::kVerifyEmail;
+  TimePoint expires_at{};  // dead at or after this instant
+};
+
+// One message of the durable mail queue.
+struct QueuedMail {
+  std::string id;         // caller-made, 1-64 of [0-9a-z]; unique
+  std::string recipient;  // the envelope recipient (an address)
+  std::string message;    // the whole RFC 5322 message, CRLF line ends, ready to send
+  TimePoint enqueued_at{};
+  TimePoint due_at{};          // not attempted before this
+  std::uint32_t attempts = 0;  // claims so far, the current one included
+  std::string lease;           // the current claim's id (ClaimMail); empty when unclaimed
+};
+
 class AuthStateStore {
  public:
   virtual ~AuthStateStore() = default;
@@ -218,6 +244,44 @@ class AuthStateStore {
   virtual void TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
                                  ResultCallback<MfaTokenRecord> done);
 
+
+  // --- email tokens and the mail queue (API.md §13) ---
+  // Appended; a store that does not implement them answers Internal. `now` is the
+  // caller's clock reading; a token is live while now < expires_at. InvalidArgument for a
+  // hash that is not 64 lowercase hex, an empty user id, an expires_at not after now, a
+  // bad mail id or lease, an empty recipient or message.
+
+  // Stores a token with TTL = expires_at - now. A kResetPassword token kills every other
+  // reset token of the same user in the same atomic step (only the newest is live).
+  // Conflict if a live token has the hash.
+  virtual void PutEmailTokenAsync(const EmailTokenRecord& record, TimePoint now,
+                                  StatusCallback done);
+  // Atomically reads and deletes the live token of `purpose`: single use, so of two
+  // racing takes exactly one gets it. NotFound if unknown, expired, taken, killed by a
+  // newer reset token, or of the other purpose (then it stays).
+  virtual void TakeEmailTokenAsync(std::string_view token_hash, EmailTokenPurpose purpose,
+                                   TimePoint now, ResultCallback<EmailTokenRecord> done);
+
+  // Queues `mail` (its lease and attempts are ignored: unclaimed, 0), durably once done
+  // is called with OK. Conflict if the id is queued already.
+  virtual void EnqueueMailAsync(const QueuedMail& mail, StatusCallback done);
+  // Atomically claims the queued message with the earliest due_at <= now (ties: smaller
+  // id): its due_at becomes now + lease_for (a claimer that dies leaves a claim that runs
+  // out, and the message is due again), attempts counts one more, and `lease_id` becomes
+  // its lease. Of several claimers (any servers) exactly one gets a given claim.
+  // NotFound when nothing is due.
+  virtual void ClaimMailAsync(TimePoint now, std::chrono::milliseconds lease_for,
+                              std::string_view lease_id, ResultCallback<QueuedMail> done);
+  // Deletes the message if `lease` is still its lease (sent, or given up). NotFound if it
+  // is gone or another claim took it over.
+  virtual void FinishMailAsync(std::string_view id, std::string_view lease, StatusCallback done);
+  // A failed attempt: due_at becomes `due_at` (the backoff) if `lease` is still its
+  // lease. NotFound as FinishMail.
+  virtual void RetryMailAsync(std::string_view id, std::string_view lease, TimePoint due_at,
+                              StatusCallback done);
+  // How many messages are queued (claimed or not).
+  virtual void CountMailAsync(ResultCallback<std::uint64_t> done);
+
   // --- blocking wrappers (see session_store.h) ---
   Status IssueRefresh(const RefreshRecord& record);
   Result<RefreshRecord> GetRefresh(std::string_view token_hash);
@@ -236,6 +300,15 @@ class AuthStateStore {
   Result<std::uint32_t> CountMfaFailure(std::string_view token_hash, TimePoint now,
                                         std::uint32_t max_failures);
   Result<MfaTokenRecord> TakeMfaToken(std::string_view token_hash, TimePoint now);
+  Status PutEmailToken(const EmailTokenRecord& record, TimePoint now);
+  Result<EmailTokenRecord> TakeEmailToken(std::string_view token_hash, EmailTokenPurpose purpose,
+                                          TimePoint now);
+  Status EnqueueMail(const QueuedMail& mail);
+  Result<QueuedMail> ClaimMail(TimePoint now, std::chrono::milliseconds lease_for,
+                               std::string_view lease_id);
+  Status FinishMail(std::string_view id, std::string_view lease);
+  Status RetryMail(std::string_view id, std::string_view lease, TimePoint due_at);
+  Result<std::uint64_t> CountMail();
 };
 
 using AuthStateStorePtr = std::shared_ptr<AuthStateStore>;

@@ -116,6 +116,11 @@ class UserStore {
   virtual Status SetDisabled(std::string_view id, bool disabled);
   // Sets the role (carried by tokens issued afterwards). NotFound if no such user.
   virtual Status SetRole(std::string_view id, std::string_view role);
+
+  // --- email (API.md §13) ---
+  // Sets or clears is_email_verified (a verification link was followed). NotFound if no
+  // such user; a read-only store keeps the default: InvalidArgument("user store is read-only").
+  virtual Status SetEmailVerified(std::string_view id, bool verified);
 };
 
 // The defaults: a store without second-factor tables.

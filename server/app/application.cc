@@ -8,10 +8,23 @@
 #include "server/app/log_format.h"
 #include "server/app/stores.h"
 #include "server/handlers/issue_session.h"
+#include "server/mail/mail_outbox.h"
+#include "server/mail/smtp_url.h"
 #include "sessionkit/account_service.h"
 #include "sessionkit/mysql_store.h"
 
 namespace sessionkit::server {
+namespace {
+
+// The address of MAIL_FROM ("Name <a@b>" -> "a@b"), the SMTP envelope sender.
+std::string EnvelopeAddressOf(const std::string& from) {
+  const std::size_t open = from.rfind('<');
+  if (open == std::string::npos) return from;
+  const std::size_t close = from.find('>', open);
+  return close == std::string::npos ? from : from.substr(open + 1, close - open - 1);
+}
+
+}  // namespace
 
 Application::Application(const ServerConfig& config) : config_(config) {}
 
@@ -94,6 +107,11 @@ std::optional<StartupError> Application::Build() {
   account_options.upgrade_password_hashes = !services_.users_read_only;
   account_options.login_limits.max_per_ip =
       static_cast<std::uint32_t>(config.login_max_failures_per_ip);
+  if (!config.smtp_url.empty()) {  // API.md §13
+    account_options.email.enabled = true;
+    account_options.email.public_origin = config.public_origin;
+    account_options.email.mail_from = config.mail_from;
+  }
   // TOTP secrets (docs/two-factor.md): TOTP_ENCRYPTION_KEYS if set (its first key seals),
   // else the key derived from JWT_SECRET; keys derived from JWT_SECRET and every
   // JWT_PREVIOUS_SECRETS entry always open too, so neither rotation strands an enrolment.
@@ -150,12 +168,27 @@ std::optional<StartupError> Application::Build() {
     services_.browser = browser_.get();
   }
   services_.web_ui = config.web_ui;
+
+  // Mail (API.md §13): the delivery worker on its own thread, over the queue in the
+  // account-state store.
+  if (!config.smtp_url.empty()) {
+    Result<SmtpUrl> smtp = ParseSmtpUrl(config.smtp_url);
+    if (!smtp.ok()) return StartupError{2, std::string(smtp.status().message())};
+    mail_ = std::make_unique<MailOutbox>(*auth_state_,
+                                         SmtpSender(*smtp, EnvelopeAddressOf(config.mail_from)),
+                                         &metrics_, MailOutboxOptions{});
+    mail_->Start();
+    services_.mail = mail_.get();
+    spdlog::info("mail: {} from {:?} (links to {})", RedactSmtpUrl(config.smtp_url),
+                 config.mail_from, config.public_origin);
+  }
   return std::nullopt;
 }
 
 Application::~Application() {
   // Order matters: nothing may call a Responder after the server's event loops are gone.
   live_sessions_.reset();  // its count may be using the store
+  mail_.reset();           // its worker uses the auth-state store
   if (workers_) workers_->Stop();
   accounts_.reset();
   manager_.reset();

@@ -29,6 +29,7 @@
 #include "server/handlers/services.h"
 #include "server/http/http_server.h"
 #include "server/live_sessions_sampler.h"
+#include "server/mail/mail_outbox.h"
 #include "server/metrics.h"
 #include "server/router.h"
 #include "sessionkit/account_service.h"
@@ -80,7 +81,8 @@ class Application {
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<LiveSessionsSampler> live_sessions_;  // stopped first
-  std::unique_ptr<BrowserPolicy> browser_;  // nullptr: SESSION_COOKIES=off
+  std::unique_ptr<BrowserPolicy> browser_;
+  std::unique_ptr<MailOutbox> mail_;  // API.md §13; nullptr without SMTP_URL  // nullptr: SESSION_COOKIES=off
 };
 
 // Logs to stderr at `level` (trace … off), UTC timestamps; the default spdlog logger.

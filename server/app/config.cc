@@ -1,6 +1,7 @@
 #include "server/app/config.h"
 
 #include "server/app/origin.h"
+#include "server/mail/smtp_url.h"
 #include "sessionkit/redis_store.h"
 
 #include <CLI/CLI.hpp>
@@ -392,6 +393,38 @@ std::string CheckRedisClusterNodes(ServerConfig& c) {
   return {};
 }
 
+std::string CheckSmtpUrl(ServerConfig& c) {
+  if (c.smtp_url.empty()) return {};
+  Result<SmtpUrl> url = ParseSmtpUrl(c.smtp_url);
+  if (!url.ok()) return std::string(url.status().message()) + " (got " + RedactSmtpUrl(c.smtp_url) + ")";
+  return {};
+}
+
+// MAIL_FROM's row comes after SMTP_URL's and PUBLIC_ORIGIN's: both are read by then.
+std::string CheckMailFrom(ServerConfig& c) {
+  if (c.mail_from.find_first_of("\r\n") != std::string::npos) {
+    return "MAIL_FROM must be one line, e.g. Example <no-reply@example.com>";
+  }
+  if (c.smtp_url.empty()) return {};
+  if (c.mail_from.empty()) {
+    return "SMTP_URL is set but MAIL_FROM is not: set MAIL_FROM, e.g. "
+           "'Example <no-reply@example.com>'";
+  }
+  std::string address = c.mail_from;
+  if (std::size_t open = address.rfind('<'); open != std::string::npos) {
+    const std::size_t close = address.find('>', open);
+    address = close == std::string::npos ? std::string() : address.substr(open + 1, close - open - 1);
+  }
+  if (address.find('@') == std::string::npos || address.find(' ') != std::string::npos) {
+    return "MAIL_FROM must be an address or Name <address>, got '" + c.mail_from + "'";
+  }
+  if (c.public_origin.empty()) {
+    return "SMTP_URL is set but PUBLIC_ORIGIN is not: the links in mails need it, e.g. "
+           "PUBLIC_ORIGIN=https://auth.example.com";
+  }
+  return {};
+}
+
 // In --help order; the checks run in this order too (JWT_SECRET's, which depends on
 // --dev, runs last).
 constexpr Setting kSettings[] = {
@@ -547,6 +580,12 @@ constexpr Setting kSettings[] = {
              "(REDIS_CLUSTER_NODES)",
      .field = &ServerConfig::redis_cluster_nodes, .show_default = false,
      .check = CheckRedisClusterNodes},
+    // API.md §13. SMTP_URL may carry a password: environment or .env only.
+    {.env = "SMTP_URL", .field = &ServerConfig::smtp_url, .check = CheckSmtpUrl},
+    {.env = "MAIL_FROM", .flag = "--mail-from",
+     .help = "sender of verification and reset mails, e.g. 'Example <no-reply@example.com>'; "
+             "required with SMTP_URL (MAIL_FROM)",
+     .field = &ServerConfig::mail_from, .show_default = false, .check = CheckMailFrom},
 };
 
 // The number in a numeric field, for the range check.
@@ -781,6 +820,8 @@ std::vector<std::pair<std::string, std::string>> DescribeConfig(const ServerConf
       text = text.empty() ? "(unset)" : "(set, redacted)";
     } else if (s.env == "DATABASE_URL") {
       text = IsMysqlUrl(text) ? RedactedUrl(text) : text;
+    } else if (s.env == "SMTP_URL" && !text.empty()) {
+      text = RedactSmtpUrl(text);
     }
     out.emplace_back(std::string(s.env), std::move(text));
   }

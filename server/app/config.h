@@ -124,6 +124,10 @@ struct ServerConfig {
   int live_sessions_sample_seconds = 60;
   // REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster (API.md §12); excludes REDIS_ADDR.
   std::string redis_cluster_nodes;
+  // API.md §13: SMTP_URL (a secret inside: show RedactSmtpUrl() of it) and MAIL_FROM; both
+  // empty = no mail, the email routes answer 404.
+  std::string smtp_url;
+  std::string mail_from;
 };
 
 struct ConfigOutcome {

@@ -709,5 +709,47 @@ TEST(ConfigTest, MalformedOriginsAreRefusedByName) {
   EXPECT_EQ(out.message.find("'https://ok.example.com'"), std::string::npos);
 }
 
+
+// API.md §13: SMTP_URL needs MAIL_FROM and PUBLIC_ORIGIN (named when missing), must be an
+// smtp:// or smtps:// URL with a host and a port, and its password is never shown.
+TEST(ConfigTest, MailSettingsAreCheckedAndTheSmtpPasswordNeverShown) {
+  const std::string url = "smtp://mailer:smtp-pass-31@mail.example.com:587";
+  auto load = [](std::map<std::string, std::string> extra) {
+    Env env;
+    env.vars = {{"JWT_SECRET", std::string(kSecret)}};
+    for (auto& [k, v] : extra) env.vars[k] = v;
+    return Load(env);
+  };
+  struct Case {
+    std::map<std::string, std::string> vars;
+    std::string named;
+  };
+  const Case refused[] = {
+      {{{"SMTP_URL", url}, {"PUBLIC_ORIGIN", "https://auth.example.com"}}, "MAIL_FROM"},
+      {{{"SMTP_URL", url}, {"MAIL_FROM", "a@example.com"}}, "PUBLIC_ORIGIN"},
+      {{{"SMTP_URL", "http://mailer:smtp-pass-31@h:25"}, {"MAIL_FROM", "a@example.com"},
+        {"PUBLIC_ORIGIN", "https://auth.example.com"}}, "SMTP_URL"},
+      {{{"SMTP_URL", "smtp://mailer:smtp-pass-31@h:0"}, {"MAIL_FROM", "a@example.com"},
+        {"PUBLIC_ORIGIN", "https://auth.example.com"}}, "SMTP_URL"},
+      {{{"SMTP_URL", url}, {"MAIL_FROM", "nobody"}, {"PUBLIC_ORIGIN", "https://auth.example.com"}},
+       "MAIL_FROM"},
+  };
+  for (const Case& c : refused) {
+    ConfigOutcome out = load(c.vars);
+    EXPECT_FALSE(out.config) << c.named;
+    EXPECT_EQ(out.exit_code, 2);
+    EXPECT_NE(out.message.find(c.named), std::string::npos) << out.message;
+    EXPECT_EQ(out.message.find("smtp-pass-31"), std::string::npos) << out.message;
+  }
+  ConfigOutcome ok = load({{"SMTP_URL", url}, {"MAIL_FROM", "Example <no-reply@example.com>"},
+                           {"PUBLIC_ORIGIN", "https://auth.example.com"}});
+  ASSERT_TRUE(ok.config) << ok.message;
+  std::map<std::string, std::string> described;
+  for (const auto& [name, value] : DescribeConfig(*ok.config)) described[name] = value;
+  EXPECT_EQ(described.at("SMTP_URL"), "smtp://mailer:***@mail.example.com:587");
+  EXPECT_EQ(described.at("MAIL_FROM"), "Example <no-reply@example.com>");
+  EXPECT_TRUE(load({}).config) << "no mail settings: no mail, no refusal";
+}
+
 }  // namespace
 }  // namespace sessionkit::server

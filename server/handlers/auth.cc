@@ -42,6 +42,7 @@ void AnswerRegister(Services& s, bool cookie_transport, RegisterOutcome& o, Resp
   NoteIssuedSession(s, o.user, o.issued);
   switch (o.result) {
     case RegisterResult::kRegistered:
+      SendVerificationAfterRegister(s, o.user.id);  // API.md §13 (no-op without mail)
       return ReplyIssued(s, cookie_transport, o.user, o.issued, 201, "Registration successful",
                          reply);
     case RegisterResult::kBusy:

@@ -36,6 +36,13 @@ void HandleTwoFactorVerify(Services& s, const Request& req, Responder reply);
 void HandleTwoFactorStatus(Services& s, const Request& req, Responder reply);
 void HandleRecoveryCodes(Services& s, const Request& req, Responder reply);
 void HandleTotpDisable(Services& s, const Request& req, Responder reply);
+// email.cc (API.md §13)
+void HandleEmailVerifyRequest(Services& s, const Request& req, Responder reply);
+void HandleEmailVerify(Services& s, const Request& req, Responder reply);
+void HandlePasswordForgot(Services& s, const Request& req, Responder reply);
+void HandlePasswordReset(Services& s, const Request& req, Responder reply);
+// Queues the verification mail of a user who just registered (no-op without mail).
+void SendVerificationAfterRegister(Services& s, const std::string& user_id);
 
 }  // namespace sessionkit::server
 

@@ -26,6 +26,7 @@
 namespace sessionkit::server {
 
 class BrowserPolicy;  // browser.h
+class MailOutbox;     // server/mail/mail_outbox.h
 
 struct Services {
   SessionManager* sessions = nullptr;
@@ -57,6 +58,9 @@ struct Services {
 
   // Unix second of the last IP/User-Agent drift warning: at most one a second.
   std::atomic<std::int64_t> last_drift_log{0};
+  // API.md §13: the mail delivery worker; nullptr when SMTP_URL is unset (the email routes
+  // answer 404).
+  MailOutbox* mail = nullptr;
   // Redis Cluster only: every node the client knows (/healthz reports them); empty otherwise.
   std::function<std::vector<RedisNodeHealth>()> redis_nodes;
 };

@@ -35,6 +35,8 @@ void ReplyMe(const AuthContext& auth, const User* user, Responder& reply) {
   }
   w.Key("session");
   WriteSession(w, auth.validation.session, true);
+  // API.md §13: the user's state (the profile cache may hold it up to its ttl).
+  w.Key("is_verified").Bool(user != nullptr ? user->is_email_verified : auth.claims.is_verified);
   w.EndObject();
   reply(body.Finish(200, "OK"));
 }

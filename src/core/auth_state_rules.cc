@@ -81,4 +81,39 @@ Status CheckMfaPut(const MfaTokenRecord& record, TimePoint now) {
   return Status::Ok();
 }
 
+Status CheckEmailTokenPut(const EmailTokenRecord& record, TimePoint now) {
+  if (!IsTokenHash(record.token_hash)) {
+    return Status::InvalidArgument("email token_hash is not 64 lowercase hex");
+  }
+  if (record.user_id.empty() || record.user_id.size() > 256) {
+    return Status::InvalidArgument("email token needs a user id of 1-256 bytes");
+  }
+  if (record.purpose != EmailTokenPurpose::kVerifyEmail &&
+      record.purpose != EmailTokenPurpose::kResetPassword) {
+    return Status::InvalidArgument("email token has an unknown purpose");
+  }
+  if (!(now < record.expires_at)) {
+    return Status::InvalidArgument("email token expires_at is not in the future");
+  }
+  return Status::Ok();
+}
+
+bool IsMailId(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) return false;
+  }
+  return true;
+}
+
+Status CheckMailEnqueue(const QueuedMail& mail) {
+  if (!IsMailId(mail.id)) return Status::InvalidArgument("mail id is not 1-64 of [0-9a-z]");
+  if (mail.recipient.empty() || mail.recipient.size() > 320 ||
+      mail.recipient.find_first_of("\r\n") != std::string::npos) {
+    return Status::InvalidArgument("mail recipient is not an address");
+  }
+  if (mail.message.empty()) return Status::InvalidArgument("mail message is empty");
+  return Status::Ok();
+}
+
 }  // namespace sessionkit::internal

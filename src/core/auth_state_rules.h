@@ -38,6 +38,13 @@ Status CheckAttemptKeys(const std::vector<AttemptKey>& keys, std::chrono::millis
 // PutMfaToken's: a token hash, a non-empty user id of at most 256 bytes, expires_at > now.
 Status CheckMfaPut(const MfaTokenRecord& record, TimePoint now);
 
+// PutEmailToken's: as CheckMfaPut, and a known purpose.
+Status CheckEmailTokenPut(const EmailTokenRecord& record, TimePoint now);
+// A mail id or lease id: 1 to 64 of [0-9a-z].
+bool IsMailId(std::string_view s) noexcept;
+// EnqueueMail's: a mail id, a recipient of 1-320 bytes without CR/LF, a non-empty message.
+Status CheckMailEnqueue(const QueuedMail& mail);
+
 }  // namespace sessionkit::internal
 
 #endif  // SESSIONKIT_CORE_AUTH_STATE_RULES_H_

@@ -108,3 +108,63 @@ Result<MfaTokenRecord> AuthStateStore::TakeMfaToken(std::string_view token_hash,
 }
 
 }  // namespace sessionkit
+
+// --- email tokens and the mail queue: defaults for stores that keep none, wrappers ---
+
+namespace sessionkit {
+namespace {
+Status NoEmailState() { return Status::Internal("this auth-state store keeps no email state"); }
+}  // namespace
+
+void AuthStateStore::PutEmailTokenAsync(const EmailTokenRecord&, TimePoint, StatusCallback done) {
+  done(NoEmailState());
+}
+void AuthStateStore::TakeEmailTokenAsync(std::string_view, EmailTokenPurpose, TimePoint,
+                                         ResultCallback<EmailTokenRecord> done) {
+  done(NoEmailState());
+}
+void AuthStateStore::EnqueueMailAsync(const QueuedMail&, StatusCallback done) {
+  done(NoEmailState());
+}
+void AuthStateStore::ClaimMailAsync(TimePoint, std::chrono::milliseconds, std::string_view,
+                                    ResultCallback<QueuedMail> done) {
+  done(NoEmailState());
+}
+void AuthStateStore::FinishMailAsync(std::string_view, std::string_view, StatusCallback done) {
+  done(NoEmailState());
+}
+void AuthStateStore::RetryMailAsync(std::string_view, std::string_view, TimePoint,
+                                    StatusCallback done) {
+  done(NoEmailState());
+}
+void AuthStateStore::CountMailAsync(ResultCallback<std::uint64_t> done) { done(NoEmailState()); }
+
+Status AuthStateStore::PutEmailToken(const EmailTokenRecord& record, TimePoint now) {
+  return internal::WaitForStatus([&](auto cb) { PutEmailTokenAsync(record, now, std::move(cb)); });
+}
+Result<EmailTokenRecord> AuthStateStore::TakeEmailToken(std::string_view token_hash,
+                                                        EmailTokenPurpose purpose,
+                                                        TimePoint now) {
+  return internal::WaitFor<EmailTokenRecord>(
+      [&](auto cb) { TakeEmailTokenAsync(token_hash, purpose, now, std::move(cb)); });
+}
+Status AuthStateStore::EnqueueMail(const QueuedMail& mail) {
+  return internal::WaitForStatus([&](auto cb) { EnqueueMailAsync(mail, std::move(cb)); });
+}
+Result<QueuedMail> AuthStateStore::ClaimMail(TimePoint now, std::chrono::milliseconds lease_for,
+                                             std::string_view lease_id) {
+  return internal::WaitFor<QueuedMail>(
+      [&](auto cb) { ClaimMailAsync(now, lease_for, lease_id, std::move(cb)); });
+}
+Status AuthStateStore::FinishMail(std::string_view id, std::string_view lease) {
+  return internal::WaitForStatus([&](auto cb) { FinishMailAsync(id, lease, std::move(cb)); });
+}
+Status AuthStateStore::RetryMail(std::string_view id, std::string_view lease, TimePoint due_at) {
+  return internal::WaitForStatus(
+      [&](auto cb) { RetryMailAsync(id, lease, due_at, std::move(cb)); });
+}
+Result<std::uint64_t> AuthStateStore::CountMail() {
+  return internal::WaitFor<std::uint64_t>([&](auto cb) { CountMailAsync(std::move(cb)); });
+}
+
+}  // namespace sessionkit

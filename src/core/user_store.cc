@@ -17,4 +17,6 @@ Status UserStore::SetDisabled(std::string_view, bool) { return ReadOnly(); }
 
 Status UserStore::SetRole(std::string_view, std::string_view) { return ReadOnly(); }
 
+Status UserStore::SetEmailVerified(std::string_view, bool) { return ReadOnly(); }
+
 }  // namespace sessionkit

@@ -227,6 +227,22 @@ TEST_P(UserStoreConformanceTest, SetRole) {
                  Code::kNotFound);
 }
 
+TEST_P(UserStoreConformanceTest, SetEmailVerifiedIsSeenEverywhere) {
+  Result<User> u = store().Create("alice", "alice@example.com", "h");
+  ASSERT_TRUE(u.ok());
+  EXPECT_FALSE(u->is_email_verified);
+  SK_ASSERT_OK(store().SetEmailVerified(u->id, true));
+  SK_ASSERT_OK(store().SetEmailVerified(u->id, true));  // setting it twice is fine
+  Result<UserStorePtr> other = harness().OpenAnother();
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  Result<User> seen = (*other)->FindByLogin("alice@example.com");
+  ASSERT_TRUE(seen.ok());
+  EXPECT_TRUE(seen->is_email_verified);
+  EXPECT_EQ(seen->password_hash, "h");
+  SK_EXPECT_CODE(store().SetEmailVerified("0b9d8c4e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", true),
+                 Code::kNotFound);
+}
+
 TEST_P(UserStoreConformanceTest, InsertKeepsEveryFieldAndRefusesWhatIsTaken) {
   User imported;
   imported.id = "42";

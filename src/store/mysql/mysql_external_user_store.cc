@@ -98,6 +98,7 @@ class MysqlExternalUserStore final : public UserStore {
   }
   Status UpdatePasswordHash(std::string_view, std::string_view) override { return ReadOnly(); }
   Status Delete(std::string_view) override { return ReadOnly(); }
+  Status SetEmailVerified(std::string_view, bool) override { return ReadOnly(); }
 
  private:
   static Status ReadOnly() { return Status::InvalidArgument(kReadOnlyUsersMessage); }

@@ -87,6 +87,7 @@ TEST_F(MysqlExternalUserStoreTest, WritesAreRefusedAndNothingIsCreated) {
   EXPECT_EQ(s.Create("new", "new@example.com", "h").status().message(), kReadOnlyUsersMessage);
   EXPECT_EQ(s.UpdatePasswordHash("7", "$argon2id$x").message(), kReadOnlyUsersMessage);
   EXPECT_EQ(s.Delete("7").message(), kReadOnlyUsersMessage);
+  EXPECT_EQ(s.SetEmailVerified("7", true).message(), kReadOnlyUsersMessage);
   EXPECT_EQ(s.FindById("7")->password_hash, "$2y$10$abcdefghijklmnopqrstuu") << "never rewritten";
   Status no_migrations = server_->Execute("SELECT 1 FROM " + options_.database + ".schema_migrations");
   EXPECT_FALSE(no_migrations.ok()) << "the external mode creates no table";

@@ -39,6 +39,7 @@ constexpr const char* kInsertFull =
     " is_premium, is_email_verified, created_at, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kSetDisabled = "UPDATE users SET disabled = ? WHERE id = ?";
 constexpr const char* kSetRole = "UPDATE users SET role = ? WHERE id = ?";
+constexpr const char* kSetEmailVerified = "UPDATE users SET is_email_verified = ? WHERE id = ?";
 constexpr const char* kTaken =
     "SELECT EXISTS(SELECT 1 FROM users WHERE username_key = ?),"
     " EXISTS(SELECT 1 FROM users WHERE email_key = ?)";
@@ -475,6 +476,10 @@ Status MysqlUserStore::SetDisabled(std::string_view id, bool disabled) {
 
 Status MysqlUserStore::SetRole(std::string_view id, std::string_view role) {
   return UpdateOne("set role", kSetRole, role, id);
+}
+
+Status MysqlUserStore::SetEmailVerified(std::string_view id, bool verified) {
+  return UpdateOne("set email verified", kSetEmailVerified, std::int64_t{verified ? 1 : 0}, id);
 }
 
 }  // namespace sessionkit

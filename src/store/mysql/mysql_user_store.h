@@ -56,6 +56,7 @@ class MysqlUserStore final : public UserStore {
   Result<std::vector<User>> List(std::string_view after_username, std::size_t limit) override;
   Status SetDisabled(std::string_view id, bool disabled) override;
   Status SetRole(std::string_view id, std::string_view role) override;
+  Status SetEmailVerified(std::string_view id, bool verified) override;
 
   bool SupportsTwoFactor() const override { return true; }
   Result<TwoFactorEnrolment> GetTwoFactor(std::string_view user_id) override;

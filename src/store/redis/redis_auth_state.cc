@@ -291,6 +291,17 @@ class RedisAuthStateStore final : public AuthStateStore {
                             ResultCallback<std::uint32_t> done) override;
   void TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
                          ResultCallback<MfaTokenRecord> done) override;
+  void PutEmailTokenAsync(const EmailTokenRecord& record, TimePoint now,
+                          StatusCallback done) override;
+  void TakeEmailTokenAsync(std::string_view token_hash, EmailTokenPurpose purpose, TimePoint now,
+                           ResultCallback<EmailTokenRecord> done) override;
+  void EnqueueMailAsync(const QueuedMail& mail, StatusCallback done) override;
+  void ClaimMailAsync(TimePoint now, std::chrono::milliseconds lease_for,
+                      std::string_view lease_id, ResultCallback<QueuedMail> done) override;
+  void FinishMailAsync(std::string_view id, std::string_view lease, StatusCallback done) override;
+  void RetryMailAsync(std::string_view id, std::string_view lease, TimePoint due_at,
+                      StatusCallback done) override;
+  void CountMailAsync(ResultCallback<std::uint64_t> done) override;
 
  private:
   void ReadMfaToken(std::string_view token_hash, TimePoint now, bool take,
@@ -634,6 +645,248 @@ void RedisAuthStateStore::CountMfaFailureAsync(std::string_view token_hash, Time
                   if (reply->integer < 0) return done(Status::NotFound("no such mfa token"));
                   done(static_cast<std::uint32_t>(reply->integer));
                 });
+}
+
+
+// --- email tokens and the mail queue (API.md §13) ------------------------------------
+// Keys sessionkit alone owns, all under one hash tag so that every script below names
+// its keys and runs in one slot on a Redis Cluster too (mail is rare: one slot is plenty):
+//   sessionkit_email:{sessionkit_email}:tokens   hash token_hash -> "purpose|expires ms|user_id"
+//   sessionkit_email:{sessionkit_email}:expiry   zset token_hash, score = expires ms
+//   sessionkit_email:{sessionkit_email}:reset    hash user_id -> the newest reset token_hash
+//   sessionkit_email:{sessionkit_email}:due      zset mail id, score = due ms
+//   sessionkit_email:{sessionkit_email}:message  hash mail id -> the message
+//   sessionkit_email:{sessionkit_email}:meta     hash mail id -> "enqueued ms|attempts|lease|recipient"
+// Dead tokens are trimmed (64 at most) by each put. Every operation is one script.
+
+std::vector<std::string> EmailTokenKeys() {
+  return {"sessionkit_email:{sessionkit_email}:tokens", "sessionkit_email:{sessionkit_email}:expiry",
+          "sessionkit_email:{sessionkit_email}:reset"};
+}
+std::vector<std::string> MailKeys() {
+  return {"sessionkit_email:{sessionkit_email}:due", "sessionkit_email:{sessionkit_email}:message",
+          "sessionkit_email:{sessionkit_email}:meta"};
+}
+
+// ARGV: hash, user_id, purpose, expires ms, now ms -> 1 stored, 0 a live token has the hash.
+constexpr const char* kEmailTokenPut = R"lua(
+local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[5], 'LIMIT', 0, 64)
+for _, h in ipairs(dead) do
+  local v = redis.call('HGET', KEYS[1], h)
+  if v then
+    local p, e, u = string.match(v, '^(%d+)|(%d+)|(.*)$')
+    if p == '2' and redis.call('HGET', KEYS[3], u) == h then redis.call('HDEL', KEYS[3], u) end
+  end
+  redis.call('HDEL', KEYS[1], h)
+  redis.call('ZREM', KEYS[2], h)
+end
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then
+  local e = string.match(cur, '^%d+|(%d+)|')
+  if e and tonumber(e) > tonumber(ARGV[5]) then return 0 end
+end
+if ARGV[3] == '2' then
+  local old = redis.call('HGET', KEYS[3], ARGV[2])
+  if old then
+    redis.call('HDEL', KEYS[1], old)
+    redis.call('ZREM', KEYS[2], old)
+  end
+  redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+return 1
+)lua";
+// ARGV: hash, purpose, now ms -> {user_id, expires ms}, or nil when not live / other purpose.
+constexpr const char* kEmailTokenTake = R"lua(
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return false end
+local p, e, u = string.match(v, '^(%d+)|(%d+)|(.*)$')
+if p ~= ARGV[2] or tonumber(e) <= tonumber(ARGV[3]) then return false end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if p == '2' and redis.call('HGET', KEYS[3], u) == ARGV[1] then redis.call('HDEL', KEYS[3], u) end
+return {u, e}
+)lua";
+// ARGV: id, recipient, message, enqueued ms, due ms -> 1 queued, 0 the id is queued.
+constexpr const char* kMailEnqueue = R"lua(
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[4] .. '|0||' .. ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1])
+return 1
+)lua";
+// ARGV: now ms, new due ms, lease -> {id, recipient, message, enqueued, due, attempts} or nil.
+constexpr const char* kMailClaim = R"lua(
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
+if #ids == 0 then return false end
+local id = ids[1]
+local meta = redis.call('HGET', KEYS[3], id)
+local msg = redis.call('HGET', KEYS[2], id)
+local enq, att, rcpt
+if meta then enq, att, rcpt = string.match(meta, '^(%d+)|(%d+)|[0-9a-z]*|(.*)$') end
+if not msg or not enq then
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
+  return false
+end
+att = tostring(tonumber(att) + 1)
+redis.call('HSET', KEYS[3], id, enq .. '|' .. att .. '|' .. ARGV[3] .. '|' .. rcpt)
+redis.call('ZADD', KEYS[1], ARGV[2], id)
+return {id, rcpt, msg, enq, ARGV[2], att}
+)lua";
+// ARGV: id, lease [, due ms] -> 1 done (finished, or rescheduled with a due), 0 not under lease.
+constexpr const char* kMailSettle = R"lua(
+local meta = redis.call('HGET', KEYS[3], ARGV[1])
+if not meta then return 0 end
+if string.match(meta, '^%d+|%d+|([0-9a-z]*)|') ~= ARGV[2] then return 0 end
+if ARGV[3] then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
+end
+return 1
+)lua";
+
+const RedisScript& EmailScript(int which) {
+  static const RedisScript* scripts[] = {
+      new RedisScript(kEmailTokenPut), new RedisScript(kEmailTokenTake),
+      new RedisScript(kMailEnqueue), new RedisScript(kMailClaim), new RedisScript(kMailSettle)};
+  return *scripts[which];
+}
+enum EmailScriptIndex { kPutToken = 0, kTakeToken, kEnqueue, kClaim, kSettle };
+
+// OK for integer 1, `refused` for 0.
+void SettleReply(Result<RedisReply> reply, std::string_view what, Status refused,
+                 const StatusCallback& done) {
+  if (Status st = ReplyStatus(reply, what); !st.ok()) return done(st);
+  if (!reply->is_integer()) return done(UnexpectedReply(what, *reply));
+  done(reply->integer == 1 ? Status::Ok() : std::move(refused));
+}
+
+void RedisAuthStateStore::PutEmailTokenAsync(const EmailTokenRecord& record, TimePoint now,
+                                             StatusCallback done) {
+  if (Status st = internal::CheckEmailTokenPut(record, now); !st.ok()) return done(st);
+  client_->Eval(EmailScript(kPutToken), EmailTokenKeys(),
+                {record.token_hash, record.user_id,
+                 std::to_string(static_cast<int>(record.purpose)),
+                 Millis(UnixMillisCeil(record.expires_at)), Millis(UnixMillisFloor(now))},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  SettleReply(std::move(reply), "redis put email token",
+                              Status::Conflict("a live email token has this hash"), done);
+                });
+}
+
+void RedisAuthStateStore::TakeEmailTokenAsync(std::string_view token_hash,
+                                              EmailTokenPurpose purpose, TimePoint now,
+                                              ResultCallback<EmailTokenRecord> done) {
+  if (!internal::IsTokenHash(token_hash)) return done(Status::InvalidArgument("not a token hash"));
+  client_->Eval(EmailScript(kTakeToken), EmailTokenKeys(),
+                {std::string(token_hash), std::to_string(static_cast<int>(purpose)),
+                 Millis(UnixMillisFloor(now))},
+                [hash = std::string(token_hash), purpose,
+                 done = std::move(done)](Result<RedisReply> reply) {
+                  constexpr std::string_view kWhat = "redis take email token";
+                  if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+                  if (reply->is_nil()) return done(Status::NotFound("no such email token"));
+                  std::int64_t expires_ms = 0;
+                  if (!reply->is_array() || reply->elements.size() != 2 ||
+                      !ParseMillis(reply->elements[1].str, expires_ms)) {
+                    return done(UnexpectedReply(kWhat, *reply));
+                  }
+                  EmailTokenRecord out;
+                  out.token_hash = hash;
+                  out.user_id = reply->elements[0].str;
+                  out.purpose = purpose;
+                  out.expires_at = FromUnixMillis(expires_ms);
+                  done(std::move(out));
+                });
+}
+
+void RedisAuthStateStore::EnqueueMailAsync(const QueuedMail& mail, StatusCallback done) {
+  if (Status st = internal::CheckMailEnqueue(mail); !st.ok()) return done(st);
+  client_->Eval(EmailScript(kEnqueue), MailKeys(),
+                {mail.id, mail.recipient, mail.message, Millis(UnixMillisFloor(mail.enqueued_at)),
+                 Millis(UnixMillisFloor(mail.due_at))},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  SettleReply(std::move(reply), "redis enqueue mail",
+                              Status::Conflict("a queued mail has this id"), done);
+                });
+}
+
+void RedisAuthStateStore::ClaimMailAsync(TimePoint now, std::chrono::milliseconds lease_for,
+                                         std::string_view lease_id,
+                                         ResultCallback<QueuedMail> done) {
+  if (!internal::IsMailId(lease_id)) {
+    return done(Status::InvalidArgument("lease id is not 1-64 of [0-9a-z]"));
+  }
+  if (lease_for.count() <= 0) return done(Status::InvalidArgument("lease must be positive"));
+  const std::int64_t now_ms = UnixMillisFloor(now);
+  client_->Eval(EmailScript(kClaim), MailKeys(),
+                {Millis(now_ms), Millis(now_ms + lease_for.count()), std::string(lease_id)},
+                [lease = std::string(lease_id), done = std::move(done)](Result<RedisReply> reply) {
+                  constexpr std::string_view kWhat = "redis claim mail";
+                  if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+                  if (reply->is_nil()) return done(Status::NotFound("no mail is due"));
+                  std::int64_t enqueued_ms = 0;
+                  std::int64_t due_ms = 0;
+                  std::int64_t attempts = 0;
+                  if (!reply->is_array() || reply->elements.size() != 6 ||
+                      !ParseMillis(reply->elements[3].str, enqueued_ms) ||
+                      !ParseMillis(reply->elements[4].str, due_ms) ||
+                      !ParseMillis(reply->elements[5].str, attempts) || attempts < 0) {
+                    return done(UnexpectedReply(kWhat, *reply));
+                  }
+                  QueuedMail out;
+                  out.id = std::move(reply->elements[0].str);
+                  out.recipient = std::move(reply->elements[1].str);
+                  out.message = std::move(reply->elements[2].str);
+                  out.enqueued_at = FromUnixMillis(enqueued_ms);
+                  out.due_at = FromUnixMillis(due_ms);
+                  out.attempts = static_cast<std::uint32_t>(attempts);
+                  out.lease = lease;
+                  done(std::move(out));
+                });
+}
+
+void RedisAuthStateStore::FinishMailAsync(std::string_view id, std::string_view lease,
+                                          StatusCallback done) {
+  if (!internal::IsMailId(id) || !internal::IsMailId(lease)) {
+    return done(Status::InvalidArgument("mail id or lease is not 1-64 of [0-9a-z]"));
+  }
+  client_->Eval(EmailScript(kSettle), MailKeys(), {std::string(id), std::string(lease)},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  SettleReply(std::move(reply), "redis finish mail",
+                              Status::NotFound("no such mail under this lease"), done);
+                });
+}
+
+void RedisAuthStateStore::RetryMailAsync(std::string_view id, std::string_view lease,
+                                         TimePoint due_at, StatusCallback done) {
+  if (!internal::IsMailId(id) || !internal::IsMailId(lease)) {
+    return done(Status::InvalidArgument("mail id or lease is not 1-64 of [0-9a-z]"));
+  }
+  client_->Eval(EmailScript(kSettle), MailKeys(),
+                {std::string(id), std::string(lease), Millis(UnixMillisFloor(due_at))},
+                [done = std::move(done)](Result<RedisReply> reply) {
+                  SettleReply(std::move(reply), "redis retry mail",
+                              Status::NotFound("no such mail under this lease"), done);
+                });
+}
+
+void RedisAuthStateStore::CountMailAsync(ResultCallback<std::uint64_t> done) {
+  client_->Command({"ZCARD", "sessionkit_email:{sessionkit_email}:due"},
+                   [done = std::move(done)](Result<RedisReply> reply) {
+                     constexpr std::string_view kWhat = "redis count mail";
+                     if (Status st = ReplyStatus(reply, kWhat); !st.ok()) return done(st);
+                     if (!reply->is_integer() || reply->integer < 0) {
+                       return done(UnexpectedReply(kWhat, *reply));
+                     }
+                     done(static_cast<std::uint64_t>(reply->integer));
+                   });
 }
 
 }  // namespace

@@ -247,6 +247,7 @@ Status SqliteAuthStateStore::CreateTables() {
   if (Status st = transaction.Begin(); !st.ok()) return st;
   const int rc = sqlite3_exec((*connection)->db(), kCreateTables, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return internal::SqliteError(rc, (*connection)->db(), "create auth tables");
+  if (Status st = CreateEmailTables(**connection); !st.ok()) return st;
   return transaction.Commit();
 }
 
@@ -674,6 +675,231 @@ void SqliteAuthStateStore::TakeMfaTokenAsync(std::string_view token_hash, TimePo
     Result<bool> rest = take.Step();
     if (!rest.ok()) return rest.status();
     return out;
+  }));
+}
+
+}  // namespace sessionkit
+
+// --- email tokens and the mail queue (API.md §13) -------------------------------------
+//
+// Tables, added beside the others (IF NOT EXISTS, in the same transaction as the rest, so
+// a file made by an older build gains them on open and an older build ignores them):
+//   email_tokens(token_hash TEXT PRIMARY KEY, user_id, purpose 1 verify / 2 reset,
+//                expires_at ms)   index (user_id, purpose), (expires_at)
+//   mail_queue(id TEXT PRIMARY KEY, recipient, message, enqueued_at ms, due_at ms,
+//              attempts, lease '' when unclaimed)   index (due_at, id)
+// Each operation is one statement or one BEGIN IMMEDIATE transaction under the writer
+// lock, so two processes on the file are serialized: a claim is one UPDATE ... WHERE id =
+// (the earliest due) RETURNING, and a take one DELETE ... RETURNING.
+
+namespace sessionkit {
+namespace {
+
+constexpr const char* kCreateEmailTablesSql =
+    "CREATE TABLE IF NOT EXISTS email_tokens ("
+    " token_hash TEXT PRIMARY KEY NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " purpose INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS email_tokens_by_user ON email_tokens(user_id, purpose);"
+    "CREATE INDEX IF NOT EXISTS email_tokens_by_expiry ON email_tokens(expires_at);"
+    "CREATE TABLE IF NOT EXISTS mail_queue ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " recipient TEXT NOT NULL,"
+    " message TEXT NOT NULL,"
+    " enqueued_at INTEGER NOT NULL,"
+    " due_at INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " lease TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS mail_queue_by_due ON mail_queue(due_at, id);";
+
+constexpr ExtraSql kKillResetTokens = {
+    "kill older reset tokens", "DELETE FROM email_tokens WHERE user_id = ?1 AND purpose = 2"};
+constexpr ExtraSql kPurgeEmailTokens = {
+    "purge email tokens",
+    "DELETE FROM email_tokens WHERE rowid IN (SELECT rowid FROM email_tokens "
+    "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT 64)"};
+// A dead row with the same hash is replaced; a live one is left alone (changes() == 0).
+constexpr ExtraSql kPutEmailToken = {
+    "store email token",
+    "INSERT INTO email_tokens(token_hash, user_id, purpose, expires_at) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(token_hash) DO UPDATE SET user_id = excluded.user_id, "
+    "purpose = excluded.purpose, expires_at = excluded.expires_at "
+    "WHERE email_tokens.expires_at <= ?5"};
+constexpr ExtraSql kTakeEmailToken = {
+    "take email token",
+    "DELETE FROM email_tokens WHERE token_hash = ?1 AND purpose = ?2 AND expires_at > ?3 "
+    "RETURNING user_id, expires_at"};
+constexpr ExtraSql kEnqueueMail = {
+    "enqueue mail",
+    "INSERT INTO mail_queue(id, recipient, message, enqueued_at, due_at, attempts, lease) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, 0, '') ON CONFLICT(id) DO NOTHING"};
+constexpr ExtraSql kClaimMail = {
+    "claim mail",
+    "UPDATE mail_queue SET due_at = ?2, attempts = attempts + 1, lease = ?3 "
+    "WHERE id = (SELECT id FROM mail_queue WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 1) "
+    "RETURNING id, recipient, message, enqueued_at, due_at, attempts, lease"};
+constexpr ExtraSql kFinishMail = {
+    "finish mail", "DELETE FROM mail_queue WHERE id = ?1 AND lease = ?2"};
+constexpr ExtraSql kRetryMail = {
+    "retry mail", "UPDATE mail_queue SET due_at = ?3 WHERE id = ?1 AND lease = ?2"};
+constexpr ExtraSql kCountMail = {"count mail", "SELECT count(*) FROM mail_queue"};
+
+}  // namespace
+
+Status SqliteAuthStateStore::CreateEmailTables(SqliteConnection& connection) {
+  const int rc = sqlite3_exec(connection.db(), kCreateEmailTablesSql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return internal::SqliteError(rc, connection.db(), "create email tables");
+  return Status::Ok();
+}
+
+void SqliteAuthStateStore::PutEmailTokenAsync(const EmailTokenRecord& record, TimePoint now,
+                                              StatusCallback done) {
+  done(Guarded([&]() -> Status {
+    if (Status st = internal::CheckEmailTokenPut(record, now); !st.ok()) return st;
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    WriteTransaction transaction(**connection);
+    if (Status st = transaction.Begin(); !st.ok()) return st;
+    const std::int64_t now_ms = UnixMillisFloor(now);
+    if (Status st = StatementRun(**connection, kPurgeEmailTokens).Bind(1, now_ms).Run(); !st.ok()) {
+      return st;
+    }
+    if (record.purpose == EmailTokenPurpose::kResetPassword) {
+      if (Status st = StatementRun(**connection, kKillResetTokens).Bind(1, record.user_id).Run();
+          !st.ok()) {
+        return st;
+      }
+    }
+    StatementRun put(**connection, kPutEmailToken);
+    put.Bind(1, record.token_hash).Bind(2, record.user_id);
+    put.Bind(3, static_cast<std::int64_t>(record.purpose));
+    put.Bind(4, UnixMillisCeil(record.expires_at)).Bind(5, now_ms);
+    if (Status st = put.Run(); !st.ok()) return st;
+    if (put.changes() == 0) return Status::Conflict("a live email token has this hash");
+    return transaction.Commit();
+  }));
+}
+
+void SqliteAuthStateStore::TakeEmailTokenAsync(std::string_view token_hash,
+                                               EmailTokenPurpose purpose, TimePoint now,
+                                               ResultCallback<EmailTokenRecord> done) {
+  done(Guarded([&]() -> Result<EmailTokenRecord> {
+    if (!internal::IsTokenHash(token_hash)) return Status::InvalidArgument("not a token hash");
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    StatementRun take(**connection, kTakeEmailToken);
+    take.Bind(1, token_hash).Bind(2, static_cast<std::int64_t>(purpose));
+    take.Bind(3, UnixMillisFloor(now));
+    Result<bool> row = take.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no such email token");
+    EmailTokenRecord out;
+    out.token_hash = token_hash;
+    out.user_id = take.Text(0);
+    out.purpose = purpose;
+    out.expires_at = FromUnixMillis(take.Int(1));
+    Result<bool> rest = take.Step();  // finish the statement (RETURNING rows are read)
+    if (!rest.ok()) return rest.status();
+    return out;
+  }));
+}
+
+void SqliteAuthStateStore::EnqueueMailAsync(const QueuedMail& mail, StatusCallback done) {
+  done(Guarded([&]() -> Status {
+    if (Status st = internal::CheckMailEnqueue(mail); !st.ok()) return st;
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    StatementRun put(**connection, kEnqueueMail);
+    put.Bind(1, mail.id).Bind(2, mail.recipient).Bind(3, mail.message);
+    put.Bind(4, UnixMillisFloor(mail.enqueued_at)).Bind(5, UnixMillisFloor(mail.due_at));
+    if (Status st = put.Run(); !st.ok()) return st;
+    if (put.changes() == 0) return Status::Conflict("a queued mail has this id");
+    return Status::Ok();
+  }));
+}
+
+void SqliteAuthStateStore::ClaimMailAsync(TimePoint now, std::chrono::milliseconds lease_for,
+                                          std::string_view lease_id,
+                                          ResultCallback<QueuedMail> done) {
+  done(Guarded([&]() -> Result<QueuedMail> {
+    if (!internal::IsMailId(lease_id)) return Status::InvalidArgument("lease id is not 1-64 of [0-9a-z]");
+    if (lease_for.count() <= 0) return Status::InvalidArgument("lease must be positive");
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    const std::int64_t now_ms = UnixMillisFloor(now);
+    StatementRun claim(**connection, kClaimMail);
+    claim.Bind(1, now_ms).Bind(2, now_ms + lease_for.count()).Bind(3, lease_id);
+    Result<bool> row = claim.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no mail is due");
+    QueuedMail out;
+    out.id = claim.Text(0);
+    out.recipient = claim.Text(1);
+    out.message = claim.Text(2);
+    out.enqueued_at = FromUnixMillis(claim.Int(3));
+    out.due_at = FromUnixMillis(claim.Int(4));
+    out.attempts = static_cast<std::uint32_t>(claim.Int(5));
+    out.lease = claim.Text(6);
+    Result<bool> rest = claim.Step();
+    if (!rest.ok()) return rest.status();
+    return out;
+  }));
+}
+
+void SqliteAuthStateStore::FinishMailAsync(std::string_view id, std::string_view lease,
+                                           StatusCallback done) {
+  done(Guarded([&]() -> Status {
+    if (!internal::IsMailId(id) || !internal::IsMailId(lease)) {
+      return Status::InvalidArgument("mail id or lease is not 1-64 of [0-9a-z]");
+    }
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    StatementRun finish(**connection, kFinishMail);
+    finish.Bind(1, id).Bind(2, lease);
+    if (Status st = finish.Run(); !st.ok()) return st;
+    if (finish.changes() == 0) return Status::NotFound("no such mail under this lease");
+    return Status::Ok();
+  }));
+}
+
+void SqliteAuthStateStore::RetryMailAsync(std::string_view id, std::string_view lease,
+                                          TimePoint due_at, StatusCallback done) {
+  done(Guarded([&]() -> Status {
+    if (!internal::IsMailId(id) || !internal::IsMailId(lease)) {
+      return Status::InvalidArgument("mail id or lease is not 1-64 of [0-9a-z]");
+    }
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+    if (!writer.ok()) return writer.status();
+    StatementRun retry(**connection, kRetryMail);
+    retry.Bind(1, id).Bind(2, lease).Bind(3, UnixMillisFloor(due_at));
+    if (Status st = retry.Run(); !st.ok()) return st;
+    if (retry.changes() == 0) return Status::NotFound("no such mail under this lease");
+    return Status::Ok();
+  }));
+}
+
+void SqliteAuthStateStore::CountMailAsync(ResultCallback<std::uint64_t> done) {
+  done(Guarded([&]() -> Result<std::uint64_t> {
+    Result<ConnectionPool::Lease> connection = database_->Acquire();
+    if (!connection.ok()) return connection.status();
+    StatementRun count(**connection, kCountMail);
+    Result<bool> row = count.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::uint64_t{0};
+    return static_cast<std::uint64_t>(count.Int(0));
   }));
 }
 

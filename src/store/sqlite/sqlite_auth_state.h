@@ -8,6 +8,8 @@
 //     index refresh_tokens_by_session(session_id), refresh_tokens_by_expiry(expires_at)
 //   login_failures(key, at_ms, expires_at = at_ms + the window it was recorded with)
 //     index login_failures_by_key(key, at_ms), login_failures_by_expiry(expires_at)
+//   email_tokens, mail_queue (API.md §13): described above their code at the end of
+//     sqlite_auth_state.cc
 // Times are Unix milliseconds (auth_state_rules.h, src/util/unix_millis.h).
 //
 // Atomicity. Rotation reads the token, decides and writes (spend + successor, or delete
@@ -77,12 +79,26 @@ class SqliteAuthStateStore final : public AuthStateStore {
   void TakeMfaTokenAsync(std::string_view token_hash, TimePoint now,
                          ResultCallback<MfaTokenRecord> done) override;
 
+  void PutEmailTokenAsync(const EmailTokenRecord& record, TimePoint now,
+                          StatusCallback done) override;
+  void TakeEmailTokenAsync(std::string_view token_hash, EmailTokenPurpose purpose, TimePoint now,
+                           ResultCallback<EmailTokenRecord> done) override;
+  void EnqueueMailAsync(const QueuedMail& mail, StatusCallback done) override;
+  void ClaimMailAsync(TimePoint now, std::chrono::milliseconds lease_for,
+                      std::string_view lease_id, ResultCallback<QueuedMail> done) override;
+  void FinishMailAsync(std::string_view id, std::string_view lease, StatusCallback done) override;
+  void RetryMailAsync(std::string_view id, std::string_view lease, TimePoint due_at,
+                      StatusCallback done) override;
+  void CountMailAsync(ResultCallback<std::uint64_t> done) override;
+
   // Deletes up to purge_batch dead rows of each table now. Returns how many in all.
   Result<std::uint64_t> PurgeExpired();
 
  private:
   explicit SqliteAuthStateStore(internal::SqliteDatabasePtr database);
   Status CreateTables();
+  // The email tables (sqlite_auth_state.cc, last part), inside CreateTables' transaction.
+  Status CreateEmailTables(internal::SqliteConnection& connection);
 
   Status RunIssue(const RefreshRecord& record);
   Result<RefreshRecord> RunGet(std::string_view token_hash);

@@ -69,6 +69,8 @@ constexpr ExtraSql kInsertFull = {
     " is_email_verified, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"};
 constexpr ExtraSql kSetDisabled = {"set disabled", "UPDATE users SET disabled = ?2 WHERE id = ?1"};
 constexpr ExtraSql kSetRole = {"set role", "UPDATE users SET role = ?2 WHERE id = ?1"};
+constexpr ExtraSql kSetEmailVerified = {
+    "set email verified", "UPDATE users SET is_email_verified = ?2 WHERE id = ?1"};
 constexpr ExtraSql kInsert = {
     "insert user",
     "INSERT INTO users (id, username, email, password_hash, role, is_premium,"
@@ -521,6 +523,12 @@ Status SqliteUserStore::SetDisabled(std::string_view id, bool disabled) {
 Status SqliteUserStore::SetRole(std::string_view id, std::string_view role) {
   return Guarded([&] { return RunUpdate(kSetRole, id, [&](StatementRun& update) {
     update.Bind(2, role);
+  }); });
+}
+
+Status SqliteUserStore::SetEmailVerified(std::string_view id, bool verified) {
+  return Guarded([&] { return RunUpdate(kSetEmailVerified, id, [&](StatementRun& update) {
+    update.Bind(2, std::int64_t{verified ? 1 : 0});
   }); });
 }
 
