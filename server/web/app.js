@@ -63,10 +63,11 @@ window.sk = (function () {
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
   // A Retry-After as words: "40 seconds", "3 minutes"; '' when the server gave none.
+  // Up to 90 s in seconds: "in 1 minute" after "less than a minute ago" reads oddly.
   function waitText(result) {
     const seconds = Number.isFinite(result.retryAfter) ? result.retryAfter : 0;
     if (seconds <= 0) return '';
-    return seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute');
+    return seconds <= 90 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute');
   }
 
   // The ?token= of a mailed link (API.md §13), taken out of the address bar at once so it
