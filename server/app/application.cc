@@ -183,6 +183,7 @@ std::optional<StartupError> Application::Build() {
     spdlog::info("mail: {} from {:?} (links to {})", RedactSmtpUrl(config.smtp_url),
                  config.mail_from, config.public_origin);
   }
+  services_.mail_pages = services_.mail != nullptr;  // the pages of §13 (pages.h)
   return std::nullopt;
 }
 

@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "server/error_map.h"
@@ -32,14 +34,51 @@ Response FileResponse(const WebAsset& file, int status, std::string_view cache_c
   return r;
 }
 
+// What a page shows only when mail is configured sits between these two markers.
+constexpr std::string_view kMailPartBegin = "<!--mail-->";
+constexpr std::string_view kMailPartEnd = "<!--/mail-->";
+
+std::string WithoutMailParts(std::string_view page) {
+  std::string out;
+  out.reserve(page.size());
+  for (;;) {
+    std::size_t begin = page.find(kMailPartBegin);
+    std::size_t end = begin == std::string_view::npos ? begin : page.find(kMailPartEnd, begin);
+    if (end == std::string_view::npos) break;
+    out.append(page.substr(0, begin));
+    page.remove_prefix(end + kMailPartEnd.size());
+  }
+  out.append(page);
+  return out;
+}
+
+// The pages that have mail parts, without them: made once, on first use.
+const std::map<std::string_view, std::string>& PagesWithoutMail() {
+  static const std::map<std::string_view, std::string> pages = [] {
+    std::map<std::string_view, std::string> cut;
+    for (const WebAsset& file : WebAssets()) {
+      if (file.bytes.find(kMailPartBegin) != std::string_view::npos) {
+        cut.emplace(file.name, WithoutMailParts(file.bytes));
+      }
+    }
+    return cut;
+  }();
+  return pages;
+}
+
 // A page of server/web/. The files are compiled in, so a missing one is a build bug.
-Response Page(std::string_view name, int status = 200) {
+Response Page(std::string_view name, int status = 200, bool mail = true) {
   const WebAsset* file = FindWebAsset(name);
   if (file == nullptr) {
     spdlog::error("web UI: the page {} is not compiled in", name);
     return ErrorResponse(ApiError::kInternal, "Page missing");
   }
-  return FileResponse(*file, status, "no-store");
+  Response r = FileResponse(*file, status, "no-store");
+  if (!mail) {
+    const auto& cut = PagesWithoutMail();
+    if (auto found = cut.find(name); found != cut.end()) r.body = found->second;
+  }
+  return r;
 }
 
 Response Redirect(std::string_view location) {
@@ -79,12 +118,21 @@ class SignedInPageSink final : public ResponseSink {
   Responder reply_;
 };
 
+// SMTP_URL unset (or WEB_UI=off): the mail pages do not exist, as their API routes.
+bool MailPageAnsweredAsOff(const Services& s, Responder& reply) {
+  if (AnsweredAsOff(s, reply)) return true;
+  if (s.mail_pages) return false;
+  reply(ErrorResponse(ApiError::kNotFound, "Route not found"));
+  return true;
+}
+
 void SignedInPage(Services& s, const Request& req, std::string_view name, Responder reply) {
   if (AnsweredAsOff(s, reply)) return;
   Responder page_reply(std::make_shared<SignedInPageSink>(std::move(reply)));
-  Authenticate(s, req, std::move(page_reply), [name](AuthContextPtr, Responder reply) {
-    reply(Page(name));
-  });
+  Authenticate(s, req, std::move(page_reply),
+               [name, mail = s.mail_pages](AuthContextPtr, Responder reply) {
+                 reply(Page(name, 200, mail));
+               });
 }
 
 }  // namespace
@@ -103,7 +151,7 @@ void HandleRootPage(Services& s, const Request&, Responder reply) {
 
 void HandleLoginPage(Services& s, const Request&, Responder reply) {
   if (AnsweredAsOff(s, reply)) return;
-  reply(Page("login.html"));
+  reply(Page("login.html", 200, s.mail_pages));
 }
 
 void HandleRegisterPage(Services& s, const Request&, Responder reply) {
@@ -117,6 +165,21 @@ void HandleAccountPage(Services& s, const Request& req, Responder reply) {
 
 void HandleSecurityPage(Services& s, const Request& req, Responder reply) {
   SignedInPage(s, req, "security.html", std::move(reply));
+}
+
+void HandleForgotPasswordPage(Services& s, const Request&, Responder reply) {
+  if (MailPageAnsweredAsOff(s, reply)) return;
+  reply(Page("forgot.html"));
+}
+
+void HandleResetPasswordPage(Services& s, const Request&, Responder reply) {
+  if (MailPageAnsweredAsOff(s, reply)) return;
+  reply(Page("reset.html"));
+}
+
+void HandleVerifyEmailPage(Services& s, const Request&, Responder reply) {
+  if (MailPageAnsweredAsOff(s, reply)) return;
+  reply(Page("verify-email.html"));
 }
 
 void HandleWebAsset(Services& s, const Request&, std::string_view name, Responder reply) {

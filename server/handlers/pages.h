@@ -12,6 +12,17 @@
 //   GET /account/security   password (and, with the TOTP issue, 2FA); as /account
 //   GET /account/assets/{name}  a .css, .js or .svg file of server/web/, else 404
 //
+// With mail configured (SMTP_URL, Services::mail_pages; API.md §13), the pages that finish
+// the steps of the mailed links; without it they are 404 like the API routes they call:
+//   GET /account/forgot        asks for the email, posts /api/auth/password/forgot
+//   GET /account/reset         ?token=…: a new password (and the 2FA code when asked)
+//   GET /account/verify-email  ?token=…: posts the token, says verified or not
+// The token is read by the page's script, never by the server (these pages are static):
+// the script takes it out of the address bar at once (history.replaceState), and
+// Referrer-Policy: no-referrer keeps it out of any Referer. The parts of a page that only
+// make sense with mail (login's "Forgot password?", the email card of /account) sit
+// between <!--mail--> and <!--/mail--> and are cut out when mail is off.
+//
 // Every answer carries the §8 headers: Content-Security-Policy, X-Content-Type-Options:
 // nosniff, Referrer-Policy: no-referrer; pages are Cache-Control: no-store (they
 // depend on who is signed in), assets no-cache (revalidated, so an upgrade is seen at
@@ -35,6 +46,9 @@ void HandleLoginPage(Services& s, const Request& req, Responder reply);
 void HandleRegisterPage(Services& s, const Request& req, Responder reply);
 void HandleAccountPage(Services& s, const Request& req, Responder reply);
 void HandleSecurityPage(Services& s, const Request& req, Responder reply);
+void HandleForgotPasswordPage(Services& s, const Request& req, Responder reply);
+void HandleResetPasswordPage(Services& s, const Request& req, Responder reply);
+void HandleVerifyEmailPage(Services& s, const Request& req, Responder reply);
 void HandleWebAsset(Services& s, const Request& req, std::string_view name, Responder reply);
 
 }  // namespace sessionkit::server

@@ -1,5 +1,6 @@
 // The account pages (pages.h) without sockets: the files compiled in, the §8 headers,
-// the redirects of a signed-out visitor, the store-down page, WEB_UI=off.
+// the redirects of a signed-out visitor, the store-down page, WEB_UI=off, the shared
+// <head>, and the pages of the mailed links (API.md §13) with mail on and off.
 #include "server/handlers/pages.h"
 
 #include <gtest/gtest.h>
@@ -188,6 +189,72 @@ TEST_F(PagesTest, WebUiOffMeansNotFound) {
                                 "/account/security", "/account/assets/app.css"}) {
     EXPECT_EQ(Get(path).status, 404) << path;
   }
+}
+
+TEST_F(PagesTest, EveryPageHasTheSharedHeadIncluded) {
+  const WebAsset* fragment = FindWebAsset("_head.html");
+  EXPECT_EQ(fragment, nullptr);  // a fragment is not an asset
+  int pages = 0;
+  for (const WebAsset& file : WebAssets()) {
+    if (!file.name.ends_with(".html")) continue;
+    ++pages;
+    EXPECT_EQ(file.bytes.find("<!--#include"), std::string_view::npos) << file.name;
+    std::size_t head = file.bytes.find("<head>\n  <meta charset=\"utf-8\">\n");
+    EXPECT_NE(head, std::string_view::npos) << file.name;
+    for (std::string_view line : {R"(<meta name="viewport")", R"(href="/account/assets/app.css")",
+                                  R"(<script src="/account/assets/app.js" defer>)", "<title>"}) {
+      EXPECT_NE(file.bytes.find(line), std::string_view::npos) << file.name << ": " << line;
+    }
+  }
+  EXPECT_GE(pages, 8);
+}
+
+constexpr std::string_view kMailPages[] = {"/account/forgot", "/account/reset",
+                                           "/account/verify-email"};
+
+TEST_F(PagesTest, WithoutMailTheMailPagesAreNotFoundAndNotLinked) {
+  ASSERT_FALSE(wiring_.services.mail_pages);  // the default: SMTP_URL unset
+  for (std::string_view path : kMailPages) EXPECT_EQ(Get(path).status, 404) << path;
+  Response login = Get("/account/login");
+  EXPECT_EQ(login.status, 200);
+  EXPECT_EQ(login.body.find("/account/forgot"), std::string::npos);
+  EXPECT_EQ(login.body.find("<!--mail-->"), std::string::npos);
+  EXPECT_NE(login.body.find("</html>"), std::string::npos);  // only the mail part is cut
+  std::string token = RegisterToken();
+  Response account = Get("/account", token);
+  EXPECT_EQ(account.status, 200);
+  EXPECT_EQ(account.body.find("email-card"), std::string::npos);
+  EXPECT_NE(account.body.find("Sign out everywhere"), std::string::npos);
+}
+
+TEST_F(PagesTest, WithMailTheMailPagesAreServedAndLinked) {
+  wiring_.services.mail_pages = true;
+  for (std::string_view path : kMailPages) {
+    Response r = Get(path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+    EXPECT_EQ(Header(r, "Cache-Control"), "no-store");
+    ExpectSecurityHeaders(r);  // Referrer-Policy: no-referrer keeps the token out of Referer
+  }
+  EXPECT_NE(Get("/account/forgot").body.find(R"(autocomplete="email")"), std::string::npos);
+  EXPECT_NE(Get("/account/reset").body.find(R"(autocomplete="new-password")"),
+            std::string::npos);
+  EXPECT_NE(Get("/account/login").body.find(R"(href="/account/forgot")"), std::string::npos);
+  std::string token = RegisterToken();
+  EXPECT_NE(Get("/account", token).body.find("Resend verification email"), std::string::npos);
+  // The scripts take the token out of the address bar; the server never sees a query.
+  for (std::string_view script : {"reset.js", "verify-email.js"}) {
+    const WebAsset* file = FindWebAsset(script);
+    ASSERT_NE(file, nullptr) << script;
+    EXPECT_NE(file->bytes.find("sk.takeLinkToken()"), std::string_view::npos) << script;
+  }
+  EXPECT_NE(FindWebAsset("app.js")->bytes.find("history.replaceState"), std::string_view::npos);
+}
+
+TEST_F(PagesTest, WebUiOffHidesTheMailPagesToo) {
+  wiring_.services.mail_pages = true;
+  wiring_.services.web_ui = false;
+  for (std::string_view path : kMailPages) EXPECT_EQ(Get(path).status, 404) << path;
 }
 
 }  // namespace

@@ -86,6 +86,13 @@ constexpr RouteRow kApiRoutes[] = {
      CsrfClass::kNone, RouteTo<HandlePasswordForgot>},
     {Method::kPost, PathMatch::kExact, "/api/auth/password/reset", "password_reset", false,
      CsrfClass::kNone, RouteTo<HandlePasswordReset>},
+    // The pages of the mailed links (API.md §13); 404 without SMTP_URL.
+    {Method::kGet, PathMatch::kExact, "/account/forgot", "page_forgot_password", false,
+     CsrfClass::kNone, RouteTo<HandleForgotPasswordPage>},
+    {Method::kGet, PathMatch::kExact, "/account/reset", "page_reset_password", false,
+     CsrfClass::kNone, RouteTo<HandleResetPasswordPage>},
+    {Method::kGet, PathMatch::kExact, "/account/verify-email", "page_verify_email", false,
+     CsrfClass::kNone, RouteTo<HandleVerifyEmailPage>},
     {Method::kGet, PathMatch::kExact, "/healthz", "healthz", false, CsrfClass::kNone,
      RouteTo<HandleHealthz>},
     {Method::kGet, PathMatch::kExact, "/metrics", "metrics", false, CsrfClass::kNone,

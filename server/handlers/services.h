@@ -51,6 +51,10 @@ struct Services {
 
   // WEB_UI (API.md §7, §8): the account pages are served; off -> their paths are 404.
   bool web_ui = true;
+  // Mail is configured (SMTP_URL, API.md §13): the pages of the mailed links are served
+  // and linked (pages.h); false -> /account/forgot, /reset, /verify-email are 404 and
+  // the login page has no "Forgot password?".
+  bool mail_pages = false;
 
   // Unix second of the last IP/User-Agent drift warning: at most one a second.
   std::atomic<std::int64_t> last_drift_log{0};

@@ -187,7 +187,54 @@
     message.appendChild(document.createTextNode('.'));
   }
 
+  // --- the email address (API.md §13; the card is left out without mail) ---
+
+  const emailCard = document.getElementById('email-card');
+
+  function setUpEmailCard() {
+    const status = document.getElementById('email-status');
+    const address = document.getElementById('email-address');
+    const hint = document.getElementById('email-hint');
+    const resend = document.getElementById('email-resend');
+    const emailMessage = document.getElementById('email-message');
+
+    // /me: {user, session, is_verified}.
+    sk.me().then(function (answer) {
+      const data = answer.ok ? answer.data : null;
+      const user = data ? data.user : null;
+      if (!user || !user.email || typeof data.is_verified !== 'boolean') return;
+      const verified = data.is_verified;
+      address.textContent = user.email;
+      status.textContent = verified ? 'Verified' : 'Not verified';
+      status.className = 'status-pill ' + (verified ? 'on' : 'warn');
+      hint.hidden = verified;
+      resend.hidden = verified;
+      emailCard.hidden = false;
+    });
+
+    resend.addEventListener('click', async function () {
+      sk.hideMessage(emailMessage);
+      sk.setBusy(resend, true, 'Sending…');
+      const result = await sk.api('POST', '/api/auth/email/verify/request');
+      sk.setBusy(resend, false);
+      if (result.ok) {
+        sk.showMessage(emailMessage, 'We sent a new link to ' + address.textContent +
+          '. It works for 24 hours.', 'ok');
+        return;
+      }
+      if (result.status === 401) return sk.toLogin('expired');
+      if (result.status === 429) {
+        const wait = sk.waitText(result);
+        sk.showMessage(emailMessage, 'We sent a link less than a minute ago. ' +
+          (wait ? 'You can ask for another in ' + wait + '.' : 'Please wait a minute.'), 'info');
+        return;
+      }
+      sk.showMessage(emailMessage, sk.describe(result));
+    });
+  }
+
   sk.setUpTopBar();
   recoveryNotice();
+  if (emailCard) setUpEmailCard();
   load();
 })();

@@ -62,6 +62,27 @@ window.sk = (function () {
 
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
+  // A Retry-After as words: "40 seconds", "3 minutes"; '' when the server gave none.
+  // Up to 90 s in seconds: "in 1 minute" after "less than a minute ago" reads oddly.
+  function waitText(result) {
+    const seconds = Number.isFinite(result.retryAfter) ? result.retryAfter : 0;
+    if (seconds <= 0) return '';
+    return seconds <= 90 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute');
+  }
+
+  // The ?token= of a mailed link (API.md §13), taken out of the address bar at once so it
+  // stays in neither the history nor a bookmark. '' when there is none.
+  function takeLinkToken() {
+    const params = new URLSearchParams(window.location.search);
+    const token = params.get('token') || '';
+    if (params.has('token')) {
+      params.delete('token');
+      const rest = params.toString();
+      history.replaceState(null, '', window.location.pathname + (rest ? '?' + rest : ''));
+    }
+    return token.trim();
+  }
+
   // What went wrong, in words a person can act on.
   function describe(result, context) {
     switch (result.status) {
@@ -150,6 +171,13 @@ window.sk = (function () {
     return Math.abs(seconds) < 60 ? 'just now' : '';
   }
 
+  // GET /api/users/me, asked once per page however many parts want it.
+  let meAnswer = null;
+  function me() {
+    if (!meAnswer) meAnswer = api('GET', '/api/users/me');
+    return meAnswer;
+  }
+
   // Signed-in pages: the user's name in the top bar, and the sign-out button.
   function setUpTopBar() {
     const signOut = document.getElementById('sign-out');
@@ -165,10 +193,10 @@ window.sk = (function () {
     }
     const who = document.getElementById('whoami');
     if (who) {
-      api('GET', '/api/users/me').then(function (me) {
-        if (me.ok && me.data && me.data.user) {
-          who.textContent = me.data.user.username;
-          who.title = me.data.user.email;
+      me().then(function (answer) {
+        if (answer.ok && answer.data && answer.data.user) {
+          who.textContent = answer.data.user.username;
+          who.title = answer.data.user.email;
         }
       });
     }
@@ -176,6 +204,6 @@ window.sk = (function () {
 
   return {
     api, refresh, csrfToken, describe, showMessage, hideMessage, setBusy, toLogin,
-    formatTime, relativeTime, setUpTopBar, plural,
+    formatTime, relativeTime, setUpTopBar, plural, waitText, takeLinkToken, me,
   };
 })();

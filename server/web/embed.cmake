@@ -4,6 +4,11 @@
 # file changes:
 #   cmake -DWEB_DIR=<dir> -DOUTPUT=<file.cc> -DFILES="a.html;b.css" -P embed.cmake
 # No escaping by hand and no network: every byte is written as a hex literal.
+#
+# Fragments: a file whose name starts with "_" (e.g. _head.html, what every page's
+# <head> shares) is not an asset. A line of a page that is only
+#   <!--#include _name.html -->
+# is replaced by that fragment's text, so the page is served whole.
 cmake_minimum_required(VERSION 3.25)
 
 function(content_type_of name out)
@@ -24,6 +29,24 @@ function(content_type_of name out)
   set(${out} "${type}" PARENT_SCOPE)
 endfunction()
 
+# Replaces each "<!--#include _x.html -->" line of `text` by the fragment's lines.
+function(include_fragments text out)
+  set(directive "[ ]*<!--#include ([A-Za-z0-9_.-]+) -->\n")
+  string(REGEX MATCHALL "${directive}" lines "${text}")
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "${directive}" "\\1" part "${line}")
+    if(NOT part MATCHES "^_" OR NOT EXISTS ${WEB_DIR}/${part})
+      message(FATAL_ERROR "embed.cmake: no fragment ${part} (fragments are named _*.html)")
+    endif()
+    file(READ ${WEB_DIR}/${part} part_text)
+    string(REPLACE "${line}" "${part_text}" text "${text}")
+  endforeach()
+  if(text MATCHES "<!--#include")
+    message(FATAL_ERROR "embed.cmake: an include directive is not alone on its line")
+  endif()
+  set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
 string(REPEAT "[0-9a-f]" 32 sixteen_bytes)  # one output line = 16 bytes
 
 set(arrays "")
@@ -34,7 +57,16 @@ foreach(name IN LISTS FILES)
   if(NOT name MATCHES "^[A-Za-z0-9_.-]+$")
     message(FATAL_ERROR "embed.cmake: file names are plain (no directories, quotes): ${name}")
   endif()
-  file(READ ${WEB_DIR}/${name} hex HEX)
+  if(name MATCHES "^_")
+    continue()  # a fragment, included by the pages that name it
+  endif()
+  if(name MATCHES "[.]html$")
+    file(READ ${WEB_DIR}/${name} text)
+    include_fragments("${text}" text)
+    string(HEX "${text}" hex)
+  else()
+    file(READ ${WEB_DIR}/${name} hex HEX)
+  endif()
   string(LENGTH "${hex}" hex_length)
   math(EXPR size "${hex_length} / 2")
   if(size EQUAL 0)

@@ -33,6 +33,7 @@
     everywhere: 'You signed out on every device.',
     revoked: 'This device was signed out.',
     expired: 'Your session has ended. Please sign in again.',
+    password_reset: 'Your password was changed. Sign in with the new one.',
   };
   const reason = new URLSearchParams(window.location.search).get('signed_out');
   if (reason && notices[reason]) sk.showMessage(message, notices[reason], 'info');

@@ -83,5 +83,40 @@ class WebUiOffTest(unittest.TestCase):
         self.assertEqual(server.client.get("/healthz").status, 200)
 
 
+class MailOffTest(unittest.TestCase):
+    """SMTP_URL unset (the default): the pages of the mailed links (API.md §13) are 404
+    like the routes they call, and the login page does not offer "Forgot password?".
+    With mail on: test_pages_email.py."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ServerProcess().start()
+        cls.c = cls.server.client
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_mail_pages_are_404(self):
+        for path in ("/account/forgot", "/account/reset", "/account/reset?token=abc",
+                     "/account/verify-email", "/account/verify-email?token=abc"):
+            with self.subTest(path=path):
+                r = self.c.get(path)
+                self.assertEqual((r.status, r.code), (404, "not_found"))
+
+    def test_login_has_no_forgot_link(self):
+        login = self.c.get("/account/login")
+        self.assertEqual(login.status, 200)
+        self.assertNotIn(b"/account/forgot", login.body)
+        self.assertNotIn(b"Forgot password", login.body)
+        self.assertIn(b"</html>", login.body)
+
+    def test_account_has_no_email_card(self):
+        token = self.c.register("m_" + uuid.uuid4().hex[:8]).data["token"]
+        account = self.c.get("/account", token=token)
+        self.assertEqual(account.status, 200)
+        self.assertNotIn(b"Resend verification email", account.body)
+
+
 if __name__ == "__main__":
     unittest.main()
