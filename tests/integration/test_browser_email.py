@@ -10,9 +10,8 @@ with mail delivered by the server's real SMTP client to a real SMTP server (sk_s
 - the verification link mailed at registration -> "verified" -> sign in -> /account says Verified;
   the used link signed in ("already verified") and signed out ("sign in to get a new
   link"); a bad link to a signed-in, unverified user offers a new one, and /account's
-  "Resend verification email" says when it is throttled. (/account opened before the
-  link shows the change only after /me's profile cache expires: a known bug of the /me
-  route, pinned by an expectedFailure test below.)
+  "Resend verification email" says when it is throttled. /account opened before the
+  link shows the change at once (the verification drops /me's cached profiles).
 
 Screenshots of every state, desktop and phone width, go to the build tree
 (browser-screenshots/email-*.png).
@@ -322,13 +321,9 @@ class BrowserEmailTest(unittest.TestCase):
         self.assertFalse(other.find("#resend").is_displayed())
         self.shot(other, "verify-bad-link-signed-out")
 
-    # KNOWN BUG (email routes, not these pages): GET /api/users/me answers is_verified from
-    # the server's profile cache (server/users/profile_cache.h, 60 s per I/O thread), and
-    # verifying the address does not drop the cached profile. So a user who had /account
-    # open before following the link still sees "Not verified" there for up to a minute.
-    # The fix belongs where SetEmailVerified is called; this test then passes, which
-    # unittest reports as an unexpected success (a failure): remove the decorator then.
-    @unittest.expectedFailure
+    # /me answers is_verified from the server's profile cache (60 s per I/O thread); the
+    # verification drops every cached profile (ProfileCache::ForgetAll), so /account opened
+    # before the link shows the change at once.
     def test_account_shows_verified_right_after_the_link(self):
         b = self.browser()
         name = self.register_in_browser(b)
