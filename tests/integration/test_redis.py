@@ -4,6 +4,7 @@ another service, and an outage: 503 store_unavailable (never 500) while Redis is
 and service again after it comes back, without restarting the server."""
 
 import json
+import socket
 import time
 import unittest
 import uuid
@@ -176,7 +177,7 @@ class RedisWaitTest(unittest.TestCase):
         self.addCleanup(master.cleanup)
         master.cmd("CONFIG", "SET", "repl-diskless-sync-delay", "0")
         server = ServerProcess(env={"REDIS_ADDR": f"127.0.0.1:{master.port}",
-                                    "REDIS_WAIT_REPLICAS": "1", "REDIS_WAIT_TIMEOUT_MS": "50"}).start()
+                                    "REDIS_WAIT_REPLICAS": "1", "REDIS_WAIT_TIMEOUT_MS": "500"}).start()
         self.addCleanup(server.stop)
         r = server.client.register("w" + uuid.uuid4().hex[:8])
         self.assertEqual(r.status, 503, r)
@@ -189,6 +190,17 @@ class RedisWaitTest(unittest.TestCase):
         replica = Replica().start()
         self.addCleanup(replica.cleanup)
         wait_until(lambda: "state=online" in master.cmd("INFO", "replication"), 30, "the replica's sync")
+        # "online" is set when the master has sent the snapshot; right after it a write's
+        # WAIT may still time out (seen with redis-cli alone): wait until a write is
+        # acknowledged by the replica.
+        def write_acknowledged():
+            # SET then WAIT on one connection (WAIT counts this connection's writes).
+            with socket.create_connection(("127.0.0.1", master.port), timeout=5) as s:
+                s.sendall(b"*3\r\n$3\r\nSET\r\n$10\r\nwait-probe\r\n$1\r\n1\r\n"
+                          b"*3\r\n$4\r\nWAIT\r\n$1\r\n1\r\n$3\r\n100\r\n")
+                f = s.makefile("rb")
+                return f.readline() == b"+OK\r\n" and f.readline() == b":1\r\n"
+        wait_until(write_acknowledged, 30, "the replica acknowledging a write")
         before = master.cmd("INFO", "commandstats")
         name = "w" + uuid.uuid4().hex[:8]
         r = server.client.register(name)
