@@ -66,12 +66,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
              info.device_type == DeviceType::kBot);
   if (input.empty()) FUZZ_CHECK(info.browser.empty() && info.os.empty());
 
-  FUZZ_CHECK(Same(info, ParseUserAgent(input)));
-  // Bytes past the scanned prefix are never read: the input cut there reads the same,
+  // Bytes past the scanned prefix are never read: a long input cut there reads the same,
   // and so does a short input filled up to the limit and followed by tokens that would
-  // otherwise change the answer.
-  FUZZ_CHECK(Same(info, ParseUserAgent(scanned)));
-  if (input.size() < kMaxScannedUserAgentBytes) {
+  // otherwise change the answer. (Reading 1 KiB is the expensive part of a run: the
+  // filled form is tried for one short input in eight, chosen by its length.)
+  if (input.size() > kMaxScannedUserAgentBytes) {
+    FUZZ_CHECK(Same(info, ParseUserAgent(scanned)));
+  } else if (input.size() % 8 == 0) {
+    FUZZ_CHECK(Same(info, ParseUserAgent(input)));
     std::string filled(input);
     filled.resize(kMaxScannedUserAgentBytes, '\x01');
     const UserAgentInfo at_limit = ParseUserAgent(filled);
