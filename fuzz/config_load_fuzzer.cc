@@ -4,8 +4,10 @@
 // Each run builds a CLI11 parser, so this target is slow (hundreds of runs a second);
 // the `.env` syntax alone is fuzz_dotenv.
 //
-// Property beyond "no crash": LoadConfig returns a config (exit code 0), or no config
-// with exit code 0 or 2 and a message to print.
+// Properties beyond "no crash": LoadConfig returns a config (exit code 0), or no config
+// with exit code 0 or 2 and a message to print. A config's PUBLIC_ORIGIN is empty or an
+// origin, and its TRUSTED_ORIGINS (a comma list) are each non-empty, trimmed, comma-free
+// origins (OriginProblem, server/app/origin.h; its own target is fuzz_origin).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -15,6 +17,7 @@
 
 #include "fuzz/fuzz_check.h"
 #include "server/app/config.h"
+#include "server/app/origin.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sessionkit::server;
@@ -25,6 +28,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ConfigOutcome outcome = LoadConfig(*args, *no_environment, text, 2);
   if (outcome.config) {
     FUZZ_CHECK(outcome.exit_code == 0);
+    const ServerConfig& config = *outcome.config;
+    FUZZ_CHECK(config.public_origin.empty() || OriginProblem(config.public_origin).empty());
+    for (const std::string& origin : config.trusted_origins) {
+      FUZZ_CHECK(!origin.empty() && origin.find(',') == std::string::npos);
+      FUZZ_CHECK(origin.front() != ' ' && origin.back() != ' ');
+      FUZZ_CHECK(OriginProblem(origin).empty());
+    }
   } else {
     FUZZ_CHECK(outcome.exit_code == 0 || outcome.exit_code == 2);
     FUZZ_CHECK(!outcome.message.empty());

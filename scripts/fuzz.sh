@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-25}
 shift || true
-all_targets=(jwt_verify session_record rfc3339 http_request dotenv config_load redis_reply)
+all_targets=(jwt_verify session_record rfc3339 http_request dotenv config_load redis_reply
+  cookie_header origin user_agent totp_secret two_factor_code users_import)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 

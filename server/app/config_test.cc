@@ -860,5 +860,24 @@ TEST(ConfigTest, SqliteReadCacheEntriesDefaultsOnAndIsRangeChecked) {
       << out.message;
 }
 
+// Found by fuzz_origin: the brackets of an IPv6 host were not looked into, so an entry
+// with a path (or any byte, a line break included) between them was accepted.
+TEST(ConfigTest, AnIpv6OriginHoldsOnlyAnAddressBetweenItsBrackets) {
+  for (std::string_view bad : {"http://[::/[::1]:8080", "https://[::1/app]", "https://[a@b:1]",
+                               "https://[::1\r\nX:y]", "https://[1.2.3.4]", "https://[fe80::1%eth0]"}) {
+    Env env{{{"JWT_SECRET", std::string(kSecret)}, {"TRUSTED_ORIGINS", std::string(bad)}}};
+    ConfigOutcome out = Load(env);
+    EXPECT_FALSE(out.config) << bad;
+    EXPECT_NE(out.message.find("is not an origin: it has a malformed IPv6 host"),
+              std::string::npos) << out.message;
+  }
+  Env good{{{"JWT_SECRET", std::string(kSecret)},
+            {"TRUSTED_ORIGINS", "http://[::1]:8080,https://[2001:DB8::a]"},
+            {"PUBLIC_ORIGIN", "https://[::ffff:192.0.2.1]:8443"}}};
+  ConfigOutcome out = Load(good);
+  ASSERT_TRUE(out.config) << out.message;
+  EXPECT_EQ(out.config->trusted_origins.size(), 2u);
+}
+
 }  // namespace
 }  // namespace sessionkit::server

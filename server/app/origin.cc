@@ -32,6 +32,16 @@ std::string OriginProblem(std::string_view origin) {
   if (rest.front() == '[') {
     std::size_t close = rest.find(']');
     if (close == std::string_view::npos || close < 3) return "has a malformed IPv6 host";
+    // Only what an IPv6 literal is made of (an IPv4 tail included): nothing else may
+    // hide between the brackets (a path, user info, a line break).
+    bool has_colon = false;
+    for (char c : rest.substr(1, close - 1)) {
+      bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+                c == ':' || c == '.';
+      if (!ok) return "has a malformed IPv6 host";
+      has_colon = has_colon || c == ':';
+    }
+    if (!has_colon) return "has a malformed IPv6 host";
     host = rest.substr(0, close + 1);
     std::string_view after = rest.substr(close + 1);
     if (!after.empty()) {

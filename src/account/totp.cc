@@ -124,6 +124,9 @@ std::optional<std::string> Base32Decode(std::string_view text) {
       bits -= 8;
     }
   }
+  // A canonical text ends with fewer than 5 bits left over (its length is 0, 2, 4, 5 or
+  // 7 modulo 8): a whole character more carries no byte, so other lengths are not base32.
+  if (bits >= 5) return std::nullopt;
   if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-zero leftover bits
   return out;
 }

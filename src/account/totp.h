@@ -49,8 +49,9 @@ std::optional<std::int64_t> MatchTotp(std::string_view secret, std::string_view 
 
 // RFC 4648 base32 (A-Z, 2-7) without padding.
 std::string Base32Encode(std::string_view bytes);
-// Accepts upper or lower case, ignores spaces and '=' padding; nullopt for other characters
-// or trailing bits that are not zero.
+// Accepts upper or lower case, ignores spaces and '=' padding; nullopt for other characters,
+// trailing bits that are not zero, or a length no encoding has (1, 3 or 6 characters modulo
+// 8): an accepted text is exactly Base32Encode of what it decodes to.
 std::optional<std::string> Base32Decode(std::string_view text);
 
 // RFC 3986 percent-encoding of everything but the unreserved characters (A-Z a-z 0-9 - . _ ~).

@@ -82,6 +82,20 @@ TEST(Base32, Rfc4648VectorsUnpadded) {
   EXPECT_EQ(Base32Decode("mzxw6ytboi======").value(), "foobar");
   EXPECT_FALSE(Base32Decode("MZXW6YTBO1").has_value());
   EXPECT_FALSE(Base32Decode("MB").has_value());           // leftover bits not zero
+}
+
+// Found by fuzz_totp_secret: a text with a character too many (its bits all zero) decoded
+// to the same bytes as the canonical text, so two different secrets texts were one secret.
+TEST(Base32, RefusesLengthsNoEncodingHas) {
+  EXPECT_FALSE(Base32Decode("A").has_value());            // 1 mod 8
+  EXPECT_FALSE(Base32Decode("MZXW6YTBOIA").has_value());  // "foobar" + 1 char: 3 mod 8
+  EXPECT_FALSE(Base32Decode("MZ6IIA").has_value());       // 6 mod 8
+  EXPECT_FALSE(Base32Decode("MZ6I=====I====A=").has_value());
+  EXPECT_EQ(Base32Decode("MZXW6YTB").value(), "fooba");  // 8 mod 8 = 0
+  EXPECT_EQ(Base32Decode("MZXW6YQ").value(), "foob");    // 7
+  EXPECT_EQ(Base32Decode("MZXW6").value(), "foo");       // 5
+  EXPECT_EQ(Base32Decode("MZXQ").value(), "fo");         // 4
+  EXPECT_EQ(Base32Decode("").value(), "");
   // A 20-byte secret is 32 characters, no padding.
   EXPECT_EQ(Base32Encode(std::string(20, '\xff')).size(), 32u);
 }
