@@ -855,40 +855,32 @@ void SqliteAuthStateStore::ClaimMailAsync(TimePoint now, std::chrono::millisecon
   }));
 }
 
+Status SqliteAuthStateStore::UpdateLeasedMail(std::string_view id, std::string_view lease,
+                                              const internal::ExtraSql& sql,
+                                              std::optional<std::int64_t> due_at_ms) {
+  if (!internal::IsMailId(id) || !internal::IsMailId(lease)) {
+    return Status::InvalidArgument("mail id or lease is not 1-64 of [0-9a-z]");
+  }
+  Result<ConnectionPool::Lease> connection = database_->Acquire();
+  if (!connection.ok()) return connection.status();
+  Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
+  if (!writer.ok()) return writer.status();
+  StatementRun update(**connection, sql);
+  update.Bind(1, id).Bind(2, lease);
+  if (due_at_ms) update.Bind(3, *due_at_ms);
+  if (Status st = update.Run(); !st.ok()) return st;
+  if (update.changes() == 0) return Status::NotFound("no such mail under this lease");
+  return Status::Ok();
+}
+
 void SqliteAuthStateStore::FinishMailAsync(std::string_view id, std::string_view lease,
                                            StatusCallback done) {
-  done(Guarded([&]() -> Status {
-    if (!internal::IsMailId(id) || !internal::IsMailId(lease)) {
-      return Status::InvalidArgument("mail id or lease is not 1-64 of [0-9a-z]");
-    }
-    Result<ConnectionPool::Lease> connection = database_->Acquire();
-    if (!connection.ok()) return connection.status();
-    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
-    if (!writer.ok()) return writer.status();
-    StatementRun finish(**connection, kFinishMail);
-    finish.Bind(1, id).Bind(2, lease);
-    if (Status st = finish.Run(); !st.ok()) return st;
-    if (finish.changes() == 0) return Status::NotFound("no such mail under this lease");
-    return Status::Ok();
-  }));
+  done(Guarded([&] { return UpdateLeasedMail(id, lease, kFinishMail, std::nullopt); }));
 }
 
 void SqliteAuthStateStore::RetryMailAsync(std::string_view id, std::string_view lease,
                                           TimePoint due_at, StatusCallback done) {
-  done(Guarded([&]() -> Status {
-    if (!internal::IsMailId(id) || !internal::IsMailId(lease)) {
-      return Status::InvalidArgument("mail id or lease is not 1-64 of [0-9a-z]");
-    }
-    Result<ConnectionPool::Lease> connection = database_->Acquire();
-    if (!connection.ok()) return connection.status();
-    Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
-    if (!writer.ok()) return writer.status();
-    StatementRun retry(**connection, kRetryMail);
-    retry.Bind(1, id).Bind(2, lease).Bind(3, UnixMillisFloor(due_at));
-    if (Status st = retry.Run(); !st.ok()) return st;
-    if (retry.changes() == 0) return Status::NotFound("no such mail under this lease");
-    return Status::Ok();
-  }));
+  done(Guarded([&] { return UpdateLeasedMail(id, lease, kRetryMail, UnixMillisFloor(due_at)); }));
 }
 
 void SqliteAuthStateStore::CountMailAsync(ResultCallback<std::uint64_t> done) {

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "sessionkit/auth_state_store.h"
 #include "sessionkit/sqlite_store.h"
@@ -114,6 +115,10 @@ class SqliteAuthStateStore final : public AuthStateStore {
   Status RunReleaseAttempt(std::string_view key, std::string_view ticket);
 
   Result<std::unique_lock<std::timed_mutex>> LockWriter();
+  // Finish and retry: runs `sql` (id ?1, lease ?2, due_at_ms ?3 when given) on the mail
+  // only while it still carries `lease`; NotFound when it does not.
+  Status UpdateLeasedMail(std::string_view id, std::string_view lease, const internal::ExtraSql& sql,
+                          std::optional<std::int64_t> due_at_ms);
   // With the writer mutex held and no transaction open.
   void MaybePurge(internal::SqliteConnection& connection);
   Result<std::uint64_t> PurgeBatch(internal::SqliteConnection& connection, std::int64_t now_ms);
