@@ -84,11 +84,11 @@ constexpr std::size_t kKeptBufferBytes = 64 * 1024;
 
 }  // namespace
 
-Connection::Connection(Socket&& socket, ServerState& state)
-    : state_(state), stream_(std::move(socket)) {
+Connection::Connection(Socket&& socket, ServerState& state, DeadlineSweep& deadlines)
+    : state_(state), deadlines_(deadlines), socket_(std::move(socket)) {
   state_.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
   beast::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
+  auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) peer_ = ToIpAddress(endpoint.address());
   peer_text_ = FormatIp(peer_);
 }
@@ -100,7 +100,19 @@ Connection::~Connection() {
 
 void Connection::Start() {
   // Run the first read on the connection's loop.
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    const ConnectionLimits& limits = self->state_.limits;
+    self->deadlines_.Watch(self, std::min({limits.idle_timeout, limits.header_timeout,
+                                           limits.body_timeout}));
+    self->WaitForRequest();
+  });
+}
+
+void Connection::OnDeadlineCheck(DeadlineSweep::Clock::time_point now) {
+  if (now < deadline_) return;
+  NoDeadline();
+  beast::error_code ignored;
+  socket_.cancel(ignored);  // the pending read or write ends with operation_aborted
 }
 
 void Connection::WaitForRequest() {
@@ -111,8 +123,8 @@ void Connection::WaitForRequest() {
   parser_->body_limit(state_.limits.max_body_bytes);
   if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
   // Idle wait: nothing of the next request has arrived yet.
-  stream_.expires_after(state_.limits.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(4096),
+  ExpireIn(state_.limits.idle_timeout);
+  socket_.async_read_some(buffer_.prepare(4096),
                           beast::bind_front_handler(&Connection::OnFirstBytes, shared_from_this()));
 }
 
@@ -123,8 +135,8 @@ void Connection::OnFirstBytes(beast::error_code ec, std::size_t bytes) {
 }
 
 void Connection::ReadHeader() {
-  stream_.expires_after(state_.limits.header_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
+  ExpireIn(state_.limits.header_timeout);
+  http::async_read_header(socket_, buffer_, *parser_,
                           beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
 }
 
@@ -132,8 +144,8 @@ void Connection::OnHeader(beast::error_code ec, std::size_t) {
   if (ec) return FailRead(ec);
   if (data_.expect_continue() && !parser_->is_done()) {
     continue_.emplace(http::status::continue_, data_.version());
-    stream_.expires_after(state_.limits.body_timeout);
-    http::async_write(stream_, *continue_,
+    ExpireIn(state_.limits.body_timeout);
+    http::async_write(socket_, *continue_,
                       beast::bind_front_handler(&Connection::OnContinueWritten, shared_from_this()));
     return;
   }
@@ -148,8 +160,8 @@ void Connection::OnContinueWritten(beast::error_code ec, std::size_t) {
 
 void Connection::ReadBody() {
   if (parser_->is_done()) return OnRequest();
-  stream_.expires_after(state_.limits.body_timeout);
-  http::async_read(stream_, buffer_, *parser_,
+  ExpireIn(state_.limits.body_timeout);
+  http::async_read(socket_, buffer_, *parser_,
                    beast::bind_front_handler(&Connection::OnBody, shared_from_this()));
 }
 
@@ -179,7 +191,7 @@ void Connection::FailRead(beast::error_code ec) {
 }
 
 void Connection::OnRequest() {
-  stream_.expires_never();  // the handler runs with no socket operation pending
+  NoDeadline();  // the handler runs with no socket operation pending
   keep_alive_ = parser_->keep_alive();
   http10_ = data_.version() == 10;
   parser_.reset();
@@ -212,7 +224,7 @@ void Connection::OnRequest() {
 }
 
 void Connection::Send(Response response) {
-  net::dispatch(stream_.get_executor(),
+  net::dispatch(socket_.get_executor(),
                 [self = shared_from_this(), response = std::move(response)]() mutable {
                   self->Write(std::move(response));
                 });
@@ -253,8 +265,8 @@ void Connection::Write(Response r) {
     }
   }
 
-  stream_.expires_after(state_.limits.body_timeout);
-  net::async_write(stream_, buffers,
+  ExpireIn(state_.limits.body_timeout);
+  net::async_write(socket_, buffers,
                    beast::bind_front_handler(&Connection::OnWrite, shared_from_this(), keep_alive));
 }
 
@@ -280,13 +292,13 @@ void Connection::LingerClose() {
   constexpr std::size_t kMaxDrain = 8 * 1024 * 1024;
   if (!drain_buffer_) {
     beast::error_code ec;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);
     drain_buffer_ = std::make_unique<char[]>(kChunk);
-    stream_.expires_after(std::min<std::chrono::milliseconds>(state_.limits.body_timeout,
+    ExpireIn(std::min<std::chrono::milliseconds>(state_.limits.body_timeout,
                                                               std::chrono::milliseconds(2000)));
   }
   if (drained_ > kMaxDrain) return Close();
-  stream_.async_read_some(net::buffer(drain_buffer_.get(), kChunk),
+  socket_.async_read_some(net::buffer(drain_buffer_.get(), kChunk),
                           beast::bind_front_handler(&Connection::OnDrain, shared_from_this()));
 }
 
@@ -298,8 +310,9 @@ void Connection::OnDrain(beast::error_code ec, std::size_t bytes) {
 
 void Connection::Close() {
   beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
-  stream_.close();
+  NoDeadline();
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  socket_.close(ec);
 }
 
 }  // namespace sessionkit::server

@@ -2,10 +2,11 @@
 //
 // Each request gets a fresh parser (request_parser.h: only what the handlers read, in
 // storage reused from request to request) with a header limit and a body limit (1 MiB:
-// more is answered 413 and the connection closed, without reading the body). Three timers
-// drop slow or silent clients: idle (keep-alive connection with no request yet),
-// header (the whole header must arrive once the request started) and body (after the
-// header). A parse error is answered 400 and the connection closed. After such an early
+// more is answered 413 and the connection closed, without reading the body). Three
+// deadlines drop slow or silent clients: idle (keep-alive connection with no request
+// yet), header (the whole header must arrive once the request started) and body (after
+// the header; also each response's write). They are checked by the loop's
+// DeadlineSweep (deadline_sweep.h), so a deadline fires up to two sweep ticks late. A parse error is answered 400 and the connection closed. After such an early
 // answer (400/413) the unread rest of the request is drained for a moment before the
 // close, so the client sees the answer instead of a connection reset.
 //
@@ -31,6 +32,7 @@
 #include <string>
 
 #include "server/http/client_ip.h"
+#include "server/http/deadline_sweep.h"
 #include "server/http/http_handler.h"
 #include "server/http/message.h"
 #include "server/http/request_parser.h"
@@ -58,13 +60,16 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
  public:
   using Executor = boost::asio::io_context::executor_type;
   using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
-  using Stream = boost::beast::basic_stream<boost::asio::ip::tcp, Executor>;
 
-  Connection(Socket&& socket, ServerState& state);
+  // `deadlines` is the sweep of the loop the socket belongs to.
+  Connection(Socket&& socket, ServerState& state, DeadlineSweep& deadlines);
   ~Connection() override;
 
   void Start();
   void Send(Response response) override;  // any thread
+  // From the sweep, on the loop: past the deadline, the pending socket operation is
+  // cancelled (its handler then closes the connection).
+  void OnDeadlineCheck(DeadlineSweep::Clock::time_point now);
 
  private:
   void WaitForRequest();
@@ -82,9 +87,13 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void LingerClose();
   void OnDrain(boost::beast::error_code ec, std::size_t bytes);
   void FinishInFlight();
+  void ExpireIn(std::chrono::milliseconds timeout) { deadline_ = deadlines_.DeadlineIn(timeout); }
+  void NoDeadline() { deadline_ = DeadlineSweep::Clock::time_point::max(); }
 
   ServerState& state_;
-  Stream stream_;
+  DeadlineSweep& deadlines_;
+  Socket socket_;
+  DeadlineSweep::Clock::time_point deadline_ = DeadlineSweep::Clock::time_point::max();
   boost::beast::flat_buffer buffer_;
   RequestData data_;                    // the request being handled (reused)
   std::optional<RequestParser> parser_;  // one per request, over data_

@@ -8,10 +8,12 @@ EventLoops::EventLoops(unsigned count) {
   if (count == 0) count = 1;
   loops_.reserve(count);
   work_.reserve(count);
+  deadlines_.reserve(count);
   for (unsigned i = 0; i < count; ++i) {
     // Hint 1: one thread runs this loop, so handlers it posts to itself are queued
     // thread-locally (no reactor wake-up).
     loops_.push_back(std::make_unique<net::io_context>(1));
+    deadlines_.push_back(std::make_unique<DeadlineSweep>(*loops_.back()));
     work_.push_back(net::make_work_guard(*loops_.back()));
   }
 }
@@ -20,11 +22,12 @@ EventLoops::~EventLoops() {
   Stop();
   Join();
   work_.clear();
-  // The loops go next (members in reverse order), with whatever is still queued.
+  // The deadline sweeps go next, then the loops (members in reverse order), with
+  // whatever is still queued on them.
 }
 
-net::io_context& EventLoops::Next() noexcept {
-  return *loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];
+std::size_t EventLoops::NextIndex() noexcept {
+  return next_.fetch_add(1, std::memory_order_relaxed) % loops_.size();
 }
 
 std::vector<net::io_context*> EventLoops::contexts() const {

@@ -8,6 +8,9 @@
 // threads: request parsed, command queued, reply decoded and response written all on
 // the connection's loop.
 //
+// Each loop also has its DeadlineSweep (deadline_sweep.h): the read/write deadlines of
+// the connections on it, checked by one coarse timer.
+//
 // Start() starts one thread per loop; Stop() (any thread) makes them return; Join()
 // waits for that. The destructor stops and joins, then destroys the loops with whatever
 // is still queued on them: destroy the EventLoops only when the objects those handlers
@@ -25,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "server/http/deadline_sweep.h"
+
 namespace sessionkit::server {
 
 class EventLoops {
@@ -36,8 +41,11 @@ class EventLoops {
 
   std::size_t size() const noexcept { return loops_.size(); }
   boost::asio::io_context& at(std::size_t i) noexcept { return *loops_[i]; }
-  // The loops in turn, for spreading connections.
-  boost::asio::io_context& Next() noexcept;
+  // The loops in turn, for spreading connections: the index of the next one.
+  std::size_t NextIndex() noexcept;
+  boost::asio::io_context& Next() noexcept { return at(NextIndex()); }
+  // Loop i's deadline sweep; use it only on loop i's thread.
+  DeadlineSweep& deadlines(std::size_t i) noexcept { return *deadlines_[i]; }
   std::vector<boost::asio::io_context*> contexts() const;
 
   void Start();  // idempotent
@@ -47,6 +55,7 @@ class EventLoops {
  private:
   using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
+  std::vector<std::unique_ptr<DeadlineSweep>> deadlines_;  // one per loop; go before them
   std::vector<WorkGuard> work_;  // a loop with no connection yet must not return
   std::atomic<std::size_t> next_{0};
   std::vector<std::thread> threads_;

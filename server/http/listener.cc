@@ -47,11 +47,12 @@ void Listener::Stop() {
 void Listener::Accept() {
   if (!acceptor_.is_open()) return;
   // The socket is created on the next loop; the handler runs here, on loop 0.
-  acceptor_.async_accept(loops_.Next().get_executor(),
-                         boost::beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  std::size_t loop = loops_.NextIndex();
+  acceptor_.async_accept(loops_.at(loop).get_executor(),
+                         boost::beast::bind_front_handler(&Listener::OnAccept, shared_from_this(), loop));
 }
 
-void Listener::OnAccept(boost::beast::error_code ec, Connection::Socket socket) {
+void Listener::OnAccept(std::size_t loop, boost::beast::error_code ec, Connection::Socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -72,7 +73,7 @@ void Listener::OnAccept(boost::beast::error_code ec, Connection::Socket socket) 
   } else {
     boost::beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Connection>(std::move(socket), state_)->Start();
+    std::make_shared<Connection>(std::move(socket), state_, loops_.deadlines(loop))->Start();
   }
   Accept();
 }

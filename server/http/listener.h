@@ -33,7 +33,7 @@ class Listener final : public std::enable_shared_from_this<Listener> {
 
  private:
   void Accept();
-  void OnAccept(boost::beast::error_code ec, Connection::Socket socket);
+  void OnAccept(std::size_t loop, boost::beast::error_code ec, Connection::Socket socket);
 
   EventLoops& loops_;
   ServerState& state_;
