@@ -556,7 +556,7 @@ constexpr Setting kSettings[] = {
      .help = "development mode: run with a missing JWT_SECRET (a random one is generated) or "
              "a short one",
      .field = &ServerConfig::dev},
-    {.flag = "--io-threads", .help = "HTTP I/O threads (default: one per core)",
+    {.flag = "--io-threads", .help = "HTTP I/O threads (default: one per core but one, at least 1)",
      .field = &ServerConfig::io_threads, .min = 1, .max = 256,
      .range_error = "--io-threads must be 1..256"},
     {.flag = "--hash-threads", .help = "password hashing worker threads",
@@ -695,10 +695,14 @@ std::string RangeError(std::string_view text, std::int64_t value) {
 
 }  // namespace
 
+unsigned DefaultIoThreads(unsigned hardware_threads) {
+  return hardware_threads <= 2 ? 1 : hardware_threads - 1;
+}
+
 ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& env,
                          std::string_view dotenv_text, unsigned hardware_threads) {
   ServerConfig c;
-  c.io_threads = hardware_threads == 0 ? 1 : hardware_threads;
+  c.io_threads = DefaultIoThreads(hardware_threads);
   // List settings are read as text first; index = row.
   std::vector<std::string> list_text(std::size(kSettings));
 

@@ -110,7 +110,7 @@ struct ServerConfig {
 
   // --- server knobs (flags only) ---
   bool dev = false;
-  unsigned io_threads = 0;    // 0 before LoadConfig; then >= 1 (default: one per core)
+  unsigned io_threads = 0;    // 0 before LoadConfig; then >= 1 (DefaultIoThreads)
   unsigned hash_threads = 2;  // password hashing workers
   std::size_t hash_queue = 256;
   std::size_t max_connections = 10000;
@@ -165,7 +165,14 @@ struct DotEnvFile {
 // group or others is an error.
 DotEnvFile ReadDotEnvFile(const std::string& path);
 
-// args[0] is the program name. `hardware_threads` is the default io_threads.
+// The default number of I/O threads on a machine with `hardware_threads` cores: all
+// but one (at least one), because the server rarely has its machine alone -- the proxy
+// that calls it, often Redis, and its own password workers want a core, and an event
+// loop that shares a core with them waits behind them (on 2 cores, one loop gives the
+// same rate as two at a lower CPU cost and p99; docs/performance.md).
+unsigned DefaultIoThreads(unsigned hardware_threads);
+
+// args[0] is the program name. `hardware_threads` sets the default io_threads.
 ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& env,
                          std::string_view dotenv_text, unsigned hardware_threads);
 

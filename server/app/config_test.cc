@@ -216,7 +216,7 @@ TEST(ConfigTest, DefaultsOfApiMd) {
   EXPECT_EQ(c.jwt_issuer, "sessionkit");
   EXPECT_EQ(c.jwt_leeway_seconds, 30);
   EXPECT_TRUE(c.trusted_proxies.empty());
-  EXPECT_EQ(c.io_threads, 4u);
+  EXPECT_EQ(c.io_threads, 3u);  // 4 cores: one left to the proxy, Redis, hashing
   EXPECT_EQ(c.hash_threads, 2u);
   EXPECT_FALSE(c.jwt_secret_generated);
 }
@@ -880,4 +880,13 @@ TEST(ConfigTest, AnIpv6OriginHoldsOnlyAnAddressBetweenItsBrackets) {
 }
 
 }  // namespace
+
+TEST(ConfigTest, DefaultIoThreadsLeaveOneCoreToTheRestOfTheMachine) {
+  EXPECT_EQ(DefaultIoThreads(0), 1u);  // unknown
+  EXPECT_EQ(DefaultIoThreads(1), 1u);
+  EXPECT_EQ(DefaultIoThreads(2), 1u);
+  EXPECT_EQ(DefaultIoThreads(3), 2u);
+  EXPECT_EQ(DefaultIoThreads(16), 15u);
+}
+
 }  // namespace sessionkit::server
