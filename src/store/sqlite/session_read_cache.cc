@@ -20,12 +20,14 @@ bool SessionReadCache::Find(std::string_view id, const WalVersion& current, std:
   if (!enabled() || !current.stable) return false;
   Shard& shard = ShardOf(id);
   std::lock_guard lock(shard.mu);
+  ++shard.lookups;
   if (!(shard.trusted == current)) return false;
   auto it = shard.entries.find(id);
   if (it == shard.entries.end()) return false;
   const Entry& entry = it->second;
   if (entry.epoch != shard.epoch || entry.expires_ms <= now_ms) return false;
   out = entry.session;
+  ++shard.hits;
   return true;
 }
 
@@ -91,6 +93,16 @@ std::size_t SessionReadCache::size() const {
     n += shard.entries.size();
   }
   return n;
+}
+
+SessionReadCache::Stats SessionReadCache::stats() const {
+  Stats total;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    total.lookups += shard.lookups;
+    total.hits += shard.hits;
+  }
+  return total;
 }
 
 }  // namespace sessionkit::internal

@@ -72,6 +72,13 @@ class SessionReadCache {
   void InvalidateAll();
 
   std::size_t size() const;
+  // Lookups that reached a shard (every Find with a stable version) and how many hit,
+  // since construction (tests, benchmarks). Counted under the shards' mutexes.
+  struct Stats {
+    std::uint64_t lookups = 0;
+    std::uint64_t hits = 0;
+  };
+  Stats stats() const;
 
  private:
   static constexpr std::size_t kShards = 16;
@@ -90,6 +97,8 @@ class SessionReadCache {
     mutable std::mutex mu;
     WalVersion trusted;      // guarded by mu; unstable (trusts nothing) until a Store
     std::uint64_t epoch = 0;  // guarded by mu
+    std::uint64_t lookups = 0;  // guarded by mu
+    std::uint64_t hits = 0;     // guarded by mu
     std::unordered_map<std::string, Entry, IdHash, std::equal_to<>> entries;  // guarded by mu
   };
   Shard& ShardOf(std::string_view id) const noexcept;

@@ -97,6 +97,8 @@ class SqliteStore final : public SessionStore {
   const SqliteStoreOptions& options() const noexcept { return options_; }
   // Entries in the read cache now (tests, benchmarks).
   std::size_t read_cache_size() const { return read_cache_.size(); }
+  // Lookups and hits of the read cache so far (tests, benchmarks).
+  internal::SessionReadCache::Stats read_cache_stats() const { return read_cache_.stats(); }
   // Runs `hook` in every write between the COMMIT and the "after" reading of the
   // wal-index header (tests: a foreign commit in that window). Set before any operation.
   void SetBetweenCommitAndReadingHookForTest(std::function<void()> hook) {
