@@ -103,6 +103,22 @@ void BM_PragmaDataVersion(benchmark::State& state) {
   sqlite3_close_v2(db);
 }
 
+// The write path's cost: a sliding touch (read + rewrite of one session), blocking, alone.
+void BM_SqliteTouch(benchmark::State& state) {
+  Fixture f(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::string& id = f.ids[i++ % f.ids.size()];
+    Result<Session> current = f.store->Get(id);
+    if (!current.ok()) state.SkipWithError(current.status().ToString().c_str());
+    const TimePoint now = std::chrono::system_clock::now();
+    if (!f.store->Touch(*current, now, now + std::chrono::hours(2)).ok()) {
+      state.SkipWithError("touch failed");
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // range(0): 1 = the writer uses the validating store (own commits), 0 = a second store on
 // the same file (another writer, as every commit counted before). range(1): writes per s.
 void BM_SqliteValidateWithWrites(benchmark::State& state) {
@@ -152,6 +168,7 @@ void BM_SqliteValidateWithWrites(benchmark::State& state) {
 
 BENCHMARK(BM_SqliteValidateNoTouch)->ArgName("cache")->Arg(0)->Arg(8192)->UseRealTime();
 BENCHMARK(BM_SqliteGetAsync)->ArgName("cache")->Arg(0)->Arg(8192)->UseRealTime();
+BENCHMARK(BM_SqliteTouch)->ArgName("cache")->Arg(0)->Arg(8192)->UseRealTime();
 BENCHMARK(BM_SqliteValidateWithWrites)
     ->ArgNames({"own", "writes_per_s"})
     ->Args({0, 200})

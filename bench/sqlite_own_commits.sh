@@ -32,8 +32,8 @@ trap 'rm -rf "$OUT"' EXIT
 for ((round = 1; round <= ROUNDS; round++)); do
   for own in 0 1; do
     "$BENCH" --benchmark_filter="ValidateWithWrites/own:${own}/writes_per_s:${RATE}/" \
-      --benchmark_min_time="${MIN_TIME}s" --benchmark_format=json \
-      >"$OUT/round${round}-own${own}.json" 2>/dev/null
+      --benchmark_min_time="${MIN_TIME}" --benchmark_format=json \
+      >"$OUT/round${round}-own${own}.json"
   done
 done
 
