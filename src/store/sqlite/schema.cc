@@ -39,14 +39,15 @@ constexpr SqlEntry kStatements[kSqlCount] = {
     {"touch",
      "UPDATE sessions SET record = ?2, expires_at = ?3 WHERE id = ?1 AND expires_at > ?4"},
     {"delete all",
-     "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2 RETURNING expires_at"},
+     "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2 RETURNING expires_at, id"},
     {"list", "SELECT record FROM sessions WHERE user_id = ?1 AND expires_at > ?2"},
     {"count", "SELECT count(*) FROM sessions WHERE expires_at > ?1"},
     {"scan",
      "SELECT id, record FROM sessions WHERE id > ?1 AND expires_at > ?2 ORDER BY id LIMIT ?3"},
     {"purge",
      "DELETE FROM sessions WHERE rowid IN "
-     "(SELECT rowid FROM sessions WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
+     "(SELECT rowid FROM sessions WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2) "
+     "RETURNING id"},
     {"schema version", "PRAGMA user_version"},
 };
 

@@ -42,11 +42,11 @@ enum class Sql : int {
   kGet,                       // ?1 id -> record, expires_at
   kDeleteIfExpired,           // ?1 id ?2 now
   kTouch,                     // ?1 id ?2 record ?3 expires_at ?4 now
-  kDeleteAllForUser,          // ?1 user_id ?2 id to keep; RETURNING expires_at
+  kDeleteAllForUser,          // ?1 user_id ?2 id to keep; RETURNING expires_at, id
   kListForUser,               // ?1 user_id ?2 now -> record
   kCount,                     // ?1 now -> count
   kScan,                      // ?1 after id ?2 now ?3 limit -> id, record
-  kPurgeExpired,              // ?1 now ?2 limit
+  kPurgeExpired,              // ?1 now ?2 limit; RETURNING id
   kSchemaVersion,             // -> user_version
 };
 inline constexpr std::size_t kSqlCount = static_cast<std::size_t>(Sql::kSchemaVersion) + 1;

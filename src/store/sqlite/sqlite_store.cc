@@ -1,5 +1,7 @@
 #include "src/store/sqlite/sqlite_store.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <exception>
 #include <limits>
@@ -18,6 +20,7 @@ using internal::SqliteConnection;
 using internal::StatementRun;
 using internal::UnixMillisCeil;
 using internal::UnixMillisFloor;
+using internal::WalVersion;
 using internal::WriteTransaction;
 
 namespace {
@@ -80,6 +83,59 @@ Result<std::vector<std::string>> EvictBeyondCap(SqliteConnection& connection,
 }
 
 }  // namespace
+
+// One write transaction on `sessions` with the read cache's bookkeeping around it
+// (session_read_cache.h, "own commits"): BEGIN IMMEDIATE, then the "before" reading of the
+// wal-index header while this connection holds SQLite's write lock; the statements, each
+// row they insert, change or delete recorded with Wrote(id); COMMIT, then the "after"
+// reading and SessionReadCache::AfterOwnCommit. If the rows recorded are not exactly the
+// rows SQLite counts as changed (a statement someone forgot to account for), or the
+// transaction is not committed (an error, an early return: rolled back), the cache is
+// emptied. Used with the writer mutex held, so own commits reach the cache in order.
+class SqliteStore::CacheAwareWrite {
+ public:
+  CacheAwareWrite(SqliteStore& store, SqliteConnection& connection)
+      : store_(store), connection_(connection), transaction_(connection) {}
+  CacheAwareWrite(const CacheAwareWrite&) = delete;
+  CacheAwareWrite& operator=(const CacheAwareWrite&) = delete;
+  ~CacheAwareWrite() {
+    if (began_ && !committed_ && store_.watch_ != nullptr) store_.read_cache_.InvalidateAll();
+  }
+
+  Status Begin() {
+    if (Status st = transaction_.Begin(); !st.ok()) return st;
+    began_ = true;
+    changes_at_begin_ = sqlite3_total_changes64(connection_.db());
+    if (store_.watch_ != nullptr) before_ = store_.watch_->Read();
+    return Status::Ok();
+  }
+  void Wrote(std::string_view id) { written_.emplace_back(id); }
+
+  Status Commit() {
+    const std::int64_t changed = sqlite3_total_changes64(connection_.db()) - changes_at_begin_;
+    if (Status st = transaction_.Commit(); !st.ok()) return st;  // the destructor empties
+    committed_ = true;
+    if (store_.watch_ == nullptr) return Status::Ok();
+    if (store_.between_commit_and_reading_for_test_) store_.between_commit_and_reading_for_test_();
+    const WalVersion after = store_.watch_->Read();
+    if (changed != static_cast<std::int64_t>(written_.size())) {
+      store_.read_cache_.InvalidateAll();
+      return Status::Ok();
+    }
+    store_.read_cache_.AfterOwnCommit(before_, after, written_);
+    return Status::Ok();
+  }
+
+ private:
+  SqliteStore& store_;
+  SqliteConnection& connection_;
+  WriteTransaction transaction_;
+  bool began_ = false;
+  bool committed_ = false;
+  std::int64_t changes_at_begin_ = 0;
+  WalVersion before_;
+  std::vector<std::string> written_;
+};
 
 // --- opening -----------------------------------------------------------------------
 
@@ -179,15 +235,17 @@ Result<std::vector<std::string>> SqliteStore::RunInsert(const Session& s,
   if (!writer.ok()) return writer.status();
 
   Result<std::vector<std::string>> evicted = std::vector<std::string>();
-  if (max_per_user == 0) {
+  {
+    CacheAwareWrite write(*this, **connection);
+    if (Status st = write.Begin(); !st.ok()) return st;
     if (Status st = InsertRow(**connection, s, record, *times, now_ms); !st.ok()) return st;
-  } else {
-    WriteTransaction transaction(**connection);
-    if (Status st = transaction.Begin(); !st.ok()) return st;
-    if (Status st = InsertRow(**connection, s, record, *times, now_ms); !st.ok()) return st;
-    evicted = EvictBeyondCap(**connection, s, max_per_user, now_ms);
-    if (!evicted.ok()) return evicted.status();
-    if (Status st = transaction.Commit(); !st.ok()) return st;
+    write.Wrote(s.id);
+    if (max_per_user != 0) {
+      evicted = EvictBeyondCap(**connection, s, max_per_user, now_ms);
+      if (!evicted.ok()) return evicted.status();
+      for (const std::string& id : *evicted) write.Wrote(id);
+    }
+    if (Status st = write.Commit(); !st.ok()) return st;
   }
   MaybePurge(**connection, now_ms);
   return evicted;
@@ -219,7 +277,9 @@ Result<Session> SqliteStore::RunGet(std::string_view session_id) {
       }
       // Cached under its key only when the record names the same id (a row edited by
       // hand to say otherwise is answered as before, just never from the cache).
-      if (watch_ != nullptr && session->id == session_id) {
+      // Stored only when nothing committed during the read either: then the record is
+      // exactly the one at `version`, whatever snapshot SQLite's read used.
+      if (watch_ != nullptr && session->id == session_id && watch_->Read() == version) {
         read_cache_.Store(*session, expires_ms, version);
       }
       return session;
@@ -228,10 +288,17 @@ Result<Session> SqliteStore::RunGet(std::string_view session_id) {
   // Dead: delete it. Whoever deletes it reports Expired; a racing reader gets NotFound.
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
-  StatementRun erase(**connection, Sql::kDeleteIfExpired);
-  erase.Bind(1, session_id).Bind(2, now_ms);
-  if (Status st = erase.Run(); !st.ok()) return st;
-  const bool deleted_here = erase.changes() > 0;
+  bool deleted_here = false;
+  {
+    CacheAwareWrite write(*this, **connection);
+    if (Status st = write.Begin(); !st.ok()) return st;
+    StatementRun erase(**connection, Sql::kDeleteIfExpired);
+    erase.Bind(1, session_id).Bind(2, now_ms);
+    if (Status st = erase.Run(); !st.ok()) return st;
+    deleted_here = erase.changes() > 0;
+    if (deleted_here) write.Wrote(session_id);
+    if (Status st = write.Commit(); !st.ok()) return st;
+  }
   MaybePurge(**connection, now_ms);
   if (deleted_here) return Status::Expired("session expired");
   return Status::NotFound("no such session");
@@ -261,10 +328,17 @@ Status SqliteStore::RunTouch(const Session& current, TimePoint last_seen, TimePo
   if (!connection.ok()) return connection.status();
   Result<std::unique_lock<std::timed_mutex>> writer = LockWriter();
   if (!writer.ok()) return writer.status();
-  StatementRun touch(**connection, Sql::kTouch);
-  touch.Bind(1, current.id).Bind(2, *record).Bind(3, times->expires_ms).Bind(4, now_ms);
-  if (Status st = touch.Run(); !st.ok()) return st;
-  const bool touched = touch.changes() > 0;
+  bool touched = false;
+  {
+    CacheAwareWrite write(*this, **connection);
+    if (Status st = write.Begin(); !st.ok()) return st;
+    StatementRun touch(**connection, Sql::kTouch);
+    touch.Bind(1, current.id).Bind(2, *record).Bind(3, times->expires_ms).Bind(4, now_ms);
+    if (Status st = touch.Run(); !st.ok()) return st;
+    touched = touch.changes() > 0;
+    if (touched) write.Wrote(current.id);
+    if (Status st = write.Commit(); !st.ok()) return st;
+  }
   MaybePurge(**connection, now_ms);
   if (!touched) return Status::NotFound("session was deleted or has expired");
   return Status::Ok();
@@ -278,14 +352,20 @@ Result<bool> SqliteStore::RunDelete(std::string_view session_id) {
   if (!writer.ok()) return writer.status();
   bool deleted_live = false;
   {
-    StatementRun erase(**connection, Sql::kDelete);
-    erase.Bind(1, session_id);
-    for (;;) {
-      Result<bool> row = erase.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      deleted_live = deleted_live || erase.Int(0) > now_ms;
+    CacheAwareWrite write(*this, **connection);
+    if (Status st = write.Begin(); !st.ok()) return st;
+    {
+      StatementRun erase(**connection, Sql::kDelete);
+      erase.Bind(1, session_id);
+      for (;;) {
+        Result<bool> row = erase.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        write.Wrote(session_id);
+        deleted_live = deleted_live || erase.Int(0) > now_ms;
+      }
     }
+    if (Status st = write.Commit(); !st.ok()) return st;
   }
   MaybePurge(**connection, now_ms);
   return deleted_live;
@@ -300,14 +380,20 @@ Result<std::uint64_t> SqliteStore::RunDeleteAllForUser(std::string_view user_id,
   if (!writer.ok()) return writer.status();
   std::uint64_t deleted_live = 0;
   {
-    StatementRun erase(**connection, Sql::kDeleteAllForUser);
-    erase.Bind(1, user_id).Bind(2, keep_session_id);
-    for (;;) {
-      Result<bool> row = erase.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      if (erase.Int(0) > now_ms) ++deleted_live;
+    CacheAwareWrite write(*this, **connection);
+    if (Status st = write.Begin(); !st.ok()) return st;
+    {
+      StatementRun erase(**connection, Sql::kDeleteAllForUser);
+      erase.Bind(1, user_id).Bind(2, keep_session_id);
+      for (;;) {
+        Result<bool> row = erase.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        write.Wrote(erase.Text(1));
+        if (erase.Int(0) > now_ms) ++deleted_live;
+      }
     }
+    if (Status st = write.Commit(); !st.ok()) return st;
   }
   MaybePurge(**connection, now_ms);
   return deleted_live;
@@ -401,10 +487,22 @@ Result<std::uint64_t> SqliteStore::PurgeRows(SqliteConnection& connection, std::
                                              std::size_t rows) {
   const auto batch = static_cast<std::int64_t>(
       std::min<std::size_t>(rows, std::numeric_limits<std::int64_t>::max()));
-  StatementRun purge(connection, Sql::kPurgeExpired);
-  purge.Bind(1, now_ms).Bind(2, batch);
-  if (Status st = purge.Run(); !st.ok()) return st;
-  return static_cast<std::uint64_t>(purge.changes());
+  CacheAwareWrite write(*this, connection);
+  if (Status st = write.Begin(); !st.ok()) return st;
+  std::uint64_t deleted = 0;
+  {
+    StatementRun purge(connection, Sql::kPurgeExpired);
+    purge.Bind(1, now_ms).Bind(2, batch);
+    for (;;) {
+      Result<bool> row = purge.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      write.Wrote(purge.Text(0));
+      ++deleted;
+    }
+  }
+  if (Status st = write.Commit(); !st.ok()) return st;
+  return deleted;
 }
 
 Result<std::uint64_t> SqliteStore::PurgeExpired() {

@@ -12,8 +12,8 @@
 // per file anyway, and waiting on a mutex is fairer and much faster than SQLite's
 // busy-handler sleeps. Writers in other processes are waited for by busy_timeout. Both
 // waits are bounded by options.busy_timeout; past it an operation fails Unavailable.
-// Multi-statement writes (insert with a per-user cap) run in one BEGIN IMMEDIATE
-// transaction, so the cap holds across processes too.
+// Every write (one statement or several: insert with a per-user cap) runs in one BEGIN
+// IMMEDIATE transaction, so the cap holds across processes too.
 //
 // Expiry. A row is live while now < expires_at (the store clock); every query compares,
 // so a dead row is invisible at once. Get of a dead row deletes it and says Expired;
@@ -24,11 +24,15 @@
 // batch on demand (tools, tests).
 //
 // Read cache. Get answers from a per-process SessionReadCache (session_read_cache.h)
-// while the file's wal-index header (wal_change_watch.h) is unchanged since the entry was
-// read: any commit by any connection of any process -- a revocation here, a delete by
-// sessionkit-ctl, another server or the sqlite3 shell -- makes every entry a miss at the
-// next Get. options.read_cache_entries bounds it (0 = off); when the wal-index cannot be
-// mapped the store runs without it.
+// while the file's wal-index header (wal_change_watch.h) shows no commit since the entry was
+// read other than this store's own: every write here runs in one BEGIN IMMEDIATE
+// transaction that records the ids of the rows it changes and reads the header under
+// SQLite's write lock and after its COMMIT; when the two readings prove the commit was the
+// only one, just those ids are dropped and the other entries stay hits. Any other commit --
+// a delete by sessionkit-ctl, another server or the sqlite3 shell, a write by the
+// auth-state or user store on the same file -- makes every entry a miss at the next Get.
+// options.read_cache_entries bounds it (0 = off); when the wal-index cannot be mapped the
+// store runs without it.
 //
 // Errors: SQLite failures map as in sqlite_error.h (Unavailable for the environment,
 // Internal for bugs); messages never contain record contents. A stored record that no
@@ -39,6 +43,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -92,8 +97,17 @@ class SqliteStore final : public SessionStore {
   const SqliteStoreOptions& options() const noexcept { return options_; }
   // Entries in the read cache now (tests, benchmarks).
   std::size_t read_cache_size() const { return read_cache_.size(); }
+  // Lookups and hits of the read cache so far (tests, benchmarks).
+  internal::SessionReadCache::Stats read_cache_stats() const { return read_cache_.stats(); }
+  // Runs `hook` in every write between the COMMIT and the "after" reading of the
+  // wal-index header (tests: a foreign commit in that window). Set before any operation.
+  void SetBetweenCommitAndReadingHookForTest(std::function<void()> hook) {
+    between_commit_and_reading_for_test_ = std::move(hook);
+  }
 
  private:
+  class CacheAwareWrite;  // one write transaction with the read cache's bookkeeping
+
   explicit SqliteStore(internal::SqliteDatabasePtr database);
 
   Result<std::vector<std::string>> RunInsert(const Session& s, std::uint32_t max_per_user);
@@ -122,6 +136,7 @@ class SqliteStore final : public SessionStore {
   std::unique_ptr<internal::WalChangeWatch> watch_;
   internal::SessionReadCache read_cache_;
   std::int64_t next_purge_ms_;  // guarded by the database's writer lock
+  std::function<void()> between_commit_and_reading_for_test_;
 };
 
 }  // namespace sessionkit

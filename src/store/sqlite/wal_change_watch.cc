@@ -61,4 +61,12 @@ WalVersion WalChangeWatch::Read() const noexcept {
   return v;
 }
 
+bool OnlyOurCommitBetween(const WalVersion& before, const WalVersion& after) noexcept {
+  if (!before.stable || !after.stable) return false;
+  if (before.change_counter() == UINT32_MAX) return false;  // a wrap is not a proof
+  return after.change_counter() == before.change_counter() + 1 &&
+         after.salts() == before.salts() && after.max_frame() > before.max_frame() &&
+         after.format_version() == before.format_version();
+}
+
 }  // namespace sessionkit::internal

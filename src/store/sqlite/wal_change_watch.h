@@ -16,6 +16,9 @@
 // version is marked unstable: it never equals any other version, so a reader treats it
 // as "changed".
 //
+// OnlyOurCommitBetween (below) compares a reading taken inside this process's write
+// transaction with one taken after its COMMIT, to tell whether that commit was the only one.
+//
 // Scope: it sees commits by every connection that uses the shared-memory wal-index,
 // which is every connection in SQLite's default locking mode (the server, sessionkit-ctl,
 // the sqlite3 shell). A process that opens the file with PRAGMA locking_mode=EXCLUSIVE
@@ -30,7 +33,9 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -47,7 +52,45 @@ struct WalVersion {
   friend bool operator==(const WalVersion& a, const WalVersion& b) noexcept {
     return a.stable && b.stable && a.header == b.header;
   }
+
+  // Fields of the header (walformat.html; native byte order, as SQLite stores them).
+  std::uint32_t format_version() const noexcept { return Word(0); }   // iVersion
+  std::uint32_t change_counter() const noexcept { return Word(8); }   // iChange
+  std::uint32_t max_frame() const noexcept { return Word(16); }       // mxFrame
+  std::uint64_t salts() const noexcept { return header[4]; }          // aSalt[2]
+
+ private:
+  std::uint32_t Word(std::size_t byte_offset) const noexcept {
+    std::uint32_t value;
+    std::memcpy(&value, reinterpret_cast<const unsigned char*>(header.data()) + byte_offset,
+                sizeof value);
+    return value;
+  }
 };
+
+// The proof that lets the read cache survive this process's own commits.
+//
+// `before` must have been read while this process's connection held SQLite's write lock
+// (inside BEGIN IMMEDIATE, after it returned) and `after` once its COMMIT returned. Every
+// writer of the header -- a commit, a WAL restart, a RESTART/TRUNCATE checkpoint, a
+// recovery -- holds that lock, so nothing but our own COMMIT wrote the header until the
+// COMMIT released it; only the interval between the COMMIT's return and `after` is open to
+// other connections. SQLite increments the change counter exactly once per committed
+// transaction (walFrames with the commit flag) and at no other time; a WAL restart keeps
+// it but changes the salts and resets the frame count; a recovery rebuilds the header with
+// the counter at zero. So when our transaction changed at least one row (its COMMIT then
+// appended frames and bumped the counter once), the only commit between the two readings
+// was ours exactly when:
+//   - both readings are stable;
+//   - the counter went up by exactly one, without wrapping (a foreign commit after ours
+//     makes it two or more; a recovery resets it);
+//   - the salts are equal and the frame count grew (no WAL restart and no recovery in
+//     between, ours included: then we do not try to reason, and the caller empties the cache);
+//   - the format version is the same.
+// Anything else -- including a transaction that changed nothing yet left a different
+// header -- is not a proof (false). A transaction that changed no row proves "nothing
+// happened" only when the two readings are equal (operator==).
+bool OnlyOurCommitBetween(const WalVersion& before, const WalVersion& after) noexcept;
 
 class WalChangeWatch {
  public:
