@@ -1,8 +1,8 @@
 // Fuzz target: the server's configuration load (LoadConfig, server/app/config.h) over an
 // arbitrary `.env` text, with no other variable set and no flag: every setting's parse
 // and check (numbers, ranges, addresses, DATABASE_URL, TRUSTED_PROXIES, secrets).
-// Each run builds a CLI11 parser, so this target is slow (hundreds of runs a second);
-// the `.env` syntax alone is fuzz_dotenv.
+// With no flag LoadConfig builds no CLI11 parser (it did until the fourth round, at
+// hundreds of runs a second: docs/fuzzing.md); the `.env` syntax alone is fuzz_dotenv.
 //
 // Properties beyond "no crash": LoadConfig returns a config (exit code 0), or no config
 // with exit code 0 or 2 and a message to print. A config's PUBLIC_ORIGIN is empty or an

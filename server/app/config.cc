@@ -693,6 +693,63 @@ std::string RangeError(std::string_view text, std::int64_t value) {
   return out;
 }
 
+// What the command-line flags did: set fields of the config (and list texts, by row of
+// kSettings) over the environment and .env; `stop` is set when the program should not
+// start (--help: exit 0 with the help text; a bad flag: exit 2 with the message).
+struct FlagsOutcome {
+  std::optional<ConfigOutcome> stop;
+  bool database_url_given = false;  // --database-url was on the command line
+};
+
+// Applies the flags in `args` (args[0] is the program name). CLI11's option table (one
+// option per setting, ~60) is built only when there is a flag to parse: building it is
+// nearly all of LoadConfig's cost (docs/fuzzing.md), and with no flag parsing it changes
+// nothing. Everything after the parse (the checks, list splitting) is LoadConfig's, on
+// both paths.
+FlagsOutcome ApplyFlags(const std::vector<std::string>& args, ServerConfig& c,
+                        std::vector<std::string>& list_text) {
+  if (args.size() <= 1) return {};
+  CLI::App app{"sessionkit-server: the login and session service of sessionkit (API.md).",
+               "sessionkit-server"};
+  app.footer(kFooter);
+  app.get_formatter()->column_width(44);
+  for (std::size_t i = 0; i < std::size(kSettings); ++i) {
+    const Setting& s = kSettings[i];
+    if (s.flag.empty() || s.secret) continue;
+    const std::string flag(s.flag), help(s.help);
+    if (auto* f = std::get_if<bool ServerConfig::*>(&s.field)) {
+      app.add_flag(flag, c.**f, help);
+      continue;
+    }
+    CLI::Option* option = std::visit(
+        [&](auto member) -> CLI::Option* {
+          if constexpr (std::is_same_v<decltype(member), ListOf>) {
+            return app.add_option(flag, list_text[i], help);
+          } else if constexpr (std::is_same_v<decltype(member), bool ServerConfig::*>) {
+            return nullptr;
+          } else {
+            return app.add_option(flag, c.*member, help);
+          }
+        },
+        s.field);
+    if (s.show_default) option->capture_default_str();
+  }
+
+  std::vector<const char*> argv;
+  argv.reserve(args.size());
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp&) {
+    return {ConfigOutcome{std::nullopt, 0, app.help()}};
+  } catch (const CLI::ParseError& e) {
+    return {ConfigOutcome{std::nullopt, 2,
+                          std::string("sessionkit-server: ") + e.what() +
+                              "\nRun with --help for the options."}};
+  }
+  return {std::nullopt, app.count("--database-url") > 0};
+}
+
 }  // namespace
 
 unsigned DefaultIoThreads(unsigned hardware_threads) {
@@ -733,43 +790,8 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
     }
   }
 
-  CLI::App app{"sessionkit-server: the login and session service of sessionkit (API.md).",
-               "sessionkit-server"};
-  app.footer(kFooter);
-  app.get_formatter()->column_width(44);
-  for (std::size_t i = 0; i < std::size(kSettings); ++i) {
-    const Setting& s = kSettings[i];
-    if (s.flag.empty() || s.secret) continue;
-    const std::string flag(s.flag), help(s.help);
-    if (auto* f = std::get_if<bool ServerConfig::*>(&s.field)) {
-      app.add_flag(flag, c.**f, help);
-      continue;
-    }
-    CLI::Option* option = std::visit(
-        [&](auto member) -> CLI::Option* {
-          if constexpr (std::is_same_v<decltype(member), ListOf>) {
-            return app.add_option(flag, list_text[i], help);
-          } else if constexpr (std::is_same_v<decltype(member), bool ServerConfig::*>) {
-            return nullptr;
-          } else {
-            return app.add_option(flag, c.*member, help);
-          }
-        },
-        s.field);
-    if (s.show_default) option->capture_default_str();
-  }
-
-  std::vector<const char*> argv;
-  argv.reserve(args.size());
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
-  } catch (const CLI::CallForHelp&) {
-    return {std::nullopt, 0, app.help()};
-  } catch (const CLI::ParseError& e) {
-    return {std::nullopt, 2, std::string("sessionkit-server: ") + e.what() +
-                                 "\nRun with --help for the options."};
-  }
+  FlagsOutcome flags = ApplyFlags(args, c, list_text);
+  if (flags.stop) return std::move(*flags.stop);
 
   std::string errors = vars.errors() + credential_errors;
   auto fail = [&errors](std::string_view message) {
@@ -777,7 +799,7 @@ ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& 
     if (errors.find(line) == std::string::npos) errors += line;  // shared texts once
   };
   // A MySQL URL may carry a password, a secret: environment or .env only.
-  if (app.count("--database-url") > 0 && IsMysqlUrl(c.database_url)) {
+  if (flags.database_url_given && IsMysqlUrl(c.database_url)) {
     Result<MysqlOptions> mysql = ParseMysqlUrl(c.database_url);
     if (mysql.ok() && !mysql->password.empty()) {
       fail("--database-url must not carry a password (flags show up in ps): set DATABASE_URL "

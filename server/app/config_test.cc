@@ -890,3 +890,102 @@ TEST(ConfigTest, DefaultIoThreadsLeaveOneCoreToTheRestOfTheMachine) {
 }
 
 }  // namespace sessionkit::server
+
+namespace sessionkit::server {
+namespace {
+
+// LoadConfig builds CLI11's option table only when there is a flag to parse (the fast
+// path, docs/fuzzing.md). The same environment and .env must give the same outcome with
+// no flag and with a flag that changes nothing (`--log-level info`, the default of a
+// flag-only setting), which takes the CLI11 path: every setting, secret and
+// derived field, or the same exit code and message.
+void ExpectSameOutcome(const ConfigOutcome& bare, const ConfigOutcome& flagged) {
+  EXPECT_EQ(bare.exit_code, flagged.exit_code);
+  EXPECT_EQ(bare.message, flagged.message);
+  ASSERT_EQ(bare.config.has_value(), flagged.config.has_value());
+  if (!bare.config) return;
+  const ServerConfig& a = *bare.config;
+  const ServerConfig& b = *flagged.config;
+  EXPECT_EQ(DescribeConfig(a), DescribeConfig(b));
+  EXPECT_EQ(a.jwt_secret, b.jwt_secret);
+  EXPECT_EQ(a.jwt_previous_secrets, b.jwt_previous_secrets);
+  EXPECT_EQ(a.redis_password, b.redis_password);
+  EXPECT_EQ(a.totp_encryption_keys, b.totp_encryption_keys);
+  EXPECT_EQ(a.http_host, b.http_host);
+  EXPECT_EQ(a.http_port, b.http_port);
+  EXPECT_EQ(a.database_path, b.database_path);
+  EXPECT_EQ(a.mysql_users.has_value(), b.mysql_users.has_value());
+  EXPECT_EQ(a.binding, b.binding);
+  EXPECT_EQ(a.trusted_proxies.empty(), b.trusted_proxies.empty());
+  EXPECT_EQ(a.jwt_accept_issuers, b.jwt_accept_issuers);
+  EXPECT_EQ(a.trusted_origins, b.trusted_origins);
+  EXPECT_EQ(a.cookies_enabled, b.cookies_enabled);
+  EXPECT_EQ(a.cookie_secure, b.cookie_secure);
+  EXPECT_EQ(a.web_ui, b.web_ui);
+  EXPECT_EQ(a.session_cache_tracking, b.session_cache_tracking);
+  EXPECT_EQ(a.dev, b.dev);
+  EXPECT_EQ(a.jwt_secret_generated, b.jwt_secret_generated);
+  EXPECT_EQ(a.io_threads, b.io_threads);
+  EXPECT_EQ(a.hash_threads, b.hash_threads);
+  EXPECT_EQ(a.hash_queue, b.hash_queue);
+  EXPECT_EQ(a.max_connections, b.max_connections);
+}
+
+TEST(ConfigTest, NoFlagAndANoOpFlagGiveTheSameConfig) {
+  const std::vector<std::pair<Env, std::string>> cases = {
+      // defaults only
+      {Env{{{"JWT_SECRET", std::string(kSecret)}}}, ""},
+      // many settings, from the environment and from .env (lists, secrets, MySQL URL
+      // with a password: allowed there, refused only as a flag)
+      {Env{{{"JWT_SECRET", std::string(kSecret)},
+            {"JWT_PREVIOUS_SECRETS",
+             "old-key-0123456789abcdef0123456789, other-0123456789abcdef0123456789ab"},
+            {"HTTP_ADDR", "[::1]:9000"},
+            {"DATABASE_URL", "mysql://sk:db-pass-99@db.example:3306/sk"},
+            {"REDIS_ADDR", "127.0.0.1:6380"},
+            {"REDIS_PASSWORD", "redis-pass-77"},
+            {"TRUSTED_PROXIES", "10.0.0.0/8, ::1"},
+            {"SESSION_BINDING", "strict"}}},
+       "SESSION_TTL_HOURS=5\nJWT_ACCEPT_ISSUERS=a, b\nCOOKIE_SECURE=false\n"
+       "LOGIN_MAX_FAILURES_PER_IP=7\n"
+       "TRUSTED_ORIGINS=https://a.example, https://b.example:8443\nWEB_UI=off\n"},
+      // refused settings: the same exit code and message
+      {Env{{{"SESSION_TTL_HOURS", "-1"}, {"HTTP_ADDR", "nowhere"}}}, "JWT_LEEWAY_SECONDS=61\n"},
+  };
+  for (const auto& [env, dotenv] : cases) {
+    SCOPED_TRACE(dotenv);
+    ExpectSameOutcome(Load(env, {}, dotenv), Load(env, {"--log-level", "info"}, dotenv));
+  }
+}
+
+// Flags still parse when given: --help (exit 0, every option listed), a bad flag (exit 2),
+// a flag over the environment, and a MySQL password as a flag refused.
+TEST(ConfigTest, FlagsStillParseBesideTheFastPath) {
+  const Env env{{{"JWT_SECRET", std::string(kSecret)}, {"SESSION_TTL_HOURS", "5"}}};
+  ConfigOutcome help = Load(env, {"--help"});
+  EXPECT_FALSE(help.config);
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.message.find("--session-ttl-hours"), std::string::npos);
+  EXPECT_NE(help.message.find("--sqlite-read-cache-entries"), std::string::npos);
+  ConfigOutcome bad = Load(env, {"--session-ttl-hours"});
+  EXPECT_FALSE(bad.config);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.message.find("Run with --help"), std::string::npos);
+  ConfigOutcome bare = Load(env);
+  ASSERT_TRUE(bare.config) << bare.message;
+  EXPECT_EQ(bare.config->session_ttl_hours, 5);
+  ConfigOutcome flagged = Load(env, {"--session-ttl-hours", "7"});
+  ASSERT_TRUE(flagged.config) << flagged.message;
+  EXPECT_EQ(flagged.config->session_ttl_hours, 7);
+  ConfigOutcome password = Load(env, {"--database-url", "mysql://sk:pw@db.example/sk"});
+  EXPECT_FALSE(password.config);
+  EXPECT_NE(password.message.find("--database-url must not carry a password"),
+            std::string::npos);
+  // An empty argument list (not even the program name) is the environment alone.
+  ConfigOutcome empty = LoadConfig({}, env.Lookup(), {}, 4);
+  ASSERT_TRUE(empty.config) << empty.message;
+  EXPECT_EQ(empty.config->session_ttl_hours, 5);
+}
+
+}  // namespace
+}  // namespace sessionkit::server
