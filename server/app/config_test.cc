@@ -671,7 +671,9 @@ TEST(DescribeConfigTest, EverySettingAndNoSecret) {
   ConfigOutcome plain = Load(bare);
   ASSERT_TRUE(plain.config);
   for (const auto& [name, value] : DescribeConfig(*plain.config)) {
-    if (name == "REDIS_PASSWORD") EXPECT_EQ(value, "(unset)");
+    if (name == "REDIS_PASSWORD") {
+      EXPECT_EQ(value, "(unset)");
+    }
   }
 }
 
