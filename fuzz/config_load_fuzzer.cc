@@ -1,7 +1,7 @@
 // Fuzz target: the server's configuration load (LoadConfig, server/app/config.h) over an
 // arbitrary `.env` text, with no other variable set and no flag: every setting's parse
 // and check (numbers, ranges, addresses, DATABASE_URL, TRUSTED_PROXIES, secrets).
-// With no flag LoadConfig builds no CLI11 parser (it did until the fourth round, at
+// With no flag LoadConfig builds no CLI11 parser (it once did, and this target ran at
 // hundreds of runs a second: docs/fuzzing.md); the `.env` syntax alone is fuzz_dotenv.
 //
 // Properties beyond "no crash": LoadConfig returns a config (exit code 0), or no config
