@@ -559,7 +559,7 @@ constexpr Setting kSettings[] = {
     {.flag = "--io-threads", .help = "HTTP I/O threads (default: one per core but one, at least 1)",
      .field = &ServerConfig::io_threads, .min = 1, .max = 256,
      .range_error = "--io-threads must be 1..256"},
-    {.flag = "--hash-threads", .help = "password hashing worker threads",
+    {.flag = "--hash-threads", .help = "password hashing worker threads (default: half the cores, at least 1)",
      .field = &ServerConfig::hash_threads, .min = 1, .max = 64,
      .range_error = "--hash-threads must be 1..64"},
     {.flag = "--hash-queue", .help = "password jobs allowed to wait; more are answered 429",
@@ -756,10 +756,15 @@ unsigned DefaultIoThreads(unsigned hardware_threads) {
   return hardware_threads <= 2 ? 1 : hardware_threads - 1;
 }
 
+unsigned DefaultHashThreads(unsigned hardware_threads) {
+  return hardware_threads <= 3 ? 1 : hardware_threads / 2;
+}
+
 ConfigOutcome LoadConfig(const std::vector<std::string>& args, const EnvLookup& env,
                          std::string_view dotenv_text, unsigned hardware_threads) {
   ServerConfig c;
   c.io_threads = DefaultIoThreads(hardware_threads);
+  c.hash_threads = DefaultHashThreads(hardware_threads);
   // List settings are read as text first; index = row.
   std::vector<std::string> list_text(std::size(kSettings));
 

@@ -217,7 +217,7 @@ TEST(ConfigTest, DefaultsOfApiMd) {
   EXPECT_EQ(c.jwt_leeway_seconds, 30);
   EXPECT_TRUE(c.trusted_proxies.empty());
   EXPECT_EQ(c.io_threads, 3u);  // 4 cores: one left to the proxy, Redis, hashing
-  EXPECT_EQ(c.hash_threads, 2u);
+  EXPECT_EQ(c.hash_threads, 2u);  // 4 cores: half
   EXPECT_FALSE(c.jwt_secret_generated);
 }
 
@@ -889,6 +889,15 @@ TEST(ConfigTest, DefaultIoThreadsLeaveOneCoreToTheRestOfTheMachine) {
   EXPECT_EQ(DefaultIoThreads(2), 1u);
   EXPECT_EQ(DefaultIoThreads(3), 2u);
   EXPECT_EQ(DefaultIoThreads(16), 15u);
+}
+
+TEST(ConfigTest, DefaultHashThreadsTakeHalfTheCoresAtLeastOne) {
+  EXPECT_EQ(DefaultHashThreads(0), 1u);  // unknown
+  EXPECT_EQ(DefaultHashThreads(1), 1u);
+  EXPECT_EQ(DefaultHashThreads(2), 1u);
+  EXPECT_EQ(DefaultHashThreads(3), 1u);
+  EXPECT_EQ(DefaultHashThreads(4), 2u);
+  EXPECT_EQ(DefaultHashThreads(16), 8u);
 }
 
 }  // namespace sessionkit::server
