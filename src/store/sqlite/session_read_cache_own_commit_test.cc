@@ -17,6 +17,7 @@
 
 #include "src/store/sqlite/session_read_cache.h"
 #include "src/store/sqlite/sqlite_store.h"
+#include "src/store/sqlite/sqlite_store_fixture.h"
 #include "src/store/sqlite/wal_change_watch.h"
 #include "testing/raw_sqlite.h"
 #include "testing/session_factory.h"
@@ -32,20 +33,8 @@ using testing::RawSqlite;
 using testing::TempDir;
 using testing::TestSessionId;
 
-class SqliteOwnCommitTest : public ::testing::Test {
+class SqliteOwnCommitTest : public testing::SqliteStoreFixture {
  protected:
-  std::shared_ptr<SqliteStore> OpenStore(SqliteStoreOptions options = {}) {
-    options.path = path_;
-    options.clock = &clock_;
-    auto store = SqliteStore::Open(options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? *store : nullptr;
-  }
-  std::unique_ptr<RawSqlite> Raw() {
-    auto db = RawSqlite::Open(path_);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    return db.ok() ? std::move(db).value() : nullptr;
-  }
   void InsertAll(SqliteStore& store, std::initializer_list<int> numbers,
                  const std::string& user = "user-a") {
     for (int n : numbers) {
@@ -62,11 +51,6 @@ class SqliteOwnCommitTest : public ::testing::Test {
     ASSERT_TRUE(store.Get(id).ok());
     ASSERT_TRUE(GetIsAHit(store, id)) << "not cached: " << id;
   }
-  TimePoint now() const { return clock_.Now(); }
-
-  ManualClock clock_;
-  TempDir dir_;
-  std::string path_ = dir_.File("sessions.db");
 };
 
 // TestSessionId(1) and TestSessionId(17) fall in the same shard, TestSessionId(2) in another.
@@ -159,7 +143,9 @@ TEST_F(SqliteOwnCommitTest, AForeignCommitBetweenOurCommitAndTheAfterReadingEmpt
   InsertAll(*server, {1, 2, 3, 4});
   int round = 0;
   server->SetBetweenCommitAndReadingHookForTest([&] {
-    if (round == 1) ASSERT_TRUE(other->Delete(TestSessionId(1)).value());
+    if (round == 1) {
+      ASSERT_TRUE(other->Delete(TestSessionId(1)).value());
+    }
     if (round == 2) {
       auto raw = Raw();
       ASSERT_TRUE(raw->Exec("DELETE FROM sessions WHERE id = '" + TestSessionId(3) + "'").ok());

@@ -13,6 +13,7 @@
 
 #include "src/store/sqlite/session_read_cache.h"
 #include "src/store/sqlite/sqlite_store.h"
+#include "src/store/sqlite/sqlite_store_fixture.h"
 #include "src/store/sqlite/wal_change_watch.h"
 #include "testing/raw_sqlite.h"
 #include "testing/session_factory.h"
@@ -29,30 +30,13 @@ using testing::RawSqlite;
 using testing::TempDir;
 using testing::TestSessionId;
 
-class SqliteReadCacheTest : public ::testing::Test {
+class SqliteReadCacheTest : public testing::SqliteStoreFixture {
  protected:
-  std::shared_ptr<SqliteStore> OpenStore(SqliteStoreOptions options = {}) {
-    options.path = path_;
-    options.clock = &clock_;
-    auto store = SqliteStore::Open(options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? *store : nullptr;
-  }
-  std::unique_ptr<RawSqlite> Raw() {
-    auto db = RawSqlite::Open(path_);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    return db.ok() ? std::move(db).value() : nullptr;
-  }
   // Get twice: the second answer comes from the cache (size checked by the caller).
   void Warm(SqliteStore& store, const std::string& id) {
     ASSERT_TRUE(store.Get(id).ok());
     ASSERT_TRUE(store.Get(id).ok());
   }
-  TimePoint now() const { return clock_.Now(); }
-
-  ManualClock clock_;
-  TempDir dir_;
-  std::string path_ = dir_.File("sessions.db");
 };
 
 TEST_F(SqliteReadCacheTest, TheWalVersionChangesOnEveryCommitAndOnlyThen) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "src/store/sqlite/schema.h"
+#include "src/store/sqlite/sqlite_store_fixture.h"
 #include "testing/raw_sqlite.h"
 #include "testing/session_factory.h"
 #include "testing/temp_dir.h"
@@ -33,30 +34,11 @@ using testing::RawSqlite;
 using testing::TempDir;
 using testing::TestSessionId;
 
-class SqliteStoreTest : public ::testing::Test {
+class SqliteStoreTest : public testing::SqliteStoreFixture {
  protected:
-  std::shared_ptr<SqliteStore> OpenStore(SqliteStoreOptions options = {}) {
-    options.path = path_;
-    options.clock = &clock_;
-    auto store = SqliteStore::Open(options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? *store : nullptr;
-  }
-
-  std::unique_ptr<RawSqlite> Raw() {
-    auto db = RawSqlite::Open(path_);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    return db.ok() ? std::move(db).value() : nullptr;
-  }
-
   // Rows in the table, dead ones included (the store itself never shows those).
   std::int64_t RowCount() { return Raw()->QueryInt("SELECT count(*) FROM sessions").value(); }
 
-  TimePoint now() const { return clock_.Now(); }
-
-  ManualClock clock_;
-  TempDir dir_;
-  std::string path_ = dir_.File("sessions.db");
 };
 
 TEST_F(SqliteStoreTest, RowHoldsTheEncodedRecordVerbatimAndMillisecondColumns) {
